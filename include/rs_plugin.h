@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * revokestorm plugin interface: exporters, importers, triggers and loads.
+ *
+ * Each plugin is one file under src/{exporters,importers,triggers,loads}/ with one ops
+ * table, registered by RS_REGISTER_*() at start-up.  The core (scenario, controller,
+ * results) finds plugins by the "type" key of a scenario section and never names one.
+ *
+ * Conventions:
+ *  - Every callback returns 0 or a negative errno.  -RS_ESKIP means "this environment or
+ *    device cannot do that" and must come with a reason set by rs_skip().
+ *  - Callbacks report problems with rs_err()/rs_skip() on the object they were given,
+ *    naming the device or file, so the core can print and record them.
+ *  - Callbacks may be called from worker threads, one worker per object at a time.
+ */
+#ifndef RS_PLUGIN_H
+#define RS_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RS_ESKIP	1000	/* -RS_ESKIP: not possible here; see the object's reason */
+
+struct rs_ctx;
+struct rs_section;
+
+/* ------------------------------------------------------------------ options */
+
+enum rs_opt_type {
+	RS_OPT_STR,
+	RS_OPT_INT,	/* signed 64-bit */
+	RS_OPT_SIZE,	/* bytes; accepts K/KiB/M/MiB/G/GiB suffixes */
+	RS_OPT_TIME,	/* nanoseconds; accepts ns/us/ms/s/m/h suffixes, bare number = ms */
+	RS_OPT_BOOL,
+	RS_OPT_ENUM,	/* one of the '|'-separated words in .choices */
+	RS_OPT_LIST,	/* comma-separated words (e.g. section names) */
+};
+
+struct rs_opt {
+	const char *key;
+	enum rs_opt_type type;
+	const char *def;	/* default as scenario text; NULL = required */
+	const char *help;
+	const char *choices;	/* RS_OPT_ENUM only */
+};
+
+/*
+ * Typed access to a section's resolved values.  Keys must be declared in the plugin's
+ * opts table (the core rejects undeclared keys at parse time, naming file:line).
+ */
+const char *rs_sec_str(const struct rs_section *s, const char *key);
+int64_t rs_sec_int(const struct rs_section *s, const char *key);
+uint64_t rs_sec_size(const struct rs_section *s, const char *key);
+uint64_t rs_sec_time_ns(const struct rs_section *s, const char *key);
+bool rs_sec_bool(const struct rs_section *s, const char *key);
+const char *rs_sec_name(const struct rs_section *s);	/* the [section] name */
+/* "file:line" where key was set (or where the section starts), for messages. */
+const char *rs_sec_where(const struct rs_section *s, const char *key);
+
+/* ------------------------------------------------------------------ common */
+
+struct rs_obj {
+	const char *name;	/* section name */
+	const struct rs_section *sec;
+	struct rs_ctx *ctx;
+	void *priv;		/* the plugin's own state */
+	char reason[256];	/* set by rs_skip()/rs_err(): why the last call failed */
+};
+
+/* Record why the last call could not be done; returns -RS_ESKIP or -err for chaining. */
+int rs_skip(struct rs_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int rs_err(struct rs_obj *o, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Diagnostics to the run log (stderr status stream and results). */
+void rs_log(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Seeded per-object random numbers (reproducible from the scenario seed). */
+uint64_t rs_rand(struct rs_obj *o);
+/* True once the run is stopping (SIGINT/SIGTERM, duration over, hang): loops must exit. */
+bool rs_stopping(const struct rs_ctx *ctx);
+
+/* ------------------------------------------------------------------ exporters */
+
+/* One dma-buf. */
+struct rs_buf {
+	int fd;			/* the dma-buf fd, -1 once released */
+	uint64_t size;
+	unsigned int index;	/* 0..count-1 within its exporter */
+	unsigned long ino;	/* the dma-buf inode: matches the trace events' ino */
+	struct rs_exporter *ex;
+	void *priv;
+};
+
+struct rs_exporter {
+	struct rs_obj o;
+	const struct rs_exporter_ops *ops;
+	struct rs_buf *bufs;
+	unsigned int nr_bufs;
+};
+
+struct rs_exporter_ops {
+	const char *type;	/* scenario "type = ..." of an [exporter ...] section */
+	const char *help;
+	const struct rs_opt *opts;	/* terminated by { .key = NULL } */
+	bool revocable;		/* false: udmabuf, dma-heap (controls) */
+	/* Open the device or allocator; check it may be used (bound to vfio-pci, ...). */
+	int (*open)(struct rs_exporter *ex);
+	/* Create the dma-buf buf->index; fill fd, size, ino. */
+	int (*export)(struct rs_exporter *ex, struct rs_buf *buf);
+	void (*release)(struct rs_exporter *ex, struct rs_buf *buf);
+	/*
+	 * What triggers act on.  kind names an interface a trigger needs, e.g. "vfio"
+	 * returns a struct rs_vfio_dev *; NULL if this exporter has no such thing.
+	 */
+	void *(*handle)(struct rs_exporter *ex, const char *kind);
+	void (*close)(struct rs_exporter *ex);
+	/*
+	 * The device this exporter holds, as recorded in the state file while it is open
+	 * (e.g. "vfio:0000:00:03.0"), and how to put such a device back in order after a
+	 * run that was killed with it revoked or powered down.  Both may be NULL.
+	 */
+	const char *(*state_id)(struct rs_exporter *ex);
+	int (*recover)(struct rs_ctx *ctx, const char *state_id);
+};
+
+/* ------------------------------------------------------------------ importers */
+
+/* One import of one buffer. */
+struct rs_import {
+	struct rs_buf *buf;
+	bool live;		/* mapped and usable as far as the importer knows */
+	void *priv;
+};
+
+struct rs_importer {
+	struct rs_obj o;
+	const struct rs_importer_ops *ops;
+};
+
+struct rs_importer_ops {
+	const char *type;
+	const char *help;
+	const struct rs_opt *opts;
+	int (*open)(struct rs_importer *im);
+	/* Import and map buf; -EOPNOTSUPP etc. are results, recorded by errno. */
+	int (*import)(struct rs_importer *im, struct rs_import *imp);
+	/*
+	 * After a revoke: check the importer sees it (e.g. a new map fails with ENODEV).
+	 * Returns 0 when the observed behaviour is the expected one, else -errno observed.
+	 */
+	int (*revoked)(struct rs_importer *im, struct rs_import *imp);
+	/* After a restore: make the import usable again (iommufd: unmap + map again). */
+	int (*restored)(struct rs_importer *im, struct rs_import *imp);
+	/* One unit of traffic through the mapping (may be NULL); bytes moved or -errno. */
+	int64_t (*traffic)(struct rs_importer *im, struct rs_import *imp);
+	void (*release)(struct rs_importer *im, struct rs_import *imp);
+	void (*close)(struct rs_importer *im);
+};
+
+/* ------------------------------------------------------------------ triggers */
+
+struct rs_trigger {
+	struct rs_obj o;
+	const struct rs_trigger_ops *ops;
+};
+
+struct rs_trigger_ops {
+	const char *type;
+	const char *help;
+	const struct rs_opt *opts;
+	const char *needs;	/* exporter handle kind, e.g. "vfio", "iommufd-mock" */
+	/* Can this trigger act on this exporter's device?  -RS_ESKIP with the reason if not. */
+	int (*probe)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
+	int (*revoke)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
+	int (*restore)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
+	bool permanent;		/* e.g. device close: restore means re-open and re-export */
+};
+
+/* ------------------------------------------------------------------ loads */
+
+struct rs_load {
+	struct rs_obj o;
+	const struct rs_load_ops *ops;
+};
+
+struct rs_load_ops {
+	const char *type;
+	const char *help;
+	const struct rs_opt *opts;
+	int (*start)(struct rs_load *l);
+	/* Stop, kill and reap everything; idempotent; called on every exit path. */
+	void (*stop)(struct rs_load *l);
+};
+
+/* ------------------------------------------------------------------ registry */
+
+void rs_register_exporter(const struct rs_exporter_ops *ops);
+void rs_register_importer(const struct rs_importer_ops *ops);
+void rs_register_trigger(const struct rs_trigger_ops *ops);
+void rs_register_load(const struct rs_load_ops *ops);
+
+const struct rs_exporter_ops *rs_find_exporter(const char *type);
+const struct rs_importer_ops *rs_find_importer(const char *type);
+const struct rs_trigger_ops *rs_find_trigger(const char *type);
+const struct rs_load_ops *rs_find_load(const char *type);
+
+#define RS_REGISTER(kind, ops)							\
+	static void __attribute__((constructor)) rs_register_##ops(void)	\
+	{									\
+		rs_register_##kind(&(ops));					\
+	}
+
+#endif /* RS_PLUGIN_H */

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the lab kernel: Linux >= 7.2 + kernel-patches/ + vm/config/, cached.
+#
+#   vm/build-kernel.sh [--flavour default|debug] [--print-dir] [--force]
+#
+# Prints the artifact directory (bzImage, vmlinux, config, headers/) on stdout.
+# The artifacts are keyed by a hash of the source version, every patch and every
+# config fragment; an existing key is reused without building.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Bump when the recipe below changes in a way that changes the result.
+RECIPE=1
+flavour=default
+print_only=0
+force=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavour) flavour=${2:?--flavour needs default or debug}; shift ;;
+	--flavour=*) flavour=${1#*=} ;;
+	--print-dir) print_only=1 ;;
+	--force) force=1 ;;
+	-h|--help) sed -n '3,10p' "$0"; exit 0 ;;
+	*) rs_die $RS_EXIT_USAGE "unknown argument '$1' (see --help)" ;;
+	esac
+	shift
+done
+case $flavour in
+default) frags=("$RS_TOP/vm/config/lab.config") ;;
+debug) frags=("$RS_TOP/vm/config/lab.config" "$RS_TOP/vm/config/debug.config") ;;
+*) rs_die $RS_EXIT_USAGE "unknown flavour '$flavour': use default or debug" ;;
+esac
+
+src=$("$RS_TOP/vm/fetch-source.sh")
+ver=$(rs_tree_version "$src")
+
+# Patches in series order: kernel-patches/series if present, else sorted names.
+patches=()
+if [ -f "$RS_TOP/kernel-patches/series" ]; then
+	while read -r p; do
+		case $p in ''|'#'*) continue ;; esac
+		[ -f "$RS_TOP/kernel-patches/$p" ] || rs_die $RS_EXIT_USAGE "kernel-patches/series names $p, which does not exist"
+		patches+=("$RS_TOP/kernel-patches/$p")
+	done <"$RS_TOP/kernel-patches/series"
+else
+	for p in "$RS_TOP"/kernel-patches/[0-9]*.patch; do
+		[ -f "$p" ] || continue
+		case $(basename "$p") in 0000-*) continue ;; esac	# cover letter
+		patches+=("$p")
+	done
+fi
+
+key=$( {
+	echo "recipe $RECIPE flavour $flavour"
+	echo "source $src $ver $(cat "$(dirname "$src")/.rs-version" 2>/dev/null || true)"
+	cat "${patches[@]}" /dev/null
+	cat "${frags[@]}"
+} | sha256sum | cut -c1-16)
+art=$RS_CACHE/kernels/$flavour-$ver-$key
+if [ $print_only = 1 ]; then
+	echo "$art"
+	exit 0
+fi
+if [ $force = 0 ] && [ -f "$art/.complete" ]; then
+	rs_say "kernel $flavour $ver (key $key) is cached: $art"
+	echo "$art"
+	exit 0
+fi
+
+rs_need_pkgs make gcc flex bison bc libelf-dev libssl-dev cpio git rsync
+
+# A git working copy of the source, so the series goes in with "git am" exactly as a
+# maintainer would apply it.  Files the series does not touch keep their mtime, so the
+# out-of-tree build below is incremental.
+srcid=$(printf '%s\n' "$src" | sha256sum | cut -c1-12)
+tree=$RS_CACHE/tree/$ver-$srcid
+export GIT_AUTHOR_NAME=revokestorm GIT_AUTHOR_EMAIL=revokestorm@invalid
+export GIT_COMMITTER_NAME=revokestorm GIT_COMMITTER_EMAIL=revokestorm@invalid
+if ! git -C "$tree" rev-parse -q --verify rs-base >/dev/null 2>&1; then
+	rs_say "preparing a git copy of $src in $tree (once per source)"
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	rsync -a --exclude=.git "$src/" "$tree/"
+	git -C "$tree" init -q
+	git -C "$tree" add -A -f	# Debian's .gitignore ignores the top level
+	git -C "$tree" commit -q -m "Linux $ver (from $src)"
+	git -C "$tree" tag rs-base
+fi
+git -C "$tree" am --abort >/dev/null 2>&1 || true
+git -C "$tree" checkout -q -f rs-base
+git -C "$tree" clean -fdxq
+for p in "${patches[@]}"; do
+	if ! git -C "$tree" am -q "$p" >"$RS_CACHE/git-am.log" 2>&1; then
+		git -C "$tree" am --abort >/dev/null 2>&1 || true
+		rs_die $RS_EXIT_USAGE "patch $(basename "$p") does not apply to Linux $ver: $(grep -m1 -i 'error\|failed' "$RS_CACHE/git-am.log" || tail -n1 "$RS_CACHE/git-am.log"); fix or rebase it"
+	fi
+done
+rs_say "applied ${#patches[@]} patches from kernel-patches/ to Linux $ver"
+
+out=$RS_CACHE/build/$flavour-$ver-$srcid
+mkdir -p "$out" "$art.tmp"
+log=$art.tmp/build.log
+: >"$log"
+mk=(make -C "$tree" O="$out" -j"$(nproc)")
+if command -v ccache >/dev/null 2>&1; then
+	export CCACHE_DIR=${CCACHE_DIR:-$RS_CACHE/ccache}
+	mk+=(CC="ccache gcc")
+	rs_say "using ccache ($CCACHE_DIR)"
+fi
+
+rs_say "configuring ($flavour): allnoconfig + kvm_guest.config + ${frags[*]##*/}"
+"${mk[@]}" allnoconfig >>"$log" 2>&1
+"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+	"$tree/kernel/configs/kvm_guest.config" "${frags[@]}" >>"$log" 2>&1
+"${mk[@]}" olddefconfig >>"$log" 2>&1
+
+# merge_config only warns; a requested option that did not survive is an error here,
+# unless the tree does not know it at all (then the patch defining it is missing).
+bad=()
+while IFS= read -r line; do
+	case $line in CONFIG_*=*) ;; *) continue ;; esac
+	opt=${line%%=*}
+	grep -qx "$line" "$out/.config" && continue
+	if grep -rqsx "config ${opt#CONFIG_}" --include='Kconfig*' "$tree"; then
+		bad+=("$line (got: $(grep -m1 "^$opt=\|^# $opt " "$out/.config" || echo unset))")
+	else
+		rs_say "warning: $opt is not a Kconfig symbol of this tree (is the patch that adds it applied?)"
+	fi
+done < <(cat "${frags[@]}")
+if [ ${#bad[@]} -gt 0 ]; then
+	printf 'revokestorm-lab: error: config option lost its dependencies: %s\n' "${bad[@]}" >&2
+	rs_die $RS_EXIT_INTERNAL "fix vm/config/*.config (see $out/.config)"
+fi
+
+rs_say "building Linux $ver ($flavour) on $(nproc) CPUs; log: $log"
+start=$(date +%s)
+if ! "${mk[@]}" bzImage vmlinux >>"$log" 2>&1; then
+	grep -m5 -E 'error:|Error [0-9]' "$log" >&2 || tail -n 20 "$log" >&2
+	rs_die $RS_EXIT_FAIL "kernel build failed; full log: $log"
+fi
+"${mk[@]}" headers_install INSTALL_HDR_PATH="$art.tmp/headers" >>"$log" 2>&1
+secs=$(($(date +%s) - start))
+cp "$out/arch/x86/boot/bzImage" "$out/vmlinux" "$out/System.map" "$art.tmp/"
+cp "$out/.config" "$art.tmp/config"
+git -C "$tree" log --format='%h %s' rs-base..HEAD >"$art.tmp/series"
+printf 'version %s\nflavour %s\nkey %s\nsource %s\nbuild_seconds %s\nnproc %s\n' \
+	"$ver" "$flavour" "$key" "$src" "$secs" "$(nproc)" >"$art.tmp/info"
+rm -rf "$art"
+mv "$art.tmp" "$art"
+touch "$art/.complete"
+rs_say "built in ${secs}s: $art"
+echo "$art"
