@@ -96,7 +96,8 @@ fuzz: $(FUZZERS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 check-vm: $(O)/revokestorm $(VM_TESTS)
-	@vm/run-vm.sh --flavour $(FLAVOUR) --name check-vm -- tests/vm/run-all.sh $(O)
+	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm \
+		-- tests/vm/run-all.sh $(O)
 
 check: check-unit fuzz-smoke check-vm
 

@@ -1,0 +1,251 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# usage: vm/run-vm.sh [options] -- COMMAND [ARGS...]
+#
+# Boot the lab kernel under QEMU (q35 + vIOMMU) with emulated PCI test devices bound
+# to vfio-pci, run COMMAND in the guest (cwd: the current directory, the host's root
+# mounted read-only), power off, and return COMMAND's exit status.  The console log is
+# kept; any oops, BUG, WARNING, lockdep, KASAN or hung-task report in it fails the run.
+#
+# options:
+#   --flavour F        default | debug kernel (vm/build-kernel.sh builds it if needed)
+#   --kernel DIR       use this kernel artifact directory instead
+#   --ivshmem SIZES    comma-separated BAR2 sizes, one ivshmem-plain device each
+#                      (default 4M,4M; the first sits alone behind a PCIe root port)
+#   --iommu intel|virtio   vIOMMU model (default intel)
+#   --accel auto|kvm|tcg   auto: KVM if a probe boot works here, else TCG (default)
+#   --timeout SECS     hard limit for the whole guest run (default 900)
+#   --out DIR          run directory: console.log, cmd.log, summary (default build/vm/NAME-TIME)
+#   --name NAME        name of the run (default: the command's name)
+#   --allow REGEX      a kernel report matching REGEX does not fail the run (repeatable)
+#   --mem MB, --smp N  guest size (default 2048, 2)
+#   --append ARGS      extra kernel command line
+#   -q, --quiet        do not stream the console to stderr
+#
+# exit: COMMAND's status; 1 kernel report found; 2 bad usage; 4 environment missing
+# (qemu, kernel) or the guest never reached init; 5 timeout (guest killed, log kept).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavour=default kernel= ivshmem=4M,4M iommu=intel accel=auto timeout=900 out= name=
+mem=2048 smp=2 append= quiet=0 allow=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavour) flavour=$2; shift ;;
+	--kernel) kernel=$2; shift ;;
+	--ivshmem) ivshmem=$2; shift ;;
+	--iommu) iommu=$2; shift ;;
+	--accel) accel=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--out) out=$2; shift ;;
+	--name) name=$2; shift ;;
+	--allow) allow+=("$2"); shift ;;
+	--mem) mem=$2; shift ;;
+	--smp) smp=$2; shift ;;
+	--append) append=$2; shift ;;
+	-q|--quiet) quiet=1 ;;
+	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--) shift; break ;;
+	*) rs_die $RS_EXIT_USAGE "unknown option '$1' (see vm/run-vm.sh --help)" ;;
+	esac
+	shift
+done
+[ $# -gt 0 ] || rs_die $RS_EXIT_USAGE "no command given: vm/run-vm.sh [options] -- COMMAND [ARGS...]"
+case $iommu in intel|virtio) ;; *) rs_die $RS_EXIT_USAGE "--iommu must be intel or virtio" ;; esac
+case $accel in auto|kvm|tcg) ;; *) rs_die $RS_EXIT_USAGE "--accel must be auto, kvm or tcg" ;; esac
+[[ $timeout =~ ^[0-9]+$ ]] || rs_die $RS_EXIT_USAGE "--timeout takes seconds"
+
+command -v qemu-system-x86_64 >/dev/null ||
+	rs_die $RS_EXIT_ENV "qemu-system-x86_64 not found: apt-get install qemu-system-x86 (./run.sh setup does it)"
+if [ -z "$kernel" ]; then
+	kernel=$("$RS_TOP/vm/build-kernel.sh" --flavour "$flavour")
+fi
+[ -f "$kernel/bzImage" ] ||
+	rs_die $RS_EXIT_ENV "no bzImage in '$kernel': build one with vm/build-kernel.sh"
+
+name=${name:-$(basename "$1")}
+out=${out:-$RS_TOP/build/vm/$name-$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/rc" "$out/console.log" "$out/cmd.log" "$out/klog-allow"
+
+# --- the command and its environment, handed over on the writable share
+{
+	printf 'cd %q || exit 4\n' "$PWD"
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$out/cmd"
+
+# Guest PCI topology; names are stable because every slot is explicit.
+devargs=() vfio_devs=() i=0
+IFS=, read -r -a sizes <<<"$ivshmem"
+for size in "${sizes[@]}"; do
+	[[ $size =~ ^[0-9]+[KMG]$ ]] || rs_die $RS_EXIT_USAGE "--ivshmem: '$size' is not a size like 4M"
+	devargs+=(-object "memory-backend-ram,id=shm$i,size=$size")
+	if [ $i = 0 ]; then
+		# Alone behind a root port: it gets a bus reset (VFIO_DEVICE_RESET, hot reset).
+		devargs+=(-device pcie-root-port,id=rp0,chassis=1,addr=0x2
+			  -device "ivshmem-plain,memdev=shm$i,bus=rp0")
+		bdf=0000:01:00.0
+	else
+		slot=$((0x10 + i - 1))
+		devargs+=(-device "ivshmem-plain,memdev=shm$i,addr=$(printf '0x%x' $slot)")
+		bdf=$(printf '0000:00:%02x.0' $slot)
+	fi
+	echo "RS_IVSHMEM$i=$bdf"
+	vfio_devs+=("$bdf")
+	i=$((i + 1))
+done >"$out/env"
+devargs+=(-device edu,addr=0x5
+	  -device pcie-root-port,id=rp1,chassis=2,addr=0x3
+	  -device nvme,serial=rsnvme0,bus=rp1
+	  -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,addr=0x8)
+vfio_devs+=(0000:00:05.0 0000:02:00.0)
+{
+	echo "RS_EDU=0000:00:05.0"
+	echo "RS_NVME=0000:02:00.0"
+	echo "RS_VFIO_DEVICES='${vfio_devs[*]}'"
+	printf 'RS_CWD=%q\n' "$PWD"
+	echo "RS_VM=1"
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_CWD RS_VM $(grep -o '^RS_IVSHMEM[0-9]*' "$out/env" | tr '\n' ' ')"
+} >>"$out/env"
+
+case $iommu in
+intel) iommu_dev=(-device intel-iommu,intremap=on); iommu_cmd="intel_iommu=on iommu=nopt" ;;
+virtio) iommu_dev=(-device virtio-iommu-pci,addr=0x9); iommu_cmd="iommu=nopt" ;;
+esac
+
+cmdline="root=rsroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
+cmdline+=" console=ttyS0 loglevel=4 panic=-1 oops=panic panic_on_warn=0 init=$RS_TOP/vm/guest-init.sh"
+cmdline+=" $iommu_cmd dma_buf.hung_importer_ms=2000 hung_task_timeout_secs=30 $append"
+
+# The machine without accelerator and test devices; $1 is the run directory to share.
+qemu_base() {
+	qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none -vga none -m "$mem" -smp "$smp"
+	      -fsdev local,id=rsroot,path=/,security_model=none,readonly=on
+	      -device virtio-9p-pci,fsdev=rsroot,mount_tag=rsroot,addr=0x6
+	      -fsdev "local,id=rsout,path=$1,security_model=none"
+	      -device virtio-9p-pci,fsdev=rsout,mount_tag=rsout,addr=0x7)
+}
+
+# --- KVM or TCG.  KVM is used only when a short probe boot reached init on this host.
+probe_kvm() {
+	local probe=$RS_CACHE/kvm-probe-$(cat /proc/sys/kernel/random/boot_id)-$(qemu-system-x86_64 --version | head -n1 | tr -cd '0-9.')
+	if [ -f "$probe" ]; then
+		cat "$probe"
+		return
+	fi
+	local dir res
+	dir=$(mktemp -d "$RS_CACHE/kvm-probe.XXXXXX")
+	printf 'exit 0\n' >"$dir/cmd"
+	printf 'RS_VFIO_DEVICES=\nRS_CWD=/\n' >"$dir/env"
+	local kern=$kernel/vmlinux qemu
+	qemu_base "$dir"
+	timeout 40 "${qemu[@]}" -machine q35,accel=kvm,kernel-irqchip=split -cpu host \
+		-kernel "$kern" -append "${cmdline/$iommu_cmd/} " -serial "file:$dir/console.log" \
+		>/dev/null 2>&1 || true
+	if [ "$(cat "$dir/rc" 2>/dev/null)" = 0 ]; then
+		res="kvm ok"
+	else
+		res="kvm no: a probe boot of $kern under KVM did not reach init in 40s"
+	fi
+	rm -rf "$dir"
+	echo "$res" | tee "$probe"
+}
+if [ "$accel" != tcg ]; then
+	if [ ! -w /dev/kvm ]; then
+		[ "$accel" = kvm ] && rs_die $RS_EXIT_ENV "--accel kvm: /dev/kvm is missing or not writable"
+		why="no usable /dev/kvm"
+		accel=tcg
+	else
+		res=$(probe_kvm)
+		if [ "${res%% *}" = kvm ] && [ "${res#kvm }" = ok ]; then
+			accel=kvm
+		else
+			[ "$accel" = kvm ] && rs_die $RS_EXIT_ENV "--accel kvm: ${res#kvm no: }"
+			why=${res#kvm no: }
+			accel=tcg
+		fi
+	fi
+fi
+if [ "$accel" = kvm ]; then
+	machine=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
+	rs_say "accel: KVM"
+else
+	machine=(-machine q35,accel=tcg -cpu max)
+	rs_say "accel: TCG (software emulation${why:+; $why})"
+fi
+
+rs_say "booting $(cat "$kernel/info" 2>/dev/null | awk '/^version|^flavour/ {printf "%s ", $2}')kernel; run dir $out"
+start=$(date +%s)
+qemu_base "$out"
+"${qemu[@]}" "${machine[@]}" "${iommu_dev[@]}" "${devargs[@]}" \
+	-kernel "$kernel/bzImage" -append "$cmdline" \
+	-serial "file:$out/console.log" -monitor none >"$out/qemu.log" 2>&1 &
+qpid=$!
+tailpid=
+if [ $quiet = 0 ]; then
+	tail -n +1 -F "$out/console.log" 2>/dev/null >&2 &
+	tailpid=$!
+fi
+cleanup() {
+	kill "$qpid" 2>/dev/null || true
+	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+timed_out=0
+while kill -0 "$qpid" 2>/dev/null; do
+	if [ $(($(date +%s) - start)) -ge "$timeout" ]; then
+		timed_out=1
+		kill -KILL "$qpid" 2>/dev/null || true
+		break
+	fi
+	sleep 1
+done
+wait "$qpid" 2>/dev/null && qrc=0 || qrc=$?
+sleep 0.3
+cleanup
+trap - EXIT INT TERM
+secs=$(($(date +%s) - start))
+
+# --- verdict
+reports=$("$RS_TOP/vm/scan-console.sh" "$out/console.log" "${allow[@]}" ${out:+--allow-file "$out/klog-allow"} || true)
+rc=
+[ -f "$out/rc" ] && rc=$(cat "$out/rc")
+{
+	echo "run: $name"
+	echo "accel: $accel"
+	echo "kernel: $kernel"
+	echo "seconds: $secs"
+	echo "command_rc: ${rc:-none}"
+	echo "timed_out: $timed_out"
+	printf 'kernel_reports: %s\n' "$(printf '%s' "$reports" | grep -c . || true)"
+	[ -n "$reports" ] && printf '  %s\n' "$reports"
+} >"$out/summary"
+
+if [ $timed_out = 1 ]; then
+	rs_say "TIMEOUT: the guest ran for ${timeout}s and was killed; console log kept: $out/console.log"
+	[ -n "$reports" ] && printf 'revokestorm-lab: kernel report: %s\n' "$reports" >&2
+	exit $RS_EXIT_TIMEOUT
+fi
+if [ -z "$rc" ]; then
+	if ! grep -q 'rs-guest: up' "$out/console.log" 2>/dev/null; then
+		rs_say "the guest never reached init (qemu exit $qrc); see $out/console.log and $out/qemu.log"
+		tail -n 5 "$out/qemu.log" "$out/console.log" >&2 2>/dev/null || true
+		[ -n "$reports" ] && printf 'revokestorm-lab: kernel report: %s\n' "$reports" >&2
+		exit $RS_EXIT_ENV
+	fi
+	rs_say "the guest stopped before the command finished (qemu exit $qrc); see $out/console.log"
+	[ -n "$reports" ] && printf 'revokestorm-lab: kernel report: %s\n' "$reports" >&2
+	exit $RS_EXIT_FAIL
+fi
+if [ -n "$reports" ]; then
+	printf 'revokestorm-lab: kernel report in the console log: %s\n' "$reports" >&2
+	rs_say "FAIL: kernel reports found (command exit $rc, ${secs}s); full log: $out/console.log"
+	[ "$rc" = 0 ] && exit $RS_EXIT_FAIL
+	exit "$rc"
+fi
+rs_say "command exit $rc after ${secs}s ($accel); run dir $out"
+exit "$rc"
