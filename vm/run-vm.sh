@@ -119,12 +119,12 @@ esac
 
 cmdline="root=rsroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 cmdline+=" console=ttyS0 loglevel=4 panic=-1 oops=panic panic_on_warn=0 init=$RS_TOP/vm/guest-init.sh"
-cmdline+=" $iommu_cmd dma_buf.hung_importer_ms=2000 hung_task_timeout_secs=30 $append"
+cmdline+=" $iommu_cmd dma_buf.hung_importer_ms=2000 sysctl.kernel.hung_task_timeout_secs=30 $append"
 
 # The machine without accelerator and test devices; $1 is the run directory to share.
 qemu_base() {
 	qemu=(qemu-system-x86_64 -nodefaults -no-reboot -display none -vga none -m "$mem" -smp "$smp"
-	      -fsdev local,id=rsroot,path=/,security_model=none,readonly=on
+	      -fsdev local,id=rsroot,path=/,security_model=none,readonly=on,multidevs=remap
 	      -device virtio-9p-pci,fsdev=rsroot,mount_tag=rsroot,addr=0x6
 	      -fsdev "local,id=rsout,path=$1,security_model=none"
 	      -device virtio-9p-pci,fsdev=rsout,mount_tag=rsout,addr=0x7)
