@@ -41,6 +41,7 @@ help:
 	@echo "make check           unit tests on the host, a short fuzz run, then the VM tests in the lab"
 	@echo "make check-unit      unit tests only (seconds)"
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
+	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make fuzz            longer libFuzzer run of the scenario parser (FUZZ_SECONDS=300)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
@@ -99,7 +100,10 @@ check-vm: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm \
 		-- tests/vm/run-all.sh $(O)
 
-check: check-unit fuzz-smoke check-vm
+check-lab:
+	@tests/lab/lab_test.sh $(KART)
+
+check: check-unit fuzz-smoke check-lab check-vm
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
@@ -107,5 +111,5 @@ bench: $(O)/revokestorm $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc tests check check-unit check-vm fuzz fuzz-smoke bench clean
+.PHONY: all help need-khdr need-ksrc tests check check-unit check-vm check-lab fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -3,7 +3,7 @@
 #
 # Build the lab kernel: Linux >= 7.2 + kernel-patches/ + vm/config/, cached.
 #
-#   vm/build-kernel.sh [--flavour default|debug] [--print-dir] [--force]
+#   vm/build-kernel.sh [--flavour default|debug] [--patches DIR] [--print-dir] [--force]
 #
 # Prints the artifact directory (bzImage, vmlinux, config, headers/) on stdout.
 # The artifacts are keyed by a hash of the source version, every patch and every
@@ -16,10 +16,12 @@ RECIPE=1
 flavour=default
 print_only=0
 force=0
+pdir=$RS_TOP/kernel-patches
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=${2:?--flavour needs default or debug}; shift ;;
 	--flavour=*) flavour=${1#*=} ;;
+	--patches) pdir=$(cd "${2:?--patches needs a directory}" && pwd); shift ;;
 	--print-dir) print_only=1 ;;
 	--force) force=1 ;;
 	-h|--help) sed -n '3,10p' "$0"; exit 0 ;;
@@ -38,14 +40,14 @@ ver=$(rs_tree_version "$src")
 
 # Patches in series order: kernel-patches/series if present, else sorted names.
 patches=()
-if [ -f "$RS_TOP/kernel-patches/series" ]; then
+if [ -f "$pdir/series" ]; then
 	while read -r p; do
 		case $p in ''|'#'*) continue ;; esac
-		[ -f "$RS_TOP/kernel-patches/$p" ] || rs_die $RS_EXIT_USAGE "kernel-patches/series names $p, which does not exist"
-		patches+=("$RS_TOP/kernel-patches/$p")
-	done <"$RS_TOP/kernel-patches/series"
+		[ -f "$pdir/$p" ] || rs_die $RS_EXIT_USAGE "$pdir/series names $p, which does not exist"
+		patches+=("$pdir/$p")
+	done <"$pdir/series"
 else
-	for p in "$RS_TOP"/kernel-patches/[0-9]*.patch; do
+	for p in "$pdir"/[0-9]*.patch; do
 		[ -f "$p" ] || continue
 		case $(basename "$p") in 0000-*) continue ;; esac	# cover letter
 		patches+=("$p")
@@ -70,6 +72,18 @@ if [ $force = 0 ] && [ -f "$art/.complete" ]; then
 fi
 
 rs_need_pkgs make gcc flex bison bc libelf-dev libssl-dev cpio git rsync
+
+# One build at a time: the git tree and the build directories are shared.
+exec 9>"$RS_CACHE/build.lock"
+if ! flock -n 9; then
+	rs_say "another kernel build holds $RS_CACHE/build.lock; waiting for it"
+	flock 9
+fi
+if [ $force = 0 ] && [ -f "$art/.complete" ]; then
+	rs_say "kernel $flavour $ver (key $key) was built meanwhile: $art"
+	echo "$art"
+	exit 0
+fi
 
 # A git working copy of the source, so the series goes in with "git am" exactly as a
 # maintainer would apply it.  Files the series does not touch keep their mtime, so the

@@ -4,7 +4,10 @@
 # usage: vm/scan-console.sh CONSOLE_LOG [REGEX...] [--allow-file FILE]
 #
 # Print one line per kernel report found in a console log ("LINE: text"): oops, BUG,
-# WARNING, lockdep, KASAN/UBSAN, hung task, RCU stall, soft lockup, panic.  A report whose
+# WARNING, lockdep, KASAN/UBSAN, hung task, RCU stall, soft lockup, panic.  A bare
+# "Call Trace:" is not a report: sysrq-w/-t dumps, which revokestorm asks for, have them.
+# Only kernel lines (with a printk timestamp) count: the console also carries the
+# command's own output.  A report whose
 # first line matches one of the REGEX arguments, or a line of FILE, is allowed (not
 # printed).  Exit 0 if none was printed, 1 otherwise.
 set -u
@@ -23,17 +26,11 @@ done
 pat='(BUG:|Oops|WARNING:|kernel BUG at|general protection fault|Kernel panic|KASAN:|UBSAN:|KFENCE:'
 pat+='|possible circular locking dependency|possible recursive locking|inconsistent lock state'
 pat+='|suspicious RCU usage|lockdep|INFO: task .* blocked for more than|rcu: INFO: .* detected stall'
-pat+='|soft lockup|hard LOCKUP|Call Trace:|list_add corruption|list_del corruption|refcount_t:)'
+pat+='|soft lockup|hard LOCKUP|list_add corruption|list_del corruption|refcount_t:)'
 found=0
-prev=-10
 while IFS= read -r hit; do
 	n=${hit%%:*}
 	text=${hit#*:}
-	# A "Call Trace:" right after a report's first line belongs to that report.
-	if [[ $text == *"Call Trace:"* ]] && [ $((n - prev)) -lt 40 ]; then
-		continue
-	fi
-	prev=$n
 	ok=0
 	for a in "${allow[@]}"; do
 		if printf '%s' "$text" | grep -Eq -- "$a"; then ok=1; break; fi
@@ -41,5 +38,5 @@ while IFS= read -r hit; do
 	[ $ok = 1 ] && continue
 	printf '%s: %s\n' "$n" "$(printf '%s' "$text" | sed 's/^\[ *[0-9.]*\] //' | cut -c1-200)"
 	found=1
-done < <(grep -naE "$pat" "$log" | tr -d '\r')
+done < <(grep -naE "^\[ *[0-9]+\.[0-9]+\] .*$pat" "$log" | tr -d '\r')
 exit $found

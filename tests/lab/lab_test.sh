@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of the lab itself (vm/): every bad-input path gives one clear line and its exit
+# code, and a kernel report or a timeout in the guest is caught.  Boots the lab kernel a
+# few times (about a minute under TCG).  usage: tests/lab/lab_test.sh KERNEL_ARTIFACT_DIR
+set -u
+cd "$(dirname "$0")/../.."
+kart=${1:?usage: lab_test.sh KERNEL_ARTIFACT_DIR}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0 n=0
+
+# expect NAME RC REGEX -- COMMAND...: COMMAND exits RC and its stderr matches REGEX.
+expect() {
+	local name=$1 want=$2 re=$3 rc
+	shift 4
+	n=$((n + 1))
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -Eq -- "$re" "$tmp/err"; then
+		echo "ok $n lab: $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n lab: $name (exit $rc, want $want; stderr must match /$re/)"
+		sed 's/^/# /' "$tmp/err" | tail -n 8
+		fail=$((fail + 1))
+	fi
+}
+
+vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
+echo "KTAP version 1"
+echo "1..9"
+expect "KSRC that is not a directory" 2 "KSRC=/nonexistent: no such directory" -- \
+	env KSRC=/nonexistent vm/fetch-source.sh
+mkdir -p "$tmp/notlinux" && echo 'all:' >"$tmp/notlinux/Makefile"
+expect "KSRC that is not a kernel tree" 2 "not a kernel tree" -- \
+	env KSRC="$tmp/notlinux" vm/fetch-source.sh
+mkdir -p "$tmp/old/drivers/vfio/pci" "$tmp/old/tools/testing/selftests"
+printf 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 3\n' >"$tmp/old/Makefile"
+touch "$tmp/old/drivers/vfio/pci/vfio_pci_dmabuf.c" "$tmp/old/tools/testing/selftests/kselftest_harness.h"
+expect "KSRC older than 7.2" 2 "is Linux 6.12.3; revokestorm needs >= 7.2" -- \
+	env KSRC="$tmp/old" vm/fetch-source.sh
+mkdir -p "$tmp/patches"
+cat >"$tmp/patches/0001-broken.patch" <<'PATCH'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: revokestorm developers <revokestorm@users.noreply.invalid>
+Date: Wed, 25 Nov 2026 00:00:00 +0000
+Subject: [PATCH] broken: does not apply
+
+---
+ Makefile | 1 +
+ 1 file changed, 1 insertion(+)
+
+diff --git a/Makefile b/Makefile
+--- a/Makefile
++++ b/Makefile
+@@ -1,3 +1,4 @@
++# this context does not exist
+ no such line one
+ no such line two
+ no such line three
+PATCH
+expect "a patch that does not apply is named" 2 "patch 0001-broken.patch does not apply" -- \
+	vm/build-kernel.sh --patches "$tmp/patches" --force
+expect "unknown option" 2 "unknown option '--bogus'" -- "${vm[@]}" --bogus -- true
+expect "command exit status is returned" 7 "command exit 7" -- "${vm[@]}" -- sh -c 'exit 7'
+expect "a kernel WARNING fails the run and is named" 1 "kernel report.*WARNING: injected by the lab test" -- \
+	"${vm[@]}" -- sh -c 'echo "<2>WARNING: injected by the lab test" >/dev/kmsg'
+expect "a guest that never reaches init" 4 "never reached init" -- \
+	"${vm[@]}" --append init=/nonexistent-init -- true
+expect "a guest over its time limit is killed, log kept" 5 "TIMEOUT.*console log kept" -- \
+	"${vm[@]}" --timeout 20 -- sleep 600
+echo "lab: $pass passed, $fail failed"
+[ $fail = 0 ]
