@@ -30,6 +30,7 @@ mkdir -p $out
 if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 rsout $out; then
 	say "FATAL: cannot mount the results share"
 	echo o >/proc/sysrq-trigger
+	while :; do :; done
 fi
 say "up: $(uname -r) $(cat /proc/cmdline)"
 hostname rs-guest
@@ -43,6 +44,7 @@ for dev in $RS_VFIO_DEVICES; do
 		say "FATAL: test device $dev is missing"
 		echo 4 >$out/rc
 		echo o >/proc/sysrq-trigger
+		while :; do :; done
 	fi
 	[ -e "$sys/driver" ] && echo "$dev" >"$sys/driver/unbind"
 	echo vfio-pci >"$sys/driver_override"
@@ -61,4 +63,6 @@ say "command exited with $rc"
 echo "$rc" >$out/rc
 sync
 echo o >/proc/sysrq-trigger
-sleep 10
+# Power-off shuts the 9p transport down, so nothing may be exec'd from here on: if PID 1
+# exited (or an exec failed), the kernel would panic before powering off.
+while :; do :; done

@@ -25,7 +25,7 @@ done
 [ -f "$log" ] || exit 0
 pat='(BUG:|Oops|WARNING:|kernel BUG at|general protection fault|Kernel panic|KASAN:|UBSAN:|KFENCE:'
 pat+='|possible circular locking dependency|possible recursive locking|inconsistent lock state'
-pat+='|suspicious RCU usage|lockdep|INFO: task .* blocked for more than|rcu: INFO: .* detected stall'
+pat+='|suspicious RCU usage|INFO: task .* blocked for more than|rcu: INFO: .* detected stall'
 pat+='|soft lockup|hard LOCKUP|list_add corruption|list_del corruption|refcount_t:)'
 found=0
 while IFS= read -r hit; do
