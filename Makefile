@@ -66,7 +66,7 @@ WHOLE_LIB = -Wl,--whole-archive $(O)/librevokestorm.a -Wl,--no-whole-archive
 $(O)/revokestorm: $(O)/src/main.o $(O)/librevokestorm.a
 	$(CC) $(LDFLAGS) -o $@ $(O)/src/main.o $(WHOLE_LIB) $(LDLIBS)
 
-TEST_CFLAGS = $(CFLAGS) -I$(KSELFTEST) -Itests
+TEST_CFLAGS = $(CFLAGS) -isystem $(KSELFTEST) -Itests
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/librevokestorm.a | need-ksrc need-khdr
 	@mkdir -p $(@D)

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel event collection during a run: a private tracefs instance (default) or a
+ * `perf record` child, with the stock dma_buf events and the patch set's events.
+ * See docs/trace-events.md.
+ */
+#ifndef RS_TRACE_H
+#define RS_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum rs_trace_mode {
+	RS_TRACE_OFF,
+	RS_TRACE_TRACEFS,	/* private instance; text into DIR/trace.txt */
+	RS_TRACE_PERF,		/* perf record -a into DIR/perf.data */
+};
+
+/* One event group and whether this kernel has it. */
+struct rs_trace_group {
+	const char *group;	/* tracefs events/<group> */
+	const char *probe;	/* an event that tells whether the group is ours or stock */
+	const char *provides;	/* what a report gets from it */
+	bool patched;		/* comes from kernel-patches/ */
+	bool present;
+};
+
+struct rs_trace;
+
+/*
+ * Start collecting into dir.  root is the tracefs mount (NULL: find it).  On failure
+ * returns -errno with why filled; a kernel without the patch set is not a failure:
+ * rs_trace_missing() says what it lacks.
+ */
+int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const char *root,
+		   const char *dir, char *why, size_t whylen);
+/* Write a line into the event stream (trace_marker), e.g. userspace phase boundaries. */
+void rs_trace_mark(struct rs_trace *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Copy the last max_lines collected so far into path (hang bundles). */
+int rs_trace_snapshot(struct rs_trace *t, const char *path, size_t max_lines);
+/* Stop, flush everything collected, remove the instance.  Safe on NULL; idempotent. */
+void rs_trace_stop(struct rs_trace *t);
+
+/* The groups and their presence, for results and for "what is missing" messages. */
+const struct rs_trace_group *rs_trace_groups(const struct rs_trace *t, size_t *nr);
+/* "vfio_pci dma_buf_mock (kernel-patches/ not applied)" or "" when nothing is missing. */
+const char *rs_trace_missing(const struct rs_trace *t);
+/* Events lost to full buffers (tracefs per_cpu stats), or -1 if unknown. */
+long long rs_trace_lost(const struct rs_trace *t);
+
+/* Parse "off", "tracefs", "perf". */
+int rs_trace_mode_parse(const char *s, enum rs_trace_mode *mode);
+/* Find the tracefs mount point; NULL if none. */
+const char *rs_tracefs_root(void);
+
+#endif /* RS_TRACE_H */

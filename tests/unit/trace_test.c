@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event collection logic against a tracefs-shaped directory (the real tracefs is
+ * exercised by the VM tests): which groups are found, what is reported missing, and
+ * that everything written to trace_pipe ends up in trace.txt and in snapshots.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "rs_trace.h"
+#include "rs_util.h"
+
+static void touch(const char *root, const char *rel)
+{
+	char p[512], *slash;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	slash = strrchr(p, '/');
+	*slash = '\0';
+	rs_mkdir_p(p, 0755);
+	*slash = '/';
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+}
+
+FIXTURE(fake_tracefs) {
+	char root[64];
+	char out[64];
+	char inst[128];
+};
+
+FIXTURE_SETUP(fake_tracefs)
+{
+	char p[256];
+
+	strcpy(self->root, "/tmp/rs-trace-test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->root));
+	strcpy(self->out, "/tmp/rs-trace-out.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->out));
+	touch(self->root, "events/dma_buf/dma_buf_export/enable");
+	touch(self->root, "events/dma_buf/enable");
+	snprintf(self->inst, sizeof(self->inst), "%s/instances/revokestorm-%d", self->root, getpid());
+	ASSERT_EQ(0, rs_mkdir_p(self->inst, 0755));
+	snprintf(p, sizeof(p), "%s/trace_pipe", self->inst);
+	ASSERT_EQ(0, mkfifo(p, 0600));
+	touch(self->inst, "trace_marker");
+	touch(self->inst, "tracing_on");
+	touch(self->inst, "buffer_size_kb");
+	touch(self->inst, "events/dma_buf/enable");
+}
+
+FIXTURE_TEARDOWN(fake_tracefs)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", self->root, self->out);
+	system(cmd);
+}
+
+TEST_F(fake_tracefs, unpatched_kernel_is_named_missing)
+{
+	const struct rs_trace_group *g;
+	struct rs_trace *t;
+	char why[256] = "";
+	size_t nr, i;
+	bool stock = false;
+
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, self->root, self->out, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(rs_trace_missing(t), "vfio_pci/vfio_pci_dmabuf_move_begin"));
+	EXPECT_NE(NULL, strstr(rs_trace_missing(t), "kernel-patches/"));
+	g = rs_trace_groups(t, &nr);
+	for (i = 0; i < nr; i++)
+		if (!strcmp(g[i].probe, "dma_buf_export"))
+			stock = g[i].present;
+	EXPECT_TRUE(stock);
+	rs_trace_stop(t);
+}
+
+TEST_F(fake_tracefs, patched_kernel_misses_nothing)
+{
+	struct rs_trace *t;
+	char why[256] = "";
+
+	touch(self->root, "events/dma_buf/dma_buf_invalidate_begin/enable");
+	touch(self->root, "events/vfio_pci/vfio_pci_dmabuf_move_begin/enable");
+	touch(self->root, "events/dma_buf_mock/dma_buf_mock_attach/enable");
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, self->root, self->out, why, sizeof(why)));
+	EXPECT_STREQ("", rs_trace_missing(t));
+	rs_trace_stop(t);
+}
+
+TEST_F(fake_tracefs, events_reach_trace_txt_and_snapshot)
+{
+	char p[256], *buf;
+	struct rs_trace *t;
+	char why[256] = "";
+	size_t len;
+	int fd, i;
+
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, self->root, self->out, why, sizeof(why)));
+	snprintf(p, sizeof(p), "%s/trace_pipe", self->inst);
+	fd = open(p, O_WRONLY);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 100; i++)
+		dprintf(fd, "rs-1 [000] ..... %d.000001: dma_buf_export: exp_name=x size=4096 ino=%d\n", i, i);
+	close(fd);
+	usleep(500 * 1000);
+	snprintf(p, sizeof(p), "%s/snap.txt", self->out);
+	ASSERT_EQ(0, rs_trace_snapshot(t, p, 10));
+	ASSERT_EQ(0, rs_read_file(p, &buf, &len, 0));
+	EXPECT_NE(NULL, strstr(buf, "ino=99\n"));
+	EXPECT_EQ(NULL, strstr(buf, "ino=89\n"));
+	free(buf);
+	rs_trace_stop(t);
+	snprintf(p, sizeof(p), "%s/trace.txt", self->out);
+	ASSERT_EQ(0, rs_read_file(p, &buf, &len, 0));
+	EXPECT_NE(NULL, strstr(buf, "ino=0\n"));
+	EXPECT_NE(NULL, strstr(buf, "ino=99\n"));
+	free(buf);
+}
+
+TEST(no_tracefs_is_a_clear_error)
+{
+	struct rs_trace *t = (void *)1;
+	char why[256] = "";
+
+	EXPECT_GT(0, rs_trace_start(&t, RS_TRACE_TRACEFS, "/proc/self", "/tmp", why, sizeof(why)));
+	EXPECT_EQ(NULL, t);
+	EXPECT_NE('\0', why[0]);
+}
+
+TEST(mode_names)
+{
+	enum rs_trace_mode m;
+
+	EXPECT_EQ(0, rs_trace_mode_parse("perf", &m));
+	EXPECT_EQ((int)RS_TRACE_PERF, (int)m);
+	EXPECT_EQ(0, rs_trace_mode_parse("tracefs", &m));
+	EXPECT_EQ((int)RS_TRACE_TRACEFS, (int)m);
+	EXPECT_EQ(-EINVAL, rs_trace_mode_parse("ftrace", &m));
+}
+
+TEST_HARNESS_MAIN
