@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel hung-task reports -> starting scenarios (revokestorm repro REPORT). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "rs_repro.h"
+#include "rs_util.h"
+
+static char *scenario_for(struct __test_metadata *_metadata, const char *file, const char **why,
+			  struct rs_hung_report *r)
+{
+	char path[256], *text, *scn;
+	size_t len;
+
+	snprintf(path, sizeof(path), "tests/unit/reports/%s", file);
+	if (rs_read_file(path, &text, &len, 0)) {
+		ksft_print_msg("cannot read %s (run from the repository top)\n", path);
+		return NULL;
+	}
+	EXPECT_EQ(0, rs_hung_report_parse(text, r));
+	free(text);
+	scn = rs_hung_report_scenario(r, why);
+	return scn;
+}
+
+TEST(unmap_wait_under_pci_command)
+{
+	struct rs_hung_report r;
+	const char *why;
+	char *scn = scenario_for(_metadata, "vfio-unmap-wait.txt", &why, &r);
+
+	ASSERT_NE(NULL, scn);
+	EXPECT_STREQ("revokestorm", r.task);
+	EXPECT_EQ(1187, r.pid);
+	EXPECT_EQ(122, r.seconds);
+	/* "? __pfx_process_timeout" is an unreliable frame and must be skipped. */
+	EXPECT_STREQ("__wait_for_common", r.frames[3]);
+	EXPECT_NE(NULL, strstr(scn, "type = pci-command"));
+	EXPECT_NE(NULL, strstr(scn, "behaviour = stuck"));
+	EXPECT_NE(NULL, strstr(scn, "an importer never unmapped"));
+	free(scn);
+	rs_hung_report_free(&r);
+}
+
+TEST(fence_wait_under_reset)
+{
+	struct rs_hung_report r;
+	const char *why;
+	char *scn = scenario_for(_metadata, "vfio-fence-reset.txt", &why, &r);
+
+	ASSERT_NE(NULL, scn);
+	EXPECT_STREQ("qemu-system-x86", r.task);
+	/* module suffixes like "[vfio_pci_core]" are not part of the name */
+	EXPECT_STREQ("vfio_pci_dma_buf_move", r.frames[6]);
+	EXPECT_NE(NULL, strstr(scn, "type = reset"));
+	EXPECT_NE(NULL, strstr(scn, "behaviour = fence"));
+	free(scn);
+	rs_hung_report_free(&r);
+}
+
+TEST(unrelated_hang_is_refused_with_reason)
+{
+	struct rs_hung_report r;
+	const char *why = NULL;
+	char *scn = scenario_for(_metadata, "unrelated.txt", &why, &r);
+
+	EXPECT_EQ(NULL, scn);
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, "no frame of the dma-buf revoke path"));
+	rs_hung_report_free(&r);
+}
+
+TEST(rdma_exporter_hang_is_refused_with_reason)
+{
+	struct rs_hung_report r;
+	const char *why = NULL;
+	char *scn = scenario_for(_metadata, "rdma.txt", &why, &r);
+
+	EXPECT_EQ(NULL, scn);
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, "RDMA uverbs"));
+	rs_hung_report_free(&r);
+}
+
+TEST(text_without_report)
+{
+	struct rs_hung_report r;
+
+	EXPECT_EQ(-ENOENT, rs_hung_report_parse("BUG: kernel NULL pointer dereference\n", &r));
+	EXPECT_EQ(-ENOENT, rs_hung_report_parse("INFO: task truncated", &r));
+}
+
+TEST_HARNESS_MAIN
