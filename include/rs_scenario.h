@@ -128,8 +128,12 @@ int rs_scn_load_mem(const char *path, const char *text, size_t len, const struct
 		    struct rs_scenario **out, struct rs_diag *d);
 void rs_scn_free(struct rs_scenario *scn);
 
-/* Print the resolved scenario as a scenario file (reloading it gives the same values). */
+/*
+ * Print the resolved scenario as a scenario file (reloading it gives the same values):
+ * plain "key = value" lines, or with a comment after each saying where it came from.
+ */
 void rs_scn_dump(const struct rs_scenario *scn, FILE *f);
+void rs_scn_dump_origins(const struct rs_scenario *scn, FILE *f);
 
 /* Sections of one kind, in file order. */
 size_t rs_scn_count(const struct rs_scenario *scn, enum rs_sec_kind kind);

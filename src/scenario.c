@@ -55,6 +55,14 @@ static const struct rs_core_opt rs_core_global[] = {
 	    "triggers on one exporter take turns (false: their revoke cycles overlap)" } },
 	{ { "cleanup_timeout", RS_OPT_TIME, "10s",
 	    "longest wait for loads, importers and exporters to shut down at the end" } },
+	{ { "trace", RS_OPT_ENUM, "tracefs",
+	    "collect kernel events into the results: a private tracefs instance, perf record, or off",
+	    "off|tracefs|perf" } },
+	{ { "klog_check", RS_OPT_BOOL, "true",
+	    "follow the kernel log; a kernel report (oops, WARNING, lockdep, hung task...) fails the run" } },
+	{ { "klog_allow", RS_OPT_STR, NULL,
+	    "file of regexes (one per line) for kernel reports that do not fail the run" },
+	  RS_OPTF_OPTIONAL },
 	{ { NULL } },
 };
 
@@ -1756,7 +1764,7 @@ static void rs_dump_value(const char *v, struct rs_buf_str *b)
 		rs_str_addc(b, '"');
 }
 
-static void rs_dump_section(const struct rs_section *s, FILE *f)
+static void rs_dump_section(const struct rs_section *s, FILE *f, bool origins)
 {
 	size_t i;
 
@@ -1770,6 +1778,11 @@ static void rs_dump_section(const struct rs_section *s, FILE *f)
 
 		rs_str_addf(&b, "%s = ", kv->key);
 		rs_dump_value(kv->value, &b);
+		if (!origins) {
+			fprintf(f, "%s\n", b.s);
+			rs_str_free(&b);
+			continue;
+		}
 		while (b.len < 40)
 			rs_str_addc(&b, ' ');
 		rs_str_addf(&b, " # %s", kv->origin == RS_ORIGIN_SECTION ||
@@ -1788,7 +1801,7 @@ static void rs_dump_section(const struct rs_section *s, FILE *f)
 	}
 }
 
-void rs_scn_dump(const struct rs_scenario *scn, FILE *f)
+static void rs_dump(const struct rs_scenario *scn, FILE *f, bool origins)
 {
 	size_t i;
 
@@ -1798,10 +1811,21 @@ void rs_scn_dump(const struct rs_scenario *scn, FILE *f)
 	fprintf(f, "\n");
 	for (i = 0; i < scn->nr_sets; i++)
 		fprintf(f, "# --set %s\n", scn->sets[i]);
-	fprintf(f, "# every key with its final value; '# where' says where it came from\n");
-	rs_dump_section(scn->global, f);
+	if (origins)
+		fprintf(f, "# every key with its final value; the comment says where it came from\n");
+	rs_dump_section(scn->global, f, origins);
 	for (i = 0; i < scn->nr_sec; i++)
-		rs_dump_section(scn->sec[i], f);
+		rs_dump_section(scn->sec[i], f, origins);
+}
+
+void rs_scn_dump(const struct rs_scenario *scn, FILE *f)
+{
+	rs_dump(scn, f, false);
+}
+
+void rs_scn_dump_origins(const struct rs_scenario *scn, FILE *f)
+{
+	rs_dump(scn, f, true);
 }
 
 /* ------------------------------------------------------------------ option tables */
