@@ -24,7 +24,8 @@ WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 		   -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Iinclude \
-		   $(if $(KHDR),-isystem $(KHDR)) $(PKG_CFLAGS)
+		   $(if $(KHDR),-isystem $(KHDR)) $(PKG_CFLAGS) \
+		   $(if $(KSRC),-idirafter $(KSRC)/drivers/iommu/iommufd)
 LDLIBS		+= $(PKG_LIBS) -lpthread -lm
 
 LIB_SRCS	:= $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))

@@ -407,7 +407,7 @@ int rs_vfio_reset(struct rs_vfio_dev *d, char *why)
 
 static int hot_reset_info(struct rs_vfio_dev *d, struct vfio_pci_hot_reset_info **out, char *why)
 {
-	struct vfio_pci_hot_reset_info *info;
+	struct vfio_pci_hot_reset_info *info = NULL;
 	uint32_t count = 4;
 	int ret, tries;
 
@@ -439,7 +439,7 @@ static int hot_reset_info(struct rs_vfio_dev *d, struct vfio_pci_hot_reset_info 
 
 int rs_vfio_hot_reset_check(struct rs_vfio_dev *d, char *why)
 {
-	struct vfio_pci_hot_reset_info *info;
+	struct vfio_pci_hot_reset_info *info = NULL;
 	uint32_t i;
 	int ret = hot_reset_info(d, &info, why);
 
