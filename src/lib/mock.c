@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Client of /dev/dma_buf_mock, the revokestorm kernel mock importer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rs_lib/mock.h"
+
+#if defined(__has_include)
+#if __has_include(<linux/dma-buf-mock.h>)
+#include <linux/dma-buf-mock.h>
+#define RS_HAVE_DMA_BUF_MOCK 1
+#endif
+#endif
+
+#define NO_MOCK "kernel lacks the revokestorm mock importer (CONFIG_DMA_BUF_MOCK_IMPORTER)"
+
+#ifdef RS_HAVE_DMA_BUF_MOCK
+_Static_assert(RS_MOCK_SYNC == DMA_BUF_MOCK_SYNC && RS_MOCK_DEFERRED == DMA_BUF_MOCK_DEFERRED &&
+	       RS_MOCK_STUCK == DMA_BUF_MOCK_STUCK && RS_MOCK_PINNED == DMA_BUF_MOCK_PINNED &&
+	       RS_MOCK_FENCE == DMA_BUF_MOCK_FENCE, "mock behaviours match the uAPI");
+
+bool rs_mock_built(void)
+{
+	return true;
+}
+
+int rs_mock_open(char *why)
+{
+	int fd = open("/dev/dma_buf_mock", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return rs_why(why, -EOPNOTSUPP, NO_MOCK ": no /dev/dma_buf_mock");
+	if (fd < 0)
+		return rs_why(why, -errno, "open /dev/dma_buf_mock: %s", strerror(errno));
+	return fd;
+}
+
+int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t delay_ms,
+		   bool map, const char *dev_name, uint32_t *handle, char *why)
+{
+	struct dma_buf_mock_attach a = {
+		.dmabuf_fd = dmabuf_fd,
+		.behaviour = (uint32_t)b,
+		.delay_ms = delay_ms,
+		.flags = map ? DMA_BUF_MOCK_F_MAP : 0,
+	};
+	int ret;
+
+	if (dev_name && strlen(dev_name) >= sizeof(a.dev_name))
+		return rs_why(why, -ENAMETOOLONG, "mock importer device name '%s' too long",
+			      dev_name);
+	if (dev_name)
+		snprintf(a.dev_name, sizeof(a.dev_name), "%s", dev_name);
+	ret = rs_ioctl(mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a);
+	if (ret < 0) {
+		const char *hint = "";
+
+		if (ret == -EOPNOTSUPP)
+			hint = " (the exporter refuses this importer: static, pinned or not "
+			       "peer-to-peer)";
+		else if (ret == -ENODEV)
+			hint = " (the dma-buf is revoked, or no such importing device)";
+		return rs_why(why, ret, "mock importer ATTACH%s of fd %d as %s: %s%s",
+			      map ? "+MAP" : "", dmabuf_fd,
+			      dev_name && *dev_name ? dev_name : "the misc device",
+			      strerror(-ret), hint);
+	}
+	*handle = a.handle;
+	return 0;
+}
+
+static int handle_cmd(int mfd, unsigned long req, const char *what, uint32_t handle, char *why)
+{
+	struct dma_buf_mock_handle h = { .handle = handle };
+	int ret = rs_ioctl(mfd, req, &h);
+
+	if (ret < 0)
+		return rs_why(why, ret, "mock importer %s of handle %u: %s", what, handle,
+			      strerror(-ret));
+	return 0;
+}
+
+int rs_mock_map(int mfd, uint32_t handle, char *why)
+{
+	return handle_cmd(mfd, DMA_BUF_MOCK_IOCTL_MAP, "MAP", handle, why);
+}
+
+int rs_mock_unmap(int mfd, uint32_t handle, char *why)
+{
+	return handle_cmd(mfd, DMA_BUF_MOCK_IOCTL_UNMAP, "UNMAP", handle, why);
+}
+
+int rs_mock_release(int mfd, uint32_t handle, char *why)
+{
+	return handle_cmd(mfd, DMA_BUF_MOCK_IOCTL_RELEASE, "RELEASE", handle, why);
+}
+
+int rs_mock_status(int mfd, uint32_t handle, struct rs_mock_status *st, char *why)
+{
+	struct dma_buf_mock_status s = { .handle = handle };
+	int ret = rs_ioctl(mfd, DMA_BUF_MOCK_IOCTL_STATUS, &s);
+
+	if (ret < 0)
+		return rs_why(why, ret, "mock importer STATUS of handle %u: %s", handle,
+			      strerror(-ret));
+	st->behaviour = s.behaviour;
+	st->mapped = s.mapped;
+	st->revocable = s.revocable;
+	st->invalidations = s.invalidations;
+	st->unmaps = s.unmaps;
+	st->maps = s.maps;
+	st->last_map_err = s.last_map_err;
+	return 0;
+}
+#else
+bool rs_mock_built(void)
+{
+	return false;
+}
+
+int rs_mock_open(char *why)
+{
+	return rs_why(why, -EOPNOTSUPP, NO_MOCK ": no <linux/dma-buf-mock.h> in the headers "
+		      "this was built with");
+}
+
+int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t delay_ms,
+		   bool map, const char *dev_name, uint32_t *handle, char *why)
+{
+	return rs_why(why, -EOPNOTSUPP, NO_MOCK);
+}
+
+int rs_mock_map(int mfd, uint32_t handle, char *why)
+{
+	return rs_why(why, -EOPNOTSUPP, NO_MOCK);
+}
+
+int rs_mock_unmap(int mfd, uint32_t handle, char *why)
+{
+	return rs_why(why, -EOPNOTSUPP, NO_MOCK);
+}
+
+int rs_mock_release(int mfd, uint32_t handle, char *why)
+{
+	return rs_why(why, -EOPNOTSUPP, NO_MOCK);
+}
+
+int rs_mock_status(int mfd, uint32_t handle, struct rs_mock_status *st, char *why)
+{
+	return rs_why(why, -EOPNOTSUPP, NO_MOCK);
+}
+#endif
