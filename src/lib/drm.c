@@ -11,6 +11,7 @@
 #include <xf86drm.h>
 
 #include "rs_lib/drm.h"
+#include "rs_lib/hint.h"
 
 /* From the kernel's virtgpu_drm.h; libdrm's copy may be older than the kernel. */
 #define RS_DRM_VIRTGPU_GETPARAM		0x03
@@ -141,16 +142,10 @@ int rs_drm_import(struct rs_drm *d, int dmabuf_fd, uint32_t *handle, char *why)
 {
 	if (drmPrimeFDToHandle(d->fd, dmabuf_fd, handle)) {
 		int err = errno;
-		const char *hint = "";
 
-		if (err == EOPNOTSUPP)
-			hint = " (the exporter refuses this importer: static or not peer-to-peer)";
-		else if (err == EINVAL)
-			hint = " (no peer-to-peer path between the exporter and this GPU?)";
-		else if (err == ENODEV)
-			hint = " (revoked, or virtio-gpu without blob cannot import foreign buffers)";
 		return rs_why(why, -err, "%s (%s): PRIME import of fd %d: %s%s", d->path,
-			      d->driver, dmabuf_fd, strerror(err), hint);
+			      d->driver, dmabuf_fd, strerror(err),
+			      rs_errno_hint(RS_OP_DRM_IMPORT, err));
 	}
 	return 0;
 }

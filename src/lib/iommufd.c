@@ -7,6 +7,7 @@
 
 #include <linux/iommufd.h>
 
+#include "rs_lib/hint.h"
 #include "rs_lib/iommufd.h"
 
 #if defined(__has_include)
@@ -61,20 +62,10 @@ int rs_iommufd_map_file(struct rs_iommufd *f, int fd, uint64_t start, uint64_t l
 	};
 	int ret = rs_ioctl(f->fd, IOMMU_IOAS_MAP_FILE, &mf);
 
-	if (ret < 0) {
-		const char *hint = "";
-
-		if (ret == -ENODEV)
-			hint = " (the dma-buf is revoked)";
-		else if (ret == -EOPNOTSUPP)
-			hint = " (iommufd imports only single-range VFIO PCI and iommufd-mock "
-			       "dma-bufs)";
-		else if (ret == -ENOTTY)
-			hint = " (kernel without IOMMU_IOAS_MAP_FILE)";
+	if (ret < 0)
 		return rs_why(why, ret, "IOMMU_IOAS_MAP_FILE of fd %d [%llu, +%llu): %s%s", fd,
 			      (unsigned long long)start, (unsigned long long)length,
-			      strerror(-ret), hint);
-	}
+			      strerror(-ret), rs_errno_hint(RS_OP_IOMMUFD_MAP, ret));
 	*iova = mf.iova;
 	return 0;
 }

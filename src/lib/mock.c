@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rs_lib/hint.h"
 #include "rs_lib/mock.h"
 
 #if defined(__has_include)
@@ -55,19 +56,11 @@ int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t de
 	if (dev_name)
 		snprintf(a.dev_name, sizeof(a.dev_name), "%s", dev_name);
 	ret = rs_ioctl(mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a);
-	if (ret < 0) {
-		const char *hint = "";
-
-		if (ret == -EOPNOTSUPP)
-			hint = " (the exporter refuses this importer: static, pinned or not "
-			       "peer-to-peer)";
-		else if (ret == -ENODEV)
-			hint = " (the dma-buf is revoked, or no such importing device)";
+	if (ret < 0)
 		return rs_why(why, ret, "mock importer ATTACH%s of fd %d as %s: %s%s",
 			      map ? "+MAP" : "", dmabuf_fd,
 			      dev_name && *dev_name ? dev_name : "the misc device",
-			      strerror(-ret), hint);
-	}
+			      strerror(-ret), rs_errno_hint(RS_OP_MOCK_ATTACH, ret));
 	*handle = a.handle;
 	return 0;
 }
@@ -78,8 +71,9 @@ static int handle_cmd(int mfd, unsigned long req, const char *what, uint32_t han
 	int ret = rs_ioctl(mfd, req, &h);
 
 	if (ret < 0)
-		return rs_why(why, ret, "mock importer %s of handle %u: %s", what, handle,
-			      strerror(-ret));
+		return rs_why(why, ret, "mock importer %s of handle %u: %s%s", what, handle,
+			      strerror(-ret), req == DMA_BUF_MOCK_IOCTL_MAP ?
+			      rs_errno_hint(RS_OP_MOCK_MAP, ret) : "");
 	return 0;
 }
 

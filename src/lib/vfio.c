@@ -15,6 +15,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "rs_lib/hint.h"
 #include "rs_lib/vfio.h"
 
 #ifndef PCI_SLOT
@@ -370,25 +371,9 @@ int rs_vfio_export_dmabuf(struct rs_vfio_dev *d, unsigned int region,
 	}
 	ret = rs_vfio_feature(d, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, db, len);
 	free(db);
-	if (ret < 0) {
-		const char *hint = "";
-
-		switch (-ret) {
-		case ENOTTY:
-			hint = " (kernel without VFIO_DEVICE_FEATURE_DMA_BUF)";
-			break;
-		case EOPNOTSUPP:
-			hint = " (the driver cannot export: only vfio-pci and nvgrace-gpu can, "
-			       "with CONFIG_VFIO_PCI_DMABUF)";
-			break;
-		case EINVAL:
-			hint = " (ranges not page aligned or outside the BAR, an I/O BAR, "
-			       "or the BAR is not mapped)";
-			break;
-		}
+	if (ret < 0)
 		return rs_why(why, ret, "%s: dma-buf export of BAR%u (%u ranges): %s%s", d->bdf,
-			      region, nr, strerror(-ret), hint);
-	}
+			      region, nr, strerror(-ret), rs_errno_hint(RS_OP_VFIO_EXPORT, ret));
 	return ret;
 }
 
@@ -427,9 +412,7 @@ static int hot_reset_info(struct rs_vfio_dev *d, struct vfio_pci_hot_reset_info 
 		if (ret < 0) {
 			free(info);
 			return rs_why(why, ret, "%s: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: %s%s",
-				      d->bdf, strerror(-ret), ret == -ENODEV ?
-				      " (no slot or bus reset: the device is not alone on its "
-				      "bus)" : "");
+				      d->bdf, strerror(-ret), rs_errno_hint(RS_OP_HOT_RESET, ret));
 		}
 		*out = info;
 		return 0;
@@ -486,8 +469,7 @@ int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why)
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_PCI_HOT_RESET, &hr);
 	if (ret < 0)
 		return rs_why(why, ret, "%s: VFIO_DEVICE_PCI_HOT_RESET: %s%s", d->bdf,
-			      strerror(-ret), ret == -EBUSY ?
-			      " (memory_lock contended, e.g. a revoke in progress)" : "");
+			      strerror(-ret), rs_errno_hint(RS_OP_HOT_RESET, ret));
 	return 0;
 }
 

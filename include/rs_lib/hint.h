@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * errno -> reason: what an error of a given uAPI call means for revokestorm, as a
+ * parenthesised hint appended to messages (" (the dma-buf is revoked)"), or "".
+ */
+#ifndef RS_LIB_HINT_H
+#define RS_LIB_HINT_H
+
+enum rs_hint_op {
+	RS_OP_VFIO_EXPORT,	/* VFIO_DEVICE_FEATURE_DMA_BUF */
+	RS_OP_IOMMUFD_MAP,	/* IOMMU_IOAS_MAP_FILE */
+	RS_OP_MOCK_ATTACH,	/* DMA_BUF_MOCK_IOCTL_ATTACH */
+	RS_OP_MOCK_MAP,		/* DMA_BUF_MOCK_IOCTL_MAP */
+	RS_OP_RDMA_REG,		/* ibv_reg_dmabuf_mr */
+	RS_OP_DRM_IMPORT,	/* DRM_IOCTL_PRIME_FD_TO_HANDLE */
+	RS_OP_HOT_RESET,	/* VFIO_DEVICE_PCI_HOT_RESET(_INFO) */
+	RS_OP_TEST_CMD,		/* IOMMU_TEST_CMD */
+	RS_OP_NR,
+};
+
+/* Sign of err ignored.  Never NULL; "" when there is nothing to add. */
+const char *rs_errno_hint(enum rs_hint_op op, int err);
+
+#endif /* RS_LIB_HINT_H */
