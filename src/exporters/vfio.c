@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exporter "vfio": dma-bufs of a PCI BAR through VFIO_DEVICE_FEATURE_DMA_BUF, from a
+ * device bound to vfio-pci, opened as a cdev bound to an iommufd or through its group
+ * and a container.  Each buffer covers [offset, offset + size) of the BAR in `ranges`
+ * page-aligned ranges.  handle("vfio") is the struct rs_vfio_dev triggers act on,
+ * with owner ops to close the device and re-open it with every buffer re-exported.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rs_lib/plug.h"
+#include "rs_lib/vfio.h"
+
+struct vfio_ex {
+	struct rs_vfio_dev dev;
+	struct rs_exporter *ex;
+	unsigned int bar;
+	uint64_t offset, size;
+	unsigned int nr_ranges;
+	char state_id[48];
+};
+
+static const struct rs_opt vfio_opts[] = {
+	{ "device", RS_OPT_STR, NULL, "PCI device bound to vfio-pci, e.g. 0000:01:00.0" },
+	{ "access", RS_OPT_ENUM, "auto",
+	  "auto: the VFIO cdev with an iommufd if the device has one, else the group; "
+	  "cdev; group (container: type1v2, no-IOMMU or iommufd compat)", "auto|cdev|group" },
+	{ "bar", RS_OPT_INT, "-1", "BAR to export (0-5); -1: the largest memory BAR" },
+	{ "offset", RS_OPT_SIZE, "0", "start of each buffer in the BAR (page aligned)" },
+	{ "size", RS_OPT_SIZE, "0", "bytes per buffer (page multiple); 0: the rest of the BAR" },
+	{ "ranges", RS_OPT_INT, "1",
+	  "dma ranges per buffer (iommufd imports single-range buffers only)" },
+	{ NULL },
+};
+
+static int vfio_ex_export_locked(struct vfio_ex *v, struct rs_buf *buf, char *why)
+{
+	struct rs_vfio_range *r = calloc(v->nr_ranges, sizeof(*r));
+	int fd;
+
+	if (!r)
+		return -ENOMEM;
+	fd = rs_vfio_split_ranges(v->offset, v->size, v->nr_ranges,
+				  (uint64_t)sysconf(_SC_PAGESIZE), r);
+	if (!fd)
+		fd = rs_vfio_export_dmabuf(&v->dev, v->bar, r, v->nr_ranges, why);
+	else
+		rs_why(why, fd, "%s: cannot split %llu bytes into %u page-aligned ranges",
+		       v->dev.bdf, (unsigned long long)v->size, v->nr_ranges);
+	free(r);
+	if (fd < 0)
+		return fd;
+	buf->fd = fd;
+	buf->size = v->size;
+	buf->ino = rs_fd_ino(fd);
+	return 0;
+}
+
+static int vfio_owner_close(void *owner, char *why)
+{
+	struct vfio_ex *v = owner;
+
+	pthread_rwlock_wrlock(&v->dev.lock);
+	rs_vfio_close_device(&v->dev);
+	rs_revoke_set(&v->dev.revoke, RS_CLOSED);
+	pthread_rwlock_unlock(&v->dev.lock);
+	return 0;
+}
+
+static int vfio_owner_reopen(void *owner, char *why)
+{
+	struct vfio_ex *v = owner;
+	unsigned int i;
+	int ret;
+
+	pthread_rwlock_wrlock(&v->dev.lock);
+	ret = rs_vfio_reopen_device(&v->dev, why);
+	for (i = 0; !ret && i < v->ex->nr_bufs; i++) {
+		struct rs_buf *b = &v->ex->bufs[i];
+
+		if (b->fd < 0)
+			continue;	/* never exported or released: leave it to the core */
+		rs_close_fd(&b->fd);
+		ret = vfio_ex_export_locked(v, b, why);
+	}
+	if (!ret)
+		rs_revoke_set(&v->dev.revoke, RS_LIVE);
+	pthread_rwlock_unlock(&v->dev.lock);
+	return ret;
+}
+
+static const struct rs_vfio_owner_ops vfio_owner_ops = {
+	.close_device = vfio_owner_close,
+	.reopen = vfio_owner_reopen,
+};
+
+static int vfio_ex_open(struct rs_exporter *ex)
+{
+	static const enum rs_vfio_mode modes[] = { RS_VFIO_AUTO, RS_VFIO_CDEV, RS_VFIO_GROUP };
+	const char *access = rs_sec_str(ex->o.sec, "access");
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), bar_size;
+	int64_t bar = rs_sec_int(ex->o.sec, "bar");
+	int64_t ranges = rs_sec_int(ex->o.sec, "ranges");
+	struct vfio_region_info ri;
+	char why[RS_WHY_LEN];
+	struct vfio_ex *v;
+	int ret, mode = 0;
+
+	if (access && !strcmp(access, "cdev"))
+		mode = 1;
+	else if (access && !strcmp(access, "group"))
+		mode = 2;
+	if (ranges < 1 || ranges > 1024)
+		return rs_err(&ex->o, EINVAL, "%s: ranges = %lld: must be 1..1024",
+			      rs_sec_where(ex->o.sec, "ranges"), (long long)ranges);
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rs_vfio_init(&v->dev);
+	v->ex = ex;
+	v->nr_ranges = (unsigned int)ranges;
+	ret = rs_vfio_open(&v->dev, rs_sec_str(ex->o.sec, "device"), modes[mode], why);
+	if (ret) {
+		ret = rs_fail(&ex->o, ret, why);
+		goto fail;
+	}
+	if (bar < 0) {
+		bar = rs_vfio_pick_bar(&v->dev, &bar_size);
+		if (bar < 0) {
+			ret = rs_err(&ex->o, ENODEV, "%s has no memory BAR of a page or more",
+				     v->dev.bdf);
+			goto fail;
+		}
+	} else if (bar > VFIO_PCI_BAR5_REGION_INDEX) {
+		ret = rs_err(&ex->o, EINVAL, "%s: bar = %lld: must be 0..5 or -1",
+			     rs_sec_where(ex->o.sec, "bar"), (long long)bar);
+		goto fail;
+	}
+	v->bar = (unsigned int)bar;
+	ret = rs_vfio_region_info(&v->dev, v->bar, &ri);
+	if (ret || !ri.size) {
+		ret = rs_err(&ex->o, ENODEV, "%s has no BAR%u", v->dev.bdf, v->bar);
+		goto fail;
+	}
+	v->offset = rs_sec_size(ex->o.sec, "offset");
+	v->size = rs_sec_size(ex->o.sec, "size");
+	if (!v->size && v->offset < ri.size)
+		v->size = ri.size - v->offset;
+	if (v->offset % page || v->size % page || !v->size || v->offset + v->size > ri.size) {
+		ret = rs_err(&ex->o, EINVAL, "%s: offset %llu + size %llu does not fit BAR%u of "
+			     "%s (%llu bytes) in whole %llu-byte pages",
+			     rs_sec_where(ex->o.sec, "size"), (unsigned long long)v->offset,
+			     (unsigned long long)v->size, v->bar, v->dev.bdf,
+			     (unsigned long long)ri.size, (unsigned long long)page);
+		goto fail;
+	}
+	if (v->size / page < v->nr_ranges) {
+		ret = rs_err(&ex->o, EINVAL, "%s: %u ranges need at least %u pages, the buffer "
+			     "has %llu", rs_sec_where(ex->o.sec, "ranges"), v->nr_ranges,
+			     v->nr_ranges, (unsigned long long)(v->size / page));
+		goto fail;
+	}
+	v->dev.owner_ops = &vfio_owner_ops;
+	v->dev.owner = v;
+	snprintf(v->state_id, sizeof(v->state_id), "vfio:%s", v->dev.bdf);
+	rs_log(ex->o.ctx, "exporter %s: %s via %s %s, BAR%u [%llu, +%llu) in %u range(s); "
+	       "caps:%s%s%s%s%s", ex->o.name, v->dev.bdf,
+	       v->dev.mode == RS_VFIO_CDEV ? "cdev" : v->dev.noiommu ? "no-IOMMU group" : "group",
+	       v->dev.path, v->bar, (unsigned long long)v->offset, (unsigned long long)v->size,
+	       v->nr_ranges, v->dev.caps.pm ? " PM" : "", v->dev.caps.flr ? " FLR" : "",
+	       v->dev.caps.af_flr ? " AF-FLR" : "",
+	       v->dev.info.flags & VFIO_DEVICE_FLAGS_RESET ? " reset" : "",
+	       v->dev.caps.pm || v->dev.caps.flr || v->dev.caps.af_flr ||
+	       (v->dev.info.flags & VFIO_DEVICE_FLAGS_RESET) ? "" : " none");
+	ex->o.priv = v;
+	return 0;
+fail:
+	rs_vfio_destroy(&v->dev);
+	free(v);
+	return ret;
+}
+
+static int vfio_ex_export(struct rs_exporter *ex, struct rs_buf *buf)
+{
+	struct vfio_ex *v = ex->o.priv;
+	char why[RS_WHY_LEN];
+	int ret;
+
+	pthread_rwlock_rdlock(&v->dev.lock);
+	if (v->dev.fd < 0)
+		ret = rs_why(why, -ENODEV, "%s is closed (a close trigger holds it)", v->dev.bdf);
+	else
+		ret = vfio_ex_export_locked(v, buf, why);
+	pthread_rwlock_unlock(&v->dev.lock);
+	return ret ? rs_fail(&ex->o, ret, why) : 0;
+}
+
+static void vfio_ex_release(struct rs_exporter *ex, struct rs_buf *buf)
+{
+	struct vfio_ex *v = ex->o.priv;
+
+	pthread_rwlock_wrlock(&v->dev.lock);
+	rs_close_fd(&buf->fd);
+	pthread_rwlock_unlock(&v->dev.lock);
+}
+
+static void *vfio_ex_handle(struct rs_exporter *ex, const char *kind)
+{
+	struct vfio_ex *v = ex->o.priv;
+
+	if (!v)
+		return NULL;
+	if (!strcmp(kind, "vfio"))
+		return &v->dev;
+	if (!strcmp(kind, "pci-name"))
+		return v->dev.bdf;
+	if (!strcmp(kind, "revoke-state"))
+		return &v->dev.revoke;
+	return NULL;
+}
+
+static void vfio_ex_close(struct rs_exporter *ex)
+{
+	struct vfio_ex *v = ex->o.priv;
+
+	if (!v)
+		return;
+	rs_vfio_destroy(&v->dev);
+	free(v);
+	ex->o.priv = NULL;
+}
+
+static const char *vfio_ex_state_id(struct rs_exporter *ex)
+{
+	struct vfio_ex *v = ex->o.priv;
+
+	return v ? v->state_id : NULL;
+}
+
+static int vfio_ex_recover(struct rs_ctx *ctx, const char *state_id)
+{
+	char did[160], why[RS_WHY_LEN];
+	int ret;
+
+	if (strncmp(state_id, "vfio:", 5))
+		return -EINVAL;
+	ret = rs_vfio_recover(state_id + 5, did, sizeof(did), why);
+	if (ret)
+		rs_log(ctx, "recover %s: %s", state_id, why);
+	else
+		rs_log(ctx, "recover %s: %s", state_id, did);
+	return ret;
+}
+
+static const struct rs_exporter_ops vfio_exporter = {
+	.type = "vfio",
+	.help = "PCI BAR dma-bufs of a vfio-pci device (VFIO_DEVICE_FEATURE_DMA_BUF); revocable",
+	.opts = vfio_opts,
+	.revocable = true,
+	.open = vfio_ex_open,
+	.export = vfio_ex_export,
+	.release = vfio_ex_release,
+	.handle = vfio_ex_handle,
+	.close = vfio_ex_close,
+	.state_id = vfio_ex_state_id,
+	.recover = vfio_ex_recover,
+};
+RS_REGISTER(exporter, vfio_exporter)
