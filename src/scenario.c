@@ -887,15 +887,15 @@ static void rs_parse_buf(struct rs_parser *P, const char *path, char *buf, size_
 					if (!strcmp(cur->kv[i].key, key) && !cur->kv[i].cmdline)
 						break;
 				}
-				if (i < cur->nr)
+				if (i < cur->nr) {
 					rs_diag_add(P->d, true, "%s: key '%s' set twice in [%s%s%s] (first at %s)",
 						    where, key, rs_sec_kind_names[cur->kind],
 						    cur->name ? " " : "", cur->name ? cur->name : "",
 						    cur->kv[i].where);
-				else
-					rs_raw_add(cur, key, exp, value, where, false);
-				if (i < cur->nr)
 					free(exp);
+				} else {
+					rs_raw_add(cur, key, exp, value, where, false);
+				}
 			}
 			free(value);
 		}
