@@ -81,6 +81,18 @@ void rs_vfio_close_device(struct rs_vfio_dev *d);
 /* Re-open after rs_vfio_close_device(): the same iommufd and IOAS, or group. */
 int rs_vfio_reopen_device(struct rs_vfio_dev *d, char *why);
 
+/*
+ * Use the device fd for one operation: 0 with the lock held shared, or -ENODEV while a
+ * close trigger holds the device closed (why says so; the lock is then not held).
+ */
+int rs_vfio_get(struct rs_vfio_dev *d, char *why);
+void rs_vfio_put(struct rs_vfio_dev *d);
+/* Read-modify-write of a 16-bit config register: clear, then set bits; old/new out. */
+int rs_vfio_cfg_update16(struct rs_vfio_dev *d, unsigned int off, uint16_t clear, uint16_t set,
+			 uint16_t *old, uint16_t *new_val, char *why);
+int rs_vfio_cfg_update8(struct rs_vfio_dev *d, unsigned int off, uint8_t clear, uint8_t set,
+			char *why);
+
 int rs_vfio_region_info(struct rs_vfio_dev *d, unsigned int index, struct vfio_region_info *ri);
 /* Config space through the config region (virtualised by vfio). */
 int rs_vfio_cfg_read(struct rs_vfio_dev *d, unsigned int off, void *buf, size_t len);

@@ -244,6 +244,68 @@ int rs_vfio_reopen_device(struct rs_vfio_dev *d, char *why)
 	return open_device_fd(d, why);
 }
 
+int rs_vfio_get(struct rs_vfio_dev *d, char *why)
+{
+	pthread_rwlock_rdlock(&d->lock);
+	if (d->fd >= 0)
+		return 0;
+	pthread_rwlock_unlock(&d->lock);
+	return rs_why(why, -ENODEV, "%s is closed (by a close trigger)", d->bdf);
+}
+
+void rs_vfio_put(struct rs_vfio_dev *d)
+{
+	pthread_rwlock_unlock(&d->lock);
+}
+
+int rs_vfio_cfg_update16(struct rs_vfio_dev *d, unsigned int off, uint16_t clear, uint16_t set,
+			 uint16_t *old, uint16_t *new_val, char *why)
+{
+	uint16_t v, n;
+	int ret;
+
+	pthread_mutex_lock(&d->cfg_lock);
+	ret = rs_vfio_cfg_read16(d, off, &v);
+	if (ret) {
+		rs_why(why, ret, "%s: config read at 0x%x: %s", d->bdf, off, strerror(-ret));
+		goto out;
+	}
+	n = (uint16_t)((v & ~clear) | set);
+	ret = rs_vfio_cfg_write16(d, off, n);
+	if (ret)
+		rs_why(why, ret, "%s: config write 0x%04x at 0x%x: %s", d->bdf, n, off,
+		       strerror(-ret));
+	if (old)
+		*old = v;
+	if (new_val)
+		*new_val = n;
+out:
+	pthread_mutex_unlock(&d->cfg_lock);
+	return ret;
+}
+
+int rs_vfio_cfg_update8(struct rs_vfio_dev *d, unsigned int off, uint8_t clear, uint8_t set,
+			char *why)
+{
+	uint8_t v, n;
+	int ret;
+
+	pthread_mutex_lock(&d->cfg_lock);
+	ret = rs_vfio_cfg_read(d, off, &v, 1);
+	if (ret) {
+		rs_why(why, ret, "%s: config read at 0x%x: %s", d->bdf, off, strerror(-ret));
+		goto out;
+	}
+	n = (uint8_t)((v & ~clear) | set);
+	ret = rs_vfio_cfg_write(d, off, &n, 1);
+	if (ret)
+		rs_why(why, ret, "%s: config write 0x%02x at 0x%x: %s", d->bdf, n, off,
+		       strerror(-ret));
+out:
+	pthread_mutex_unlock(&d->cfg_lock);
+	return ret;
+}
+
 int rs_vfio_region_info(struct rs_vfio_dev *d, unsigned int index, struct vfio_region_info *ri)
 {
 	memset(ri, 0, sizeof(*ri));

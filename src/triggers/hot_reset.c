@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Trigger "hot-reset": VFIO_DEVICE_PCI_HOT_RESET, a bus or slot reset of every device
+ * in the dev_set (revoke + un-revoke in one call).  cdev: every affected device must be
+ * opened through our iommufd (empty group fd array); group: every affected device must
+ * be in our group (its fd is the proof).  Needs a slot or bus reset.
+ */
+#include <errno.h>
+
+#include <linux/pci_regs.h>
+
+#include "rs_lib/plug.h"
+#include "rs_lib/vfio.h"
+
+static const struct rs_opt hot_reset_opts[] = { { NULL } };
+
+static int hot_reset_probe(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	struct rs_vfio_dev *d = handle;
+	char why[RS_WHY_LEN];
+	int ret;
+
+	ret = rs_vfio_get(d, why);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	ret = rs_vfio_hot_reset_check(d, why);
+	rs_vfio_put(d);
+	if (ret == -ENODEV || ret == -EPERM || ret == -ENOTTY)
+		return rs_skip(&t->o, "%s", why);
+	return ret ? rs_fail(&t->o, ret, why) : 0;
+}
+
+static int hot_reset_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	struct rs_vfio_dev *d = handle;
+	char why[RS_WHY_LEN];
+	int ret;
+
+	ret = rs_vfio_get(d, why);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	ret = rs_vfio_hot_reset(d, why);
+	rs_vfio_put(d);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	rs_revoke_set(&d->revoke, RS_PULSED);
+	return 0;
+}
+
+static int hot_reset_restore(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	struct rs_vfio_dev *d = handle;
+	char why[RS_WHY_LEN];
+	uint16_t cmd;
+	int ret;
+
+	ret = rs_vfio_get(d, why);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, &cmd);
+	rs_vfio_put(d);
+	if (ret)
+		return rs_err(&t->o, -ret, "%s: reading PCI_COMMAND after hot reset", d->bdf);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		return rs_err(&t->o, EIO, "%s: PCI_COMMAND.MEMORY clear after hot reset", d->bdf);
+	rs_revoke_set(&d->revoke, RS_LIVE);
+	return 0;
+}
+
+static const struct rs_trigger_ops hot_reset_trigger = {
+	.type = "hot-reset",
+	.help = "VFIO_DEVICE_PCI_HOT_RESET: bus/slot reset of the dev_set (needs a bus reset)",
+	.opts = hot_reset_opts,
+	.needs = "vfio",
+	.probe = hot_reset_probe,
+	.revoke = hot_reset_revoke,
+	.restore = hot_reset_restore,
+};
+RS_REGISTER(trigger, hot_reset_trigger)

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Trigger "low-power": VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY (revokes, needs no PM
+ * capability) and LOW_POWER_EXIT to restore (the only way back: a runtime resume on its
+ * own does not un-revoke).
+ */
+#include <errno.h>
+
+#include "rs_lib/plug.h"
+#include "rs_lib/vfio.h"
+#include "rs_util.h"
+
+static const struct rs_opt low_power_opts[] = { { NULL } };
+
+static int low_power_probe(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	struct rs_vfio_dev *d = handle;
+	char why[RS_WHY_LEN];
+	int ret;
+
+	ret = rs_vfio_get(d, why);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	ret = rs_vfio_feature_probe(d, VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+				    VFIO_DEVICE_FEATURE_SET);
+	if (!ret)
+		ret = rs_vfio_feature_probe(d, VFIO_DEVICE_FEATURE_LOW_POWER_EXIT,
+					    VFIO_DEVICE_FEATURE_SET);
+	rs_vfio_put(d);
+	if (ret)
+		return rs_skip(&t->o, "%s: VFIO low-power entry/exit not supported (%s)", d->bdf,
+			       rs_errno_name(ret));
+	return 0;
+}
+
+static int low_power_set(struct rs_trigger *t, struct rs_vfio_dev *d, bool enter)
+{
+	char why[RS_WHY_LEN];
+	int ret;
+
+	ret = rs_vfio_get(d, why);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	ret = rs_vfio_low_power(d, enter, why);
+	rs_vfio_put(d);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	rs_revoke_set(&d->revoke, enter ? RS_REVOKED : RS_LIVE);
+	return 0;
+}
+
+static int low_power_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	return low_power_set(t, handle, true);
+}
+
+static int low_power_restore(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	return low_power_set(t, handle, false);
+}
+
+static const struct rs_trigger_ops low_power_trigger = {
+	.type = "low-power",
+	.help = "VFIO_DEVICE_FEATURE LOW_POWER_ENTRY / LOW_POWER_EXIT",
+	.opts = low_power_opts,
+	.needs = "vfio",
+	.probe = low_power_probe,
+	.revoke = low_power_revoke,
+	.restore = low_power_restore,
+};
+RS_REGISTER(trigger, low_power_trigger)

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Trigger "pci-command": clear PCI_COMMAND.MEMORY through the VFIO config region
+ * (vfio_basic_config_write revokes every dma-buf of the device), set it again to
+ * restore (un-revoke).  Works on any vfio-pci device.
+ */
+#include <errno.h>
+
+#include <linux/pci_regs.h>
+
+#include "rs_lib/plug.h"
+#include "rs_lib/vfio.h"
+
+static const struct rs_opt pci_command_opts[] = { { NULL } };
+
+static int pci_command_probe(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	struct rs_vfio_dev *d = handle;
+	char why[RS_WHY_LEN];
+	uint16_t cmd;
+	int ret;
+
+	ret = rs_vfio_get(d, why);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, &cmd);
+	rs_vfio_put(d);
+	if (ret)
+		return rs_err(&t->o, -ret, "%s: reading PCI_COMMAND", d->bdf);
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		rs_log(t->o.ctx, "trigger %s: %s starts with PCI_COMMAND.MEMORY clear (0x%04x): "
+		       "its dma-bufs are born revoked", t->o.name, d->bdf, cmd);
+	return 0;
+}
+
+static int pci_command_set(struct rs_trigger *t, struct rs_vfio_dev *d, bool on)
+{
+	char why[RS_WHY_LEN];
+	uint16_t now;
+	int ret;
+
+	ret = rs_vfio_get(d, why);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	ret = rs_vfio_cfg_update16(d, PCI_COMMAND, on ? 0 : PCI_COMMAND_MEMORY,
+				   on ? PCI_COMMAND_MEMORY : 0, NULL, NULL, why);
+	if (!ret && !rs_vfio_cfg_read16(d, PCI_COMMAND, &now) &&
+	    !!(now & PCI_COMMAND_MEMORY) != on)
+		ret = rs_why(why, -EIO, "%s: PCI_COMMAND reads 0x%04x after %s MEMORY", d->bdf,
+			     now, on ? "setting" : "clearing");
+	rs_vfio_put(d);
+	if (ret)
+		return rs_fail(&t->o, ret, why);
+	rs_revoke_set(&d->revoke, on ? RS_LIVE : RS_REVOKED);
+	return 0;
+}
+
+static int pci_command_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	return pci_command_set(t, handle, false);
+}
+
+static int pci_command_restore(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
+{
+	return pci_command_set(t, handle, true);
+}
+
+static const struct rs_trigger_ops pci_command_trigger = {
+	.type = "pci-command",
+	.help = "clear / set PCI_COMMAND.MEMORY through the VFIO config region",
+	.opts = pci_command_opts,
+	.needs = "vfio",
+	.probe = pci_command_probe,
+	.revoke = pci_command_revoke,
+	.restore = pci_command_restore,
+};
+RS_REGISTER(trigger, pci_command_trigger)
