@@ -60,6 +60,10 @@ struct rs_vfio_dev {
 	/* Read-modify-write of one config register. */
 	pthread_mutex_t cfg_lock;
 
+	/* What the owning exporter exports: BAR and span of every buffer. */
+	unsigned int export_bar;
+	uint64_t export_offset, export_size;
+
 	struct rs_revoke_ctl revoke;
 	const struct rs_vfio_owner_ops *owner_ops;
 	void *owner;

@@ -164,6 +164,9 @@ static int vfio_ex_open(struct rs_exporter *ex)
 			     v->nr_ranges, (unsigned long long)(v->size / page));
 		goto fail;
 	}
+	v->dev.export_bar = v->bar;
+	v->dev.export_offset = v->offset;
+	v->dev.export_size = v->size;
 	v->dev.owner_ops = &vfio_owner_ops;
 	v->dev.owner = v;
 	snprintf(v->state_id, sizeof(v->state_id), "vfio:%s", v->dev.bdf);
