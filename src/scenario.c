@@ -1348,6 +1348,22 @@ static void rs_set_computed(struct rs_section *g, const char *key, const char *v
 	rs_opt_parse(&c->opt, value, kv, &why);
 }
 
+/* [global] keys in the core table's order, whether set, inherited or computed. */
+static int rs_global_order(const void *a, const void *b)
+{
+	const struct rs_core_opt *c = rs_core_global;
+	const char *ka = ((const struct rs_kv *)a)->key, *kb = ((const struct rs_kv *)b)->key;
+	int ia = -1, ib = -1, i;
+
+	for (i = 0; c[i].opt.key; i++) {
+		if (!strcmp(c[i].opt.key, ka))
+			ia = i;
+		if (!strcmp(c[i].opt.key, kb))
+			ib = i;
+	}
+	return ia - ib;
+}
+
 static void rs_scenario_checks(struct rs_parser *P)
 {
 	struct rs_scenario *scn = P->scn;
@@ -1462,6 +1478,7 @@ static void rs_scenario_checks(struct rs_parser *P)
 		scn->name = rs_str_steal(&b);
 		rs_set_computed(g, "name", scn->name);
 	}
+	qsort(g->kv, g->nr_kv, sizeof(*g->kv), rs_global_order);
 }
 
 static int rs_scn_resolve(struct rs_parser *P)
