@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Importer "gpu": PRIME import (DRM_IOCTL_PRIME_FD_TO_HANDLE) into a render node, the
+ * GEM handle held until release.  Revocable (dynamic) imports: amdgpu, xe, and
+ * virtio-gpu with blob resources and no virgl; anything else imports statically, which
+ * VFIO refuses (EOPNOTSUPP) and udmabuf/dma-heap accept.  A revoke is not visible from
+ * userspace through PRIME: `revoked` checks the handle is still the one we hold.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rs_lib/drm.h"
+#include "rs_lib/plug.h"
+
+struct gpu_im {
+	struct rs_drm drm;
+	pthread_mutex_t lock;
+};
+
+struct gpu_imp {
+	uint32_t handle;
+	bool held;
+	unsigned long ino;
+};
+
+static const struct rs_opt gpu_opts[] = {
+	{ "node", RS_OPT_STR, "",
+	  "render node path or driver name (virtio_gpu, amdgpu, xe, vgem); default: the first" },
+	{ "require_revocable", RS_OPT_BOOL, "false",
+	  "skip unless the driver imports revocably (dynamic attach)" },
+	{ NULL },
+};
+
+static int gpu_open(struct rs_importer *im)
+{
+	char why[RS_WHY_LEN] = "";
+	struct gpu_im *g;
+	int ret;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	pthread_mutex_init(&g->lock, NULL);
+	ret = rs_drm_open(&g->drm, rs_sec_str(im->o.sec, "node"), why);
+	if (ret) {
+		free(g);
+		return ret == -ENOENT ? rs_skip(&im->o, "%s", why) : rs_fail(&im->o, ret, why);
+	}
+	if (!rs_drm_import_revocable(&g->drm, why)) {
+		if (rs_sec_bool(im->o.sec, "require_revocable")) {
+			rs_drm_close(&g->drm);
+			free(g);
+			return rs_skip(&im->o, "%s", why);
+		}
+		rs_log(im->o.ctx, "importer %s: %s", im->o.name, why);
+	}
+	im->o.priv = g;
+	return 0;
+}
+
+static int gpu_import(struct rs_importer *im, struct rs_import *imp)
+{
+	struct gpu_im *g = im->o.priv;
+	struct gpu_imp *p = calloc(1, sizeof(*p));
+	char why[RS_WHY_LEN];
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	imp->priv = p;
+	pthread_mutex_lock(&g->lock);
+	ret = rs_drm_import(&g->drm, imp->buf->fd, &p->handle, why);
+	pthread_mutex_unlock(&g->lock);
+	if (ret)
+		return rs_fail(&im->o, ret, why);
+	p->held = true;
+	p->ino = imp->buf->ino;
+	imp->live = true;
+	return 0;
+}
+
+/* The handle must still resolve to the same object (PRIME keeps one per dma-buf). */
+static int gpu_check(struct rs_importer *im, struct rs_import *imp)
+{
+	struct gpu_im *g = im->o.priv;
+	struct gpu_imp *p = imp->priv;
+	char why[RS_WHY_LEN];
+	uint32_t h;
+	int ret;
+
+	if (!p->held || imp->buf->fd < 0)
+		return 0;
+	pthread_mutex_lock(&g->lock);
+	ret = rs_drm_import(&g->drm, imp->buf->fd, &h, why);
+	pthread_mutex_unlock(&g->lock);
+	if (ret)
+		return rs_fail(&im->o, ret, why);
+	if (h != p->handle)
+		return rs_err(&im->o, EPROTO, "%s: buffer %u re-imports as handle %u, we hold %u",
+			      g->drm.path, imp->buf->index, h, p->handle);
+	return 0;
+}
+
+static int gpu_revoked(struct rs_importer *im, struct rs_import *imp)
+{
+	return gpu_check(im, imp);
+}
+
+static int gpu_restored(struct rs_importer *im, struct rs_import *imp)
+{
+	struct gpu_im *g = im->o.priv;
+	struct gpu_imp *p = imp->priv;
+
+	if (p->held && p->ino == imp->buf->ino)
+		return gpu_check(im, imp);
+	/* re-exported: drop the old object, import the new buffer */
+	if (p->held) {
+		pthread_mutex_lock(&g->lock);
+		rs_drm_gem_close(&g->drm, p->handle, NULL);
+		pthread_mutex_unlock(&g->lock);
+		p->held = false;
+	}
+	free(p);
+	imp->priv = NULL;
+	return gpu_import(im, imp);
+}
+
+static int64_t gpu_traffic(struct rs_importer *im, struct rs_import *imp)
+{
+	int ret = gpu_check(im, imp);
+
+	return ret ? ret : 0;
+}
+
+static void gpu_release(struct rs_importer *im, struct rs_import *imp)
+{
+	struct gpu_im *g = im->o.priv;
+	struct gpu_imp *p = imp->priv;
+
+	if (!p)
+		return;
+	if (p->held) {
+		pthread_mutex_lock(&g->lock);
+		rs_drm_gem_close(&g->drm, p->handle, NULL);
+		pthread_mutex_unlock(&g->lock);
+	}
+	free(p);
+	imp->priv = NULL;
+	imp->live = false;
+}
+
+static void gpu_close(struct rs_importer *im)
+{
+	struct gpu_im *g = im->o.priv;
+
+	if (!g)
+		return;
+	rs_drm_close(&g->drm);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+	im->o.priv = NULL;
+}
+
+static const struct rs_importer_ops gpu_importer = {
+	.type = "gpu",
+	.help = "PRIME import into a DRM render node (virtio-gpu blob, amdgpu, xe; vgem static)",
+	.opts = gpu_opts,
+	.open = gpu_open,
+	.import = gpu_import,
+	.revoked = gpu_revoked,
+	.restored = gpu_restored,
+	.traffic = gpu_traffic,
+	.release = gpu_release,
+	.close = gpu_close,
+};
+RS_REGISTER(importer, gpu_importer)
