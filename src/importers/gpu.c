@@ -7,6 +7,7 @@
  * userspace through PRIME: `revoked` checks the handle is still the one we hold.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

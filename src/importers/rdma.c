@@ -10,6 +10,7 @@
  * irdma: the MR is revoked for good); `restored` registers the MR again.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
