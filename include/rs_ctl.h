@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Controller internals shared by controller.c, core.c (the plugin-facing helpers),
+ * results.c (KTAP and JSON) and the unit tests.  Plugins never see this.
+ *
+ * Threads: the supervisor (the caller of rs_run) never calls a plugin; it handles
+ * signals, prints status, and watches every worker for calls that exceed hang_timeout.
+ * The sequencer thread does setup, phases (loads) and cleanup; one worker per
+ * trigger x exporter fires revoke cycles; one traffic worker per importer.
+ */
+#ifndef RS_CTL_H
+#define RS_CTL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rs_plugin.h"
+#include "rs_run.h"
+#include "rs_scenario.h"
+
+#define RS_CTX_MAGIC	0x72737463u	/* "rstc" */
+#define RS_REASON	256
+
+enum rs_result {
+	RS_RES_NOTRUN,
+	RS_RES_PASS,
+	RS_RES_FAIL,
+	RS_RES_SKIP,
+	RS_RES_HANG,
+};
+
+enum rs_stop {
+	RS_STOP_NONE,
+	RS_STOP_DONE,		/* duration over / phases done */
+	RS_STOP_SIGNAL,		/* SIGINT/SIGTERM/SIGHUP or rs_run_request_stop() */
+	RS_STOP_HANG,
+	RS_STOP_ERROR,		/* setup could not continue */
+};
+
+enum rs_op {
+	RS_OP_REVOKE,		/* trigger revoke call */
+	RS_OP_RESTORE,		/* trigger restore call */
+	RS_OP_REMAP,		/* importers' restored hooks (or re-export + re-import) */
+	RS_OP_NR,
+};
+
+const char *rs_result_name(enum rs_result r);	/* "pass", "fail", ... */
+const char *rs_op_name(enum rs_op op);		/* "revoke", "restore", "remap" */
+
+/* Latency recording (wraps the histogram, src/hist.c). */
+struct rs_lat;
+struct rs_lat_summary {
+	uint64_t count, min, max, p50, p90, p99, p999;
+	double mean;
+};
+struct rs_lat *rs_lat_new(void);
+void rs_lat_free(struct rs_lat *l);
+void rs_lat_record(struct rs_lat *l, uint64_t ns);
+void rs_lat_merge(struct rs_lat *dst, const struct rs_lat *src);
+void rs_lat_summary(const struct rs_lat *l, struct rs_lat_summary *s);
+uint64_t rs_lat_count(const struct rs_lat *l);
+uint64_t rs_lat_pct(const struct rs_lat *l, double pct);
+
+/* Every plugin object the core creates lives in one of these (see rs_rand()). */
+struct rs_cobj {
+	uint64_t rng;
+	union {
+		struct rs_obj o;
+		struct rs_exporter ex;
+		struct rs_importer im;
+		struct rs_trigger t;
+		struct rs_load l;
+	} u;
+};
+
+struct rs_worker {
+	struct rs_ctx *ctx;
+	char name[160];
+	const char *kind;		/* "sequencer", "trigger", "traffic" */
+	pthread_t th;
+	bool started;
+	_Atomic int tid;
+	_Atomic uint64_t op_start;	/* CLOCK_MONOTONIC ns of the plugin call; 0 = none */
+	char op[192];			/* the call in progress, e.g. "revoke pci-command on ivshmem0" */
+	_Atomic bool exited;
+	bool hung;			/* reported as a hang */
+};
+
+/* Failures and errors by what failed and errno. */
+struct rs_errcnt {
+	char what[64];			/* "revoke", "restore", "revoked:iommufd0", "traffic" */
+	int err;			/* positive errno */
+	uint64_t n;
+};
+
+struct rs_stats {
+	uint64_t cycles, revokes, restores;
+	uint64_t revoke_errors, restore_errors, importer_failures;
+	uint64_t traffic_calls, traffic_bytes, traffic_expected_errors, traffic_failures;
+	struct rs_errcnt *errs;
+	size_t nr_errs, cap_errs;
+	struct rs_lat *lat[RS_OP_NR];
+};
+
+struct rs_cimport;
+
+struct rs_cexp {
+	struct rs_cobj c;		/* c.u.ex */
+	struct rs_section *sec;
+	enum rs_result state;		/* PASS: open; SKIP/FAIL: could not open or export */
+	char reason[RS_REASON];
+	bool opened;
+	bool closed;
+	char *state_id;			/* recorded in the state file while open */
+	pthread_mutex_t cycle_lock;	/* revoke cycles take turns (exclusive) */
+	_Atomic int depth;		/* revoke cycles in progress */
+	_Atomic uint64_t epoch;		/* bumped at each revoke start and each restore end */
+	struct rs_cimport **imports;	/* every import of this exporter's buffers */
+	size_t nr_imports, cap_imports;
+	char *importer_set;		/* "iommufd0+mock0", "-" for none */
+	unsigned int nr_pairs;
+};
+
+struct rs_cimporter {
+	struct rs_cobj c;		/* c.u.im */
+	struct rs_section *sec;
+	enum rs_result state;
+	char reason[RS_REASON];
+	bool opened, closed;
+	pthread_mutex_t lock;		/* one call into the plugin at a time */
+	struct rs_cimport **imports;
+	size_t nr_imports, cap_imports;
+	struct rs_worker traffic;
+	bool traffic_on;
+	pthread_mutex_t st_lock;
+	struct rs_stats *st;		/* per phase */
+	unsigned int ktap_id;
+};
+
+struct rs_cimport {
+	struct rs_import imp;
+	struct rs_cimporter *im;
+	struct rs_cexp *ex;
+	bool imported;			/* import() succeeded and not released since */
+	enum rs_result state;
+	int err;
+	char reason[RS_REASON];
+};
+
+/* A trigger's timing in one phase. */
+struct rs_pphase {
+	bool active;
+	int timing;			/* 0 periodic, 1 random, 2 burst */
+	uint64_t interval, jitter, hold;
+	int64_t burst;
+};
+
+/* One trigger acting on one exporter: one worker, one KTAP test point. */
+struct rs_pair {
+	struct rs_cobj c;		/* c.u.t */
+	struct rs_section *sec;
+	struct rs_cexp *ex;
+	void *handle;
+	enum rs_result state;
+	char reason[RS_REASON];
+	struct rs_worker w;
+	struct rs_pphase *pp;		/* per phase */
+	pthread_mutex_t st_lock;
+	struct rs_stats *st;		/* per phase */
+	uint64_t cycles_max, cycles_done;
+	uint64_t trng;			/* the timing's random stream */
+	unsigned int consecutive_errors;
+	unsigned int ktap_id;
+};
+
+struct rs_cload {
+	struct rs_cobj c;		/* c.u.l */
+	struct rs_section *sec;
+	enum rs_result state;
+	char reason[RS_REASON];
+	bool running;
+	bool started_once;
+};
+
+struct rs_phase_run {
+	struct rs_section *sec;		/* NULL: the implicit single phase */
+	const char *name;
+	uint64_t duration_ns;		/* 0: to the end of the run */
+	uint64_t start_ns, end_ns;	/* relative to the run start; 0 = not reached */
+	bool traffic;
+	enum rs_result result;
+	_Atomic uint64_t failures;
+	unsigned int ktap_id;
+};
+
+struct rs_recovered {
+	char *type, *state_id;
+	int pid;
+	int err;
+	char *reason;
+};
+
+struct rs_hang {
+	char *worker, *op;
+	int tid;
+	uint64_t elapsed_ns;
+	char *task_state, *stack, *wchan, *proc_wchan, *kmsg;
+	char *bundle;			/* hang bundle directory, NULL if not written */
+};
+
+struct rs_logline {
+	uint64_t t_ns;
+	char *msg;
+};
+
+struct rs_trace;
+struct rs_state;
+struct rs_watch;
+
+struct rs_ctx {
+	uint32_t magic;
+	struct rs_scenario *scn;
+	const struct rs_run_opts *opts;
+	FILE *ktap, *status;
+	uint64_t seed;
+	uint64_t t0, wall0, wall_end;
+	uint64_t duration_ns, hang_timeout_ns, cleanup_timeout_ns;
+	char results_dir[PATH_MAX];
+	char results_file[PATH_MAX];
+
+	_Atomic int stop;		/* enum rs_stop */
+	_Atomic int nr_signals;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* CLOCK_MONOTONIC; phase changes, stop, worker exits */
+	unsigned int gen;		/* bumped under lock with each phase change and stop */
+	_Atomic int phase;		/* running phase index, -1 outside */
+
+	struct rs_cexp **ex;
+	size_t nr_ex;
+	struct rs_cimporter **im;
+	size_t nr_im;
+	struct rs_pair **pairs;
+	size_t nr_pairs;
+	struct rs_cload **loads;
+	size_t nr_loads;
+	struct rs_phase_run *phases;
+	size_t nr_phases;
+	unsigned int ktap_next, ktap_plan;
+
+	struct rs_worker seq;		/* the sequencer */
+	_Atomic bool seq_done;
+	bool setup_done;
+	bool cleanup_complete;		/* everything released and closed */
+
+	struct rs_recovered *recovered;
+	size_t nr_recovered;
+	struct rs_state *state;
+	char *state_path;
+	char *state_note;		/* why no state file is kept, if so */
+	struct rs_trace *trace;
+	struct rs_watch *watch;		/* kernel log follower (klog_check) */
+
+	pthread_mutex_t log_lock;
+	struct rs_logline *log;
+	size_t nr_log, cap_log, log_dropped;
+
+	struct rs_hang *hangs;
+	size_t nr_hangs;
+	bool internal_error;
+	char *error;			/* why the run could not be set up */
+	int exit_code;
+	const char *status_word;	/* "running", "pass", "fail", ... */
+	unsigned long taint_start, taint_end;
+};
+
+/* Monotonic ns since the run started. */
+uint64_t rs_ctx_elapsed(const struct rs_ctx *ctx);
+/* Record a failure/error by what and errno into st (caller holds the stats lock). */
+void rs_stats_err(struct rs_stats *st, const char *what, int err);
+void rs_stats_init(struct rs_stats *st);
+void rs_stats_fini(struct rs_stats *st);
+/* dst += src (counters, errors, histograms). */
+void rs_stats_merge(struct rs_stats *dst, const struct rs_stats *src);
+
+/* results.c */
+void rs_ktap_header(struct rs_ctx *ctx);
+/* One test point, numbered in output order. */
+void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const char *reason);
+void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph);
+/* The points not printed yet (pairs, importers, unreached phases) and the totals. */
+void rs_ktap_finish(struct rs_ctx *ctx);
+void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write results.json (atomically).  0 or -errno. */
+int rs_results_write(struct rs_ctx *ctx);
+
+/*
+ * diag.c: on a hang, the stuck thread's state, wchan and kernel stack, the hang bundle
+ * (rs_repro.h: what `revokestorm repro` replays) and the kernel log tail.
+ */
+void rs_hang_collect(struct rs_ctx *ctx, struct rs_hang *h, int tid);
+void rs_hang_free(struct rs_hang *h);
+/* "revokestorm: ..." into /dev/kmsg and the trace (kmsg_markers), like IGT's markers. */
+void rs_kmsg_marker(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* First line of a /proc or /sys file, or NULL. */
+char *rs_read_line(const char *path);
+
+#endif /* RS_CTL_H */
