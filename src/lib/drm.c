@@ -145,7 +145,7 @@ int rs_drm_import(struct rs_drm *d, int dmabuf_fd, uint32_t *handle, char *why)
 
 		return rs_why(why, -err, "%s (%s): PRIME import of fd %d: %s%s", d->path,
 			      d->driver, dmabuf_fd, strerror(err),
-			      rs_errno_hint(RS_OP_DRM_IMPORT, err));
+			      rs_errno_hint(RS_HINT_DRM_IMPORT, err));
 	}
 	return 0;
 }

@@ -12,38 +12,38 @@ struct hint {
 };
 
 static const struct hint hints[] = {
-	{ RS_OP_VFIO_EXPORT, ENOTTY, " (kernel without VFIO_DEVICE_FEATURE_DMA_BUF)" },
-	{ RS_OP_VFIO_EXPORT, EOPNOTSUPP, " (the driver cannot export: only vfio-pci and "
+	{ RS_HINT_VFIO_EXPORT, ENOTTY, " (kernel without VFIO_DEVICE_FEATURE_DMA_BUF)" },
+	{ RS_HINT_VFIO_EXPORT, EOPNOTSUPP, " (the driver cannot export: only vfio-pci and "
 	  "nvgrace-gpu can, with CONFIG_VFIO_PCI_DMABUF)" },
-	{ RS_OP_VFIO_EXPORT, EINVAL, " (ranges not page aligned or outside the BAR, an I/O "
+	{ RS_HINT_VFIO_EXPORT, EINVAL, " (ranges not page aligned or outside the BAR, an I/O "
 	  "BAR, or the BAR is not mapped)" },
-	{ RS_OP_VFIO_EXPORT, E2BIG, " (too many ranges)" },
-	{ RS_OP_IOMMUFD_MAP, ENODEV, " (the dma-buf is revoked)" },
-	{ RS_OP_IOMMUFD_MAP, EOPNOTSUPP, " (iommufd imports only single-range VFIO PCI and "
+	{ RS_HINT_VFIO_EXPORT, E2BIG, " (too many ranges)" },
+	{ RS_HINT_IOMMUFD_MAP, ENODEV, " (the dma-buf is revoked)" },
+	{ RS_HINT_IOMMUFD_MAP, EOPNOTSUPP, " (iommufd imports only single-range VFIO PCI and "
 	  "iommufd-mock dma-bufs)" },
-	{ RS_OP_IOMMUFD_MAP, ENOTTY, " (kernel without IOMMU_IOAS_MAP_FILE)" },
-	{ RS_OP_IOMMUFD_MAP, ENOSPC, " (no free IOVA space in the IOAS)" },
-	{ RS_OP_MOCK_ATTACH, EOPNOTSUPP, " (the exporter refuses this importer: pinned, not "
+	{ RS_HINT_IOMMUFD_MAP, ENOTTY, " (kernel without IOMMU_IOAS_MAP_FILE)" },
+	{ RS_HINT_IOMMUFD_MAP, ENOSPC, " (no free IOVA space in the IOAS)" },
+	{ RS_HINT_MOCK_ATTACH, EOPNOTSUPP, " (the exporter refuses this importer: pinned, not "
 	  "revocable or not peer-to-peer)" },
-	{ RS_OP_MOCK_ATTACH, ENODEV, " (the dma-buf is revoked, or no such importing device)" },
-	{ RS_OP_MOCK_MAP, ENODEV, " (the dma-buf is revoked)" },
-	{ RS_OP_MOCK_MAP, EBUSY, " (already mapped)" },
-	{ RS_OP_MOCK_MAP, EINVAL, " (no peer-to-peer path to the importing device)" },
-	{ RS_OP_RDMA_REG, EOPNOTSUPP, " (the provider has no dma-buf MRs)" },
-	{ RS_OP_RDMA_REG, ENOSYS, " (the provider has no dma-buf MRs)" },
-	{ RS_OP_RDMA_REG, ENODEV, " (the dma-buf is revoked)" },
-	{ RS_OP_RDMA_REG, EINVAL, " (no peer-to-peer path from the exporter to this device?)" },
-	{ RS_OP_DRM_IMPORT, EOPNOTSUPP, " (the exporter refuses this importer: static or not "
+	{ RS_HINT_MOCK_ATTACH, ENODEV, " (the dma-buf is revoked, or no such importing device)" },
+	{ RS_HINT_MOCK_MAP, ENODEV, " (the dma-buf is revoked)" },
+	{ RS_HINT_MOCK_MAP, EBUSY, " (already mapped)" },
+	{ RS_HINT_MOCK_MAP, EINVAL, " (no peer-to-peer path to the importing device)" },
+	{ RS_HINT_RDMA_REG, EOPNOTSUPP, " (the provider has no dma-buf MRs)" },
+	{ RS_HINT_RDMA_REG, ENOSYS, " (the provider has no dma-buf MRs)" },
+	{ RS_HINT_RDMA_REG, ENODEV, " (the dma-buf is revoked)" },
+	{ RS_HINT_RDMA_REG, EINVAL, " (no peer-to-peer path from the exporter to this device?)" },
+	{ RS_HINT_DRM_IMPORT, EOPNOTSUPP, " (the exporter refuses this importer: static or not "
 	  "peer-to-peer)" },
-	{ RS_OP_DRM_IMPORT, EINVAL, " (no peer-to-peer path between the exporter and this "
+	{ RS_HINT_DRM_IMPORT, EINVAL, " (no peer-to-peer path between the exporter and this "
 	  "GPU?)" },
-	{ RS_OP_DRM_IMPORT, ENODEV, " (revoked, or virtio-gpu without blob resources cannot "
+	{ RS_HINT_DRM_IMPORT, ENODEV, " (revoked, or virtio-gpu without blob resources cannot "
 	  "import foreign buffers)" },
-	{ RS_OP_HOT_RESET, ENODEV, " (no slot or bus reset: the device is not alone on its "
+	{ RS_HINT_HOT_RESET, ENODEV, " (no slot or bus reset: the device is not alone on its "
 	  "bus)" },
-	{ RS_OP_HOT_RESET, EBUSY, " (memory_lock contended, e.g. a revoke in progress)" },
-	{ RS_OP_HOT_RESET, EPERM, " (an affected device is not ours)" },
-	{ RS_OP_TEST_CMD, ENOTTY, " (kernel without CONFIG_IOMMUFD_TEST)" },
+	{ RS_HINT_HOT_RESET, EBUSY, " (memory_lock contended, e.g. a revoke in progress)" },
+	{ RS_HINT_HOT_RESET, EPERM, " (an affected device is not ours)" },
+	{ RS_HINT_TEST_CMD, ENOTTY, " (kernel without CONFIG_IOMMUFD_TEST)" },
 };
 
 const char *rs_errno_hint(enum rs_hint_op op, int err)

@@ -65,7 +65,7 @@ int rs_iommufd_map_file(struct rs_iommufd *f, int fd, uint64_t start, uint64_t l
 	if (ret < 0)
 		return rs_why(why, ret, "IOMMU_IOAS_MAP_FILE of fd %d [%llu, +%llu): %s%s", fd,
 			      (unsigned long long)start, (unsigned long long)length,
-			      strerror(-ret), rs_errno_hint(RS_OP_IOMMUFD_MAP, ret));
+			      strerror(-ret), rs_errno_hint(RS_HINT_IOMMUFD_MAP, ret));
 	*iova = mf.iova;
 	return 0;
 }

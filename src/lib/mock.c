@@ -60,7 +60,7 @@ int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t de
 		return rs_why(why, ret, "mock importer ATTACH%s of fd %d as %s: %s%s",
 			      map ? "+MAP" : "", dmabuf_fd,
 			      dev_name && *dev_name ? dev_name : "the misc device",
-			      strerror(-ret), rs_errno_hint(RS_OP_MOCK_ATTACH, ret));
+			      strerror(-ret), rs_errno_hint(RS_HINT_MOCK_ATTACH, ret));
 	*handle = a.handle;
 	return 0;
 }
@@ -73,7 +73,7 @@ static int handle_cmd(int mfd, unsigned long req, const char *what, uint32_t han
 	if (ret < 0)
 		return rs_why(why, ret, "mock importer %s of handle %u: %s%s", what, handle,
 			      strerror(-ret), req == DMA_BUF_MOCK_IOCTL_MAP ?
-			      rs_errno_hint(RS_OP_MOCK_MAP, ret) : "");
+			      rs_errno_hint(RS_HINT_MOCK_MAP, ret) : "");
 	return 0;
 }
 

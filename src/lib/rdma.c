@@ -307,7 +307,7 @@ int rs_rdma_reg_dmabuf(struct rs_rdma *r, int fd, uint64_t offset, uint64_t len,
 			      "ibv_reg_dmabuf_mr: %s)", r->provider, r->name, strerror(err));
 	return rs_why(why, -err, "%s (%s): ibv_reg_dmabuf_mr of fd %d [%llu, +%llu): %s%s",
 		      r->name, r->provider, fd, (unsigned long long)offset,
-		      (unsigned long long)len, strerror(err), rs_errno_hint(RS_OP_RDMA_REG, err));
+		      (unsigned long long)len, strerror(err), rs_errno_hint(RS_HINT_RDMA_REG, err));
 }
 
 static int find_gid(struct rs_rdma *r)

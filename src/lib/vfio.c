@@ -435,7 +435,7 @@ int rs_vfio_export_dmabuf(struct rs_vfio_dev *d, unsigned int region,
 	free(db);
 	if (ret < 0)
 		return rs_why(why, ret, "%s: dma-buf export of BAR%u (%u ranges): %s%s", d->bdf,
-			      region, nr, strerror(-ret), rs_errno_hint(RS_OP_VFIO_EXPORT, ret));
+			      region, nr, strerror(-ret), rs_errno_hint(RS_HINT_VFIO_EXPORT, ret));
 	return ret;
 }
 
@@ -474,7 +474,7 @@ static int hot_reset_info(struct rs_vfio_dev *d, struct vfio_pci_hot_reset_info 
 		if (ret < 0) {
 			free(info);
 			return rs_why(why, ret, "%s: VFIO_DEVICE_GET_PCI_HOT_RESET_INFO: %s%s",
-				      d->bdf, strerror(-ret), rs_errno_hint(RS_OP_HOT_RESET, ret));
+				      d->bdf, strerror(-ret), rs_errno_hint(RS_HINT_HOT_RESET, ret));
 		}
 		*out = info;
 		return 0;
@@ -531,7 +531,7 @@ int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why)
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_PCI_HOT_RESET, &hr);
 	if (ret < 0)
 		return rs_why(why, ret, "%s: VFIO_DEVICE_PCI_HOT_RESET: %s%s", d->bdf,
-			      strerror(-ret), rs_errno_hint(RS_OP_HOT_RESET, ret));
+			      strerror(-ret), rs_errno_hint(RS_HINT_HOT_RESET, ret));
 	return 0;
 }
 
