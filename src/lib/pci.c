@@ -86,6 +86,12 @@ int rs_pci_bdf_normalize(const char *in, char *out, size_t len)
 
 	if (!in)
 		return -EINVAL;
+	/* the function is one digit after the only '.'; scanf's %x would take "0x" */
+	n = (int)strlen(in);
+	if (n < 3 || in[n - 2] != '.' || in[n - 1] < '0' || in[n - 1] > '7' ||
+	    strspn(in, "0123456789abcdefABCDEF:.") != (size_t)n)
+		return -EINVAL;
+	n = 0;
 	if (sscanf(in, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) == 4 && !in[n]) {
 		/* domain given */
 	} else if (n = 0, dom = 0, sscanf(in, "%x:%x.%x%n", &bus, &dev, &fn, &n) == 3 && !in[n]) {
