@@ -32,6 +32,8 @@ static const struct rs_opt stressng_opts[] = {
 	  "--timeout given to stress-ng unless args set one: a bound if we cannot kill it" },
 	{ "grace", RS_OPT_TIME, "2s", "time between SIGTERM and SIGKILL at stop" },
 	{ "output", RS_OPT_STR, "", "file for stress-ng's output; default: discarded" },
+	{ "start_check", RS_OPT_TIME, "500ms",
+	  "wait this long for stress-ng to fail at start (bad arguments) before going on" },
 	{ NULL },
 };
 
@@ -94,7 +96,8 @@ static int stressng_start(struct rs_load *l)
 	char bin[512], why[RS_WHY_LEN];
 	struct stressng *s;
 	char **argv;
-	int ret, status, fd;
+	int ret = 0, status, fd;
+	uint64_t waited;
 	pid_t pid;
 
 	if (!find_bin(rs_sec_str(l->o.sec, "bin") ?: "stress-ng", bin, sizeof(bin)))
@@ -137,8 +140,13 @@ static int stressng_start(struct rs_load *l)
 	s->pid = pid;
 	l->o.priv = s;
 	/* bad arguments make stress-ng exit at once: report that here, not as silence */
-	msleep(200);
-	if (waitpid(pid, &status, WNOHANG) == pid) {
+	for (waited = 0; waited < rs_sec_time_ns(l->o.sec, "start_check"); waited += 20000000ULL) {
+		ret = (int)waitpid(pid, &status, WNOHANG);
+		if (ret)
+			break;
+		msleep(20);
+	}
+	if (ret == pid) {
 		s->pid = 0;
 		ret = rs_err(&l->o, EINVAL, "%s exited at start with %s %d (arguments: %s)",
 			     argv[0], WIFEXITED(status) ? "status" : "signal",

@@ -599,6 +599,7 @@ TEST(load_stress_ng)
 	const char *text = "[exporter e]\ntype = udmabuf\n"
 			   "[load s]\ntype = stress-ng\nargs = --cpu 1 --vm 1 --vm-bytes 16M\n"
 			   "[load bad]\ntype = stress-ng\nargs = --no-such-stressor 1\n"
+			   "start_check = 20s\n"
 			   "[load none]\ntype = stress-ng\nbin = no-such-stress-ng\n";
 	struct rs_scenario *scn = scn_load(_metadata, text);
 	struct rs_load *l, *bad, *none;
