@@ -30,7 +30,6 @@ int rs_argv_split(const char *s, char ***argv, char *why)
 	push(&v, &n, &cap, NULL);
 	n = 0;
 	while (s && *s) {
-		bool in_word = false;
 		char q = 0;
 
 		while (*s == ' ' || *s == '\t' || *s == '\n')
@@ -43,25 +42,22 @@ int rs_argv_split(const char *s, char ***argv, char *why)
 		wl = 0;
 		for (; *s; s++) {
 			if (q) {
-				if (*s == q) {
+				if (*s == q)
 					q = 0;
-				} else if (q == '"' && *s == '\\' && (s[1] == '"' || s[1] == '\\')) {
+				else if (q == '"' && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
 					w[wl++] = *++s;
-				} else {
+				else
 					w[wl++] = *s;
-				}
 				continue;
 			}
 			if (*s == ' ' || *s == '\t' || *s == '\n')
 				break;
-			in_word = true;
-			if (*s == '\'' || *s == '"') {
+			if (*s == '\'' || *s == '"')
 				q = *s;
-			} else if (*s == '\\' && s[1]) {
+			else if (*s == '\\' && s[1])
 				w[wl++] = *++s;
-			} else {
+			else
 				w[wl++] = *s;
-			}
 		}
 		if (q) {
 			free(w);
@@ -69,7 +65,6 @@ int rs_argv_split(const char *s, char ***argv, char *why)
 			*argv = NULL;
 			return rs_why(why, -EINVAL, "unterminated %c quote", q);
 		}
-		(void)in_word;
 		w[wl] = '\0';
 		push(&v, &n, &cap, w);
 	}

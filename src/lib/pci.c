@@ -92,12 +92,12 @@ int rs_pci_bdf_normalize(const char *in, char *out, size_t len)
 	    strspn(in, "0123456789abcdefABCDEF:.") != (size_t)n)
 		return -EINVAL;
 	n = 0;
-	if (sscanf(in, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) == 4 && !in[n]) {
-		/* domain given */
-	} else if (n = 0, dom = 0, sscanf(in, "%x:%x.%x%n", &bus, &dev, &fn, &n) == 3 && !in[n]) {
-		/* no domain */
-	} else {
-		return -EINVAL;
+	if (sscanf(in, "%x:%x:%x.%x%n", &dom, &bus, &dev, &fn, &n) != 4 || in[n]) {
+		/* no domain: "bb:dd.f" */
+		n = 0;
+		dom = 0;
+		if (sscanf(in, "%x:%x.%x%n", &bus, &dev, &fn, &n) != 3 || in[n])
+			return -EINVAL;
 	}
 	if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
 		return -EINVAL;
