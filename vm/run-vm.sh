@@ -109,7 +109,8 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0)
 	echo "RS_VFIO_DEVICES='${vfio_devs[*]}'"
 	printf 'RS_CWD=%q\n' "$PWD"
 	echo "RS_VM=1"
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_CWD RS_VM $(grep -o '^RS_IVSHMEM[0-9]*' "$out/env" | tr '\n' ' ')"
+	echo "RS_OUT=/run/rsout"
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_CWD RS_VM RS_OUT $(grep -o '^RS_IVSHMEM[0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in
