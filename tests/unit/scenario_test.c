@@ -556,4 +556,46 @@ TEST(bad_corpus)
 	EXPECT_GE(files, 40);
 }
 
+/* Every scenario of the library loads with the plugins built in (devices from defaults). */
+TEST(scenario_library)
+{
+	char dir[512], *slash;
+	struct dirent *de;
+	unsigned int files = 0;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s", __FILE__);
+	slash = strrchr(dir, '/');
+	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0),
+		 "../../scenarios");
+	dp = opendir(dir);
+	ASSERT_NE(NULL, dp);
+	while ((de = readdir(dp))) {
+		struct rs_scn_opts o = { .default_seed = 1 };
+		struct rs_scenario *scn = NULL;
+		struct rs_diag d = { 0 };
+		char *path;
+		size_t n = strlen(de->d_name);
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".ini"))
+			continue;
+		path = rs_xasprintf("%s/%s", dir, de->d_name);
+		EXPECT_EQ(0, rs_scn_load(path, &o, &scn, &d)) {
+			size_t i;
+
+			for (i = 0; i < d.nr; i++)
+				TH_LOG("%s", d.msg[i]);
+		}
+		EXPECT_EQ(0, d.nr) {
+			TH_LOG("%s: warnings", path);
+		}
+		rs_scn_free(scn);
+		rs_diag_free(&d);
+		free(path);
+		files++;
+	}
+	closedir(dp);
+	EXPECT_GE(files, 15);
+}
+
 TEST_HARNESS_MAIN
