@@ -43,6 +43,7 @@ help:
 	@echo "make check-unit      unit tests only (seconds)"
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
+	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
 	@echo "make fuzz            longer libFuzzer run of the scenario parser (FUZZ_SECONDS=300)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
@@ -104,7 +105,11 @@ check-vm: $(O)/revokestorm $(VM_TESTS)
 check-lab:
 	@tests/lab/lab_test.sh $(KART)
 
-check: check-unit fuzz-smoke check-lab check-vm
+# The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.
+check-vm-debug: $(O)/revokestorm $(VM_TESTS)
+	@vm/run-vm.sh --flavour debug --name check-vm-debug -- tests/vm/run-all.sh $(O)
+
+check: check-unit fuzz-smoke check-lab check-vm check-vm-debug
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
