@@ -117,5 +117,5 @@ bench: $(O)/revokestorm $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc tests check check-unit check-vm check-lab fuzz fuzz-smoke bench clean
+.PHONY: all help need-khdr need-ksrc tests check check-unit check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
