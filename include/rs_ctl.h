@@ -50,7 +50,7 @@ enum rs_op {
 const char *rs_result_name(enum rs_result r);	/* "pass", "fail", ... */
 const char *rs_op_name(enum rs_op op);		/* "revoke", "restore", "remap" */
 
-/* Latency recording (wraps the histogram, src/hist.c). */
+/* Latency recording (src/stats.c, over the histogram of src/hist.c). */
 struct rs_lat;
 struct rs_lat_summary {
 	uint64_t count, min, max, p50, p90, p99, p999;
@@ -63,6 +63,8 @@ void rs_lat_merge(struct rs_lat *dst, const struct rs_lat *src);
 void rs_lat_summary(const struct rs_lat *l, struct rs_lat_summary *s);
 uint64_t rs_lat_count(const struct rs_lat *l);
 uint64_t rs_lat_pct(const struct rs_lat *l, double pct);
+/* False in a build without the histogram: percentiles then read 0. */
+bool rs_lat_have_percentiles(void);
 
 /* Every plugin object the core creates lives in one of these (see rs_rand()). */
 struct rs_cobj {
@@ -232,6 +234,7 @@ struct rs_ctx {
 	char results_file[PATH_MAX];
 
 	_Atomic int stop;		/* enum rs_stop */
+	_Atomic bool hung;		/* a hang was declared (whatever stopped the run first) */
 	_Atomic int nr_signals;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* CLOCK_MONOTONIC; phase changes, stop, worker exits */
@@ -253,7 +256,7 @@ struct rs_ctx {
 	struct rs_worker seq;		/* the sequencer */
 	_Atomic bool seq_done;
 	bool setup_done;
-	bool cleanup_complete;		/* everything released and closed */
+	_Atomic bool cleanup_complete;	/* everything released and closed */
 
 	struct rs_recovered *recovered;
 	size_t nr_recovered;
@@ -295,6 +298,8 @@ void rs_ktap_finish(struct rs_ctx *ctx);
 void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write results.json (atomically).  0 or -errno. */
 int rs_results_write(struct rs_ctx *ctx);
+/* False in a build without the JSON writer (src/json.c): no results.json then. */
+bool rs_results_have_json(void);
 
 /*
  * diag.c: on a hang, the stuck thread's state, wchan and kernel stack, the hang bundle

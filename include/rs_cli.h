@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The revokestorm command line (docs/cli.md).  Each command takes argv[0] = its name. */
+#ifndef RS_CLI_H
+#define RS_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+int rs_cli_main(int argc, char **argv);
+
+int rs_cmd_run(int argc, char **argv);
+int rs_cmd_check(int argc, char **argv);
+int rs_cmd_list(int argc, char **argv);
+int rs_daemon_main(int argc, char **argv);
+int rs_ctl_main(int argc, char **argv);
+
+/* `revokestorm list`: plugin types and keys from the registry; markdown for the docs. */
+void rs_list_print(FILE *f, bool markdown, const char *kind);
+
+#endif /* RS_CLI_H */

@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run output: KTAP on stdout (docs/cli.md) and the results JSON (docs/results-schema.md).
+ * results.json is rewritten atomically at start, after setup, on a hang and at the end,
+ * so a run killed at any point leaves its latest state behind.  It is written with the
+ * project's JSON writer (src/json.c, rs_json.h); a tree without it builds and runs, and
+ * says that it writes no results.json.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "rs_ctl.h"
+#include "rs_trace.h"
+#include "rs_units.h"
+#include "rs_util.h"
+#include "rs_watch.h"
+
+#if __has_include("rs_json.h")
+#include "rs_json.h"
+#define RS_HAVE_JSON	1
+#else
+#define RS_HAVE_JSON	0
+#endif
+
+#define RS_RESULTS_SCHEMA_VERSION	1
+#ifndef RS_VERSION
+#define RS_VERSION	"0.1"
+#endif
+
+/* ------------------------------------------------------------------ KTAP */
+
+/* KTAP names and reasons: one line, no '#'. */
+static void rs_ktap_clean(char *dst, size_t len, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && *s && i + 1 < len; s++)
+		dst[i++] = (*s == '\n' || *s == '\r' || *s == '#') ? ' ' : *s;
+	dst[i] = '\0';
+}
+
+void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *m, clean[1024];
+
+	va_start(ap, fmt);
+	m = rs_xvasprintf(fmt, ap);
+	va_end(ap);
+	rs_ktap_clean(clean, sizeof(clean), m);
+	pthread_mutex_lock(&ctx->log_lock);
+	fprintf(ctx->ktap, "# %s\n", clean);
+	fflush(ctx->ktap);
+	pthread_mutex_unlock(&ctx->log_lock);
+	free(m);
+}
+
+void rs_ktap_header(struct rs_ctx *ctx)
+{
+	struct utsname u;
+
+	fprintf(ctx->ktap, "KTAP version 1\n");
+	fprintf(ctx->ktap, "# revokestorm %s: scenario %s (%s), seed %llu\n", RS_VERSION,
+		ctx->scn->name, ctx->scn->path, (unsigned long long)ctx->seed);
+	if (!uname(&u))
+		fprintf(ctx->ktap, "# kernel: %s %s %s\n", u.sysname, u.release, u.version);
+	fprintf(ctx->ktap, "# reproduce: revokestorm run %s --seed %llu\n", ctx->scn->path,
+		(unsigned long long)ctx->seed);
+	fprintf(ctx->ktap, "1..%u\n", ctx->ktap_plan);
+	fflush(ctx->ktap);
+}
+
+void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const char *reason)
+{
+	char n[256], why[RS_REASON + 64];
+	unsigned int id;
+
+	rs_ktap_clean(n, sizeof(n), name);
+	rs_ktap_clean(why, sizeof(why), reason && *reason ? reason : NULL);
+	pthread_mutex_lock(&ctx->log_lock);
+	id = ++ctx->ktap_next;
+	switch (r) {
+	case RS_RES_PASS:
+		fprintf(ctx->ktap, "ok %u %s\n", id, n);
+		break;
+	case RS_RES_FAIL:
+		if (*why)
+			fprintf(ctx->ktap, "# %s: %s\n", n, why);
+		fprintf(ctx->ktap, "not ok %u %s\n", id, n);
+		break;
+	case RS_RES_HANG:
+		fprintf(ctx->ktap, "not ok %u %s # TIMEOUT %s\n", id, n, why);
+		break;
+	case RS_RES_SKIP:
+	case RS_RES_NOTRUN:
+		fprintf(ctx->ktap, "ok %u %s # SKIP %s\n", id, n, *why ? why : "not run");
+		break;
+	}
+	fflush(ctx->ktap);
+	pthread_mutex_unlock(&ctx->log_lock);
+}
+
+void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph)
+{
+	char name[128], why[64] = "";
+
+	snprintf(name, sizeof(name), "phase.%s", ph->name);
+	if (atomic_load(&ph->failures))
+		snprintf(why, sizeof(why), "%llu failures",
+			 (unsigned long long)atomic_load(&ph->failures));
+	rs_ktap_point(ctx, ph->result, name, why);
+	ph->ktap_id = ctx->ktap_next;
+}
+
+/* A pair's totals over all phases, and its result and reason, as of now. */
+static void rs_pair_total(struct rs_ctx *ctx, struct rs_pair *p, struct rs_stats *t,
+			  enum rs_result *res, char *reason)
+{
+	size_t k;
+
+	rs_stats_init(t);
+	pthread_mutex_lock(&p->st_lock);	/* its worker updates them */
+	for (k = 0; k < ctx->nr_phases; k++)
+		rs_stats_merge(t, &p->st[k]);
+	if (res)
+		*res = p->state;
+	if (reason)
+		memcpy(reason, p->reason, RS_REASON);
+	pthread_mutex_unlock(&p->st_lock);
+}
+
+void rs_ktap_finish(struct rs_ctx *ctx)
+{
+	unsigned int pass = 0, fail = 0, skip = 0;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_phases; i++) {
+		struct rs_phase_run *ph = &ctx->phases[i];
+
+		if (ph->ktap_id)
+			continue;
+		if (ph->result == RS_RES_NOTRUN) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "phase.%s", ph->name);
+			rs_ktap_point(ctx, RS_RES_SKIP, name, "not reached");
+			ph->ktap_id = ctx->ktap_next;
+		} else {
+			rs_ktap_phase(ctx, ph);
+		}
+	}
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		struct rs_pair *p = ctx->pairs[i];
+		struct rs_stats t;
+
+		rs_pair_total(ctx, p, &t, NULL, NULL);
+		if (t.cycles) {
+			struct rs_lat_summary rv, rt;
+			char a[32], b[32], c[32];
+
+			rs_lat_summary(t.lat[RS_OP_REVOKE], &rv);
+			rs_lat_summary(t.lat[RS_OP_RESTORE], &rt);
+			bool pct = rs_lat_have_percentiles();
+
+			rs_ktap_diag(ctx, "%s: %llu cycles, revoke p50 %s p99 %s, restore p99 %s, %llu errors, importers %s",
+				     p->w.name, (unsigned long long)t.cycles,
+				     rv.count && pct ? rs_fmt_time(rv.p50, a, sizeof(a)) : "-",
+				     rv.count && pct ? rs_fmt_time(rv.p99, b, sizeof(b)) : "-",
+				     rt.count && pct ? rs_fmt_time(rt.p99, c, sizeof(c)) : "-",
+				     (unsigned long long)(t.revoke_errors + t.restore_errors +
+							  t.importer_failures),
+				     p->ex->importer_set);
+		}
+		rs_stats_fini(&t);
+		rs_ktap_point(ctx, p->state, p->w.name, p->reason);
+		p->ktap_id = ctx->ktap_next;
+	}
+	for (i = 0; i < ctx->nr_im; i++) {
+		struct rs_cimporter *m = ctx->im[i];
+		char name[128];
+
+		snprintf(name, sizeof(name), "importer.%s", m->sec->name);
+		rs_ktap_point(ctx, m->state, name, m->reason);
+		m->ktap_id = ctx->ktap_next;
+	}
+	if (ctx->watch) {
+		size_t nr, fails = rs_watch_failures(ctx->watch);
+		const struct rs_klog_report *r = rs_watch_reports(ctx->watch, &nr);
+		size_t shown = 0;
+
+		for (i = 0; i < nr && shown < 5; i++) {
+			if (r[i].allowed)
+				continue;
+			rs_ktap_diag(ctx, "kernel: %s", r[i].line);
+			shown++;
+		}
+		rs_ktap_point(ctx, fails ? RS_RES_FAIL : RS_RES_PASS, "kernel-log",
+			      fails ? "kernel reports in the log" : NULL);
+	}
+	for (i = 0; i < ctx->nr_phases; i++) {
+		pass += ctx->phases[i].result == RS_RES_PASS;
+		fail += ctx->phases[i].result == RS_RES_FAIL || ctx->phases[i].result == RS_RES_HANG;
+		skip += ctx->phases[i].result == RS_RES_NOTRUN || ctx->phases[i].result == RS_RES_SKIP;
+	}
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		pass += ctx->pairs[i]->state == RS_RES_PASS;
+		fail += ctx->pairs[i]->state == RS_RES_FAIL || ctx->pairs[i]->state == RS_RES_HANG;
+		skip += ctx->pairs[i]->state == RS_RES_SKIP;
+	}
+	for (i = 0; i < ctx->nr_im; i++) {
+		pass += ctx->im[i]->state == RS_RES_PASS;
+		fail += ctx->im[i]->state == RS_RES_FAIL || ctx->im[i]->state == RS_RES_HANG;
+		skip += ctx->im[i]->state == RS_RES_SKIP;
+	}
+	if (ctx->watch) {
+		if (rs_watch_failures(ctx->watch))
+			fail++;
+		else
+			pass++;
+	}
+	pthread_mutex_lock(&ctx->log_lock);
+	fprintf(ctx->ktap, "# %s: seed %llu, results %s\n", ctx->status_word,
+		(unsigned long long)ctx->seed, RS_HAVE_JSON ? ctx->results_file :
+		"not written (no JSON writer in this build)");
+	fprintf(ctx->ktap, "# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:%u\n", pass,
+		fail, skip, ctx->internal_error ? 1u : 0u);
+	fflush(ctx->ktap);
+	pthread_mutex_unlock(&ctx->log_lock);
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+bool rs_results_have_json(void)
+{
+	return RS_HAVE_JSON;
+}
+
+#if RS_HAVE_JSON
+static pthread_mutex_t rs_results_lock = PTHREAD_MUTEX_INITIALIZER;
+
+
+static void rs_j_time(struct rs_json *j, const char *key, uint64_t wall_ns)
+{
+	char buf[40];
+
+	if (!wall_ns) {
+		rs_json_null(j, key);
+		return;
+	}
+	rs_fmt_iso8601(wall_ns, buf, sizeof(buf));
+	rs_json_str(j, key, buf);
+}
+
+static void rs_j_secs(struct rs_json *j, const char *key, uint64_t ns)
+{
+	rs_json_double(j, key, (double)ns / 1e9);
+}
+
+static void rs_j_opt_str(struct rs_json *j, const char *key, const char *v)
+{
+	if (v && *v)
+		rs_json_str(j, key, v);
+	else
+		rs_json_null(j, key);
+}
+
+static void rs_j_file(struct rs_json *j, const char *key, const char *path)
+{
+	char *v = rs_read_line(path);
+
+	rs_j_opt_str(j, key, v);
+	free(v);
+}
+
+static void rs_j_lat(struct rs_json *j, const char *key, const struct rs_lat *l)
+{
+	struct rs_lat_summary s;
+
+	rs_lat_summary(l, &s);
+	rs_json_obj_begin(j, key);
+	rs_json_uint(j, "count", s.count);
+	rs_json_uint(j, "min_ns", s.min);
+	rs_json_double(j, "mean_ns", s.mean);
+	rs_json_uint(j, "p50_ns", s.p50);
+	rs_json_uint(j, "p90_ns", s.p90);
+	rs_json_uint(j, "p99_ns", s.p99);
+	rs_json_uint(j, "p99_9_ns", s.p999);
+	rs_json_uint(j, "max_ns", s.max);
+	rs_json_obj_end(j);
+}
+
+static void rs_j_errs(struct rs_json *j, const char *key, const struct rs_stats *st)
+{
+	size_t i;
+
+	rs_json_arr_begin(j, key);
+	for (i = 0; i < st->nr_errs; i++) {
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "what", st->errs[i].what);
+		rs_json_int(j, "errno", st->errs[i].err);
+		rs_json_str(j, "name", rs_errno_name(st->errs[i].err));
+		rs_json_uint(j, "count", st->errs[i].n);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+}
+
+static void rs_j_counters(struct rs_json *j, const struct rs_stats *st)
+{
+	rs_json_uint(j, "cycles", st->cycles);
+	rs_json_uint(j, "revokes", st->revokes);
+	rs_json_uint(j, "restores", st->restores);
+	rs_json_uint(j, "revoke_errors", st->revoke_errors);
+	rs_json_uint(j, "restore_errors", st->restore_errors);
+	rs_json_uint(j, "importer_failures", st->importer_failures);
+}
+
+static void rs_j_traffic(struct rs_json *j, const struct rs_stats *st)
+{
+	rs_json_uint(j, "calls", st->traffic_calls);
+	rs_json_uint(j, "bytes", st->traffic_bytes);
+	rs_json_uint(j, "expected_errors", st->traffic_expected_errors);
+	rs_json_uint(j, "failures", st->traffic_failures);
+}
+
+static void rs_j_scenario(struct rs_json *j, struct rs_ctx *ctx)
+{
+	const struct rs_scenario *scn = ctx->scn;
+	char *text = NULL;
+	size_t i, k, len;
+	FILE *f;
+
+	rs_json_obj_begin(j, "scenario");
+	rs_json_str(j, "name", scn->name);
+	rs_json_str(j, "path", scn->path);
+	rs_json_arr_begin(j, "files");
+	for (i = 0; i < scn->nr_files; i++)
+		rs_json_str(j, NULL, scn->files[i]);
+	rs_json_arr_end(j);
+	rs_json_arr_begin(j, "sets");
+	for (i = 0; i < scn->nr_sets; i++)
+		rs_json_str(j, NULL, scn->sets[i]);
+	rs_json_arr_end(j);
+	rs_json_arr_begin(j, "sections");
+	for (i = 0; i <= scn->nr_sec; i++) {
+		const struct rs_section *s = i ? scn->sec[i - 1] : scn->global;
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "kind", rs_sec_kind_name(s->kind));
+		rs_json_str(j, "name", s->name);
+		rs_j_opt_str(j, "type", s->plugin ? s->plugin->type : NULL);
+		rs_json_str(j, "where", s->where);
+		rs_json_arr_begin(j, "keys");
+		for (k = 0; k < s->nr_kv; k++) {
+			const struct rs_kv *kv = &s->kv[k];
+
+			rs_json_obj_begin(j, NULL);
+			rs_json_str(j, "key", kv->key);
+			rs_json_str(j, "value", kv->value);
+			rs_json_str(j, "origin", rs_origin_name(kv->origin));
+			rs_json_str(j, "where", kv->where);
+			if (kv->raw)
+				rs_json_str(j, "raw", kv->raw);
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+	f = open_memstream(&text, &len);
+	if (f) {
+		rs_scn_dump(scn, f);
+		fclose(f);
+		rs_json_str(j, "text", text);
+		free(text);
+	}
+	rs_json_obj_end(j);
+}
+
+static void rs_j_kernel(struct rs_json *j, struct rs_ctx *ctx)
+{
+	struct utsname u;
+	char letters[64];
+	size_t nr, i;
+
+	rs_json_obj_begin(j, "kernel");
+	if (!uname(&u)) {
+		rs_json_str(j, "sysname", u.sysname);
+		rs_json_str(j, "release", u.release);
+		rs_json_str(j, "version", u.version);
+		rs_json_str(j, "machine", u.machine);
+		rs_json_str(j, "nodename", u.nodename);
+	}
+	rs_j_file(j, "proc_version", "/proc/version");
+	rs_j_file(j, "cmdline", "/proc/cmdline");
+	rs_json_uint(j, "taint_start", ctx->taint_start);
+	rs_taint_letters(ctx->taint_start, letters, sizeof(letters));
+	rs_json_str(j, "taint_start_letters", letters);
+	if (ctx->wall_end) {
+		rs_json_uint(j, "taint_end", ctx->taint_end);
+		rs_taint_letters(ctx->taint_end, letters, sizeof(letters));
+		rs_json_str(j, "taint_end_letters", letters);
+	}
+	rs_json_obj_begin(j, "patch_series");
+	if (ctx->trace) {
+		const struct rs_trace_group *g = rs_trace_groups(ctx->trace, &nr);
+		bool applied = false;
+
+		for (i = 0; i < nr; i++)
+			applied |= g[i].patched && g[i].present;
+		rs_json_bool(j, "applied", applied);
+		rs_j_opt_str(j, "missing", rs_trace_missing(ctx->trace));
+		rs_json_arr_begin(j, "event_groups");
+		for (i = 0; i < nr; i++) {
+			rs_json_obj_begin(j, NULL);
+			rs_json_str(j, "group", g[i].group);
+			rs_json_str(j, "probe", g[i].probe);
+			rs_json_bool(j, "patched", g[i].patched);
+			rs_json_bool(j, "present", g[i].present);
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+	} else {
+		const char *root = rs_tracefs_root();
+		char *p = root ? rs_xasprintf("%s/events/vfio_pci", root) : NULL;
+
+		if (p)
+			rs_json_bool(j, "applied", access(p, F_OK) == 0);
+		else
+			rs_json_null(j, "applied");
+		rs_j_opt_str(j, "missing", root ? NULL : "tracefs not mounted or not readable");
+		free(p);
+	}
+	rs_json_bool(j, "mock_importer_device", access("/dev/dma_buf_mock", F_OK) == 0);
+	rs_j_file(j, "hung_importer_ms", "/sys/module/dma_buf/parameters/hung_importer_ms");
+	rs_json_obj_end(j);
+	rs_json_obj_end(j);
+}
+
+static void rs_j_hist_entry(struct rs_json *j, enum rs_op op, const char *phase,
+			    const struct rs_pair *p, const struct rs_lat *l)
+{
+	struct rs_lat_summary s;
+
+	rs_lat_summary(l, &s);
+	if (!s.count)
+		return;
+	rs_json_obj_begin(j, NULL);
+	rs_json_str(j, "op", rs_op_name(op));
+	rs_j_opt_str(j, "phase", phase);
+	rs_json_str(j, "exporter", p->ex->sec->name);
+	rs_json_str(j, "trigger", p->sec->name);
+	rs_json_str(j, "importers", p->ex->importer_set);
+	rs_json_uint(j, "count", s.count);
+	rs_json_uint(j, "min_ns", s.min);
+	rs_json_double(j, "mean_ns", s.mean);
+	rs_json_uint(j, "p50_ns", s.p50);
+	rs_json_uint(j, "p90_ns", s.p90);
+	rs_json_uint(j, "p99_ns", s.p99);
+	rs_json_uint(j, "p99_9_ns", s.p999);
+	rs_json_uint(j, "max_ns", s.max);
+	rs_json_obj_end(j);
+}
+
+static const char *rs_recover_word(int err)
+{
+	return !err ? "restored" : err == -RS_ESKIP ? "nothing-to-do" :
+	       err == -EBUSY ? "left-alone" : "failed";
+}
+
+static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
+{
+	struct rs_stats all;
+	uint64_t now_wall = ctx->wall_end ? ctx->wall_end : rs_wall_ns();
+	unsigned int skips = 0;
+	size_t i, k;
+	int a;
+
+	rs_stats_init(&all);
+	rs_json_obj_begin(j, NULL);
+	rs_json_int(j, "results_schema_version", RS_RESULTS_SCHEMA_VERSION);
+	rs_json_obj_begin(j, "tool");
+	rs_json_str(j, "name", "revokestorm");
+	rs_json_str(j, "version", RS_VERSION);
+	rs_json_obj_end(j);
+	rs_json_str(j, "status", ctx->status_word);
+	if (ctx->wall_end)
+		rs_json_int(j, "exit_code", ctx->exit_code);
+	else
+		rs_json_null(j, "exit_code");
+	rs_j_opt_str(j, "error", ctx->error);
+	rs_json_uint(j, "seed", ctx->seed);
+	{
+		const struct rs_kv *kv = rs_sec_kv(ctx->scn->global, "seed");
+
+		rs_json_str(j, "seed_origin", !kv ? "random" : kv->origin == RS_ORIGIN_CMDLINE ?
+			    "cmdline" : kv->origin == RS_ORIGIN_COMPUTED ? "random" : "scenario");
+	}
+	rs_json_arr_begin(j, "cmdline");
+	for (a = 0; a < ctx->opts->argc; a++)
+		rs_json_str(j, NULL, ctx->opts->argv[a]);
+	rs_json_arr_end(j);
+	rs_j_time(j, "start_time", ctx->wall0);
+	rs_j_time(j, "end_time", ctx->wall_end);
+	rs_j_secs(j, "elapsed_s", now_wall - ctx->wall0);
+	rs_j_secs(j, "duration_s", ctx->duration_ns);
+	rs_json_str(j, "results_dir", ctx->results_dir);
+	rs_j_scenario(j, ctx);
+	rs_j_kernel(j, ctx);
+
+	rs_json_obj_begin(j, "state_file");
+	rs_json_str(j, "path", ctx->state_path);
+	rs_j_opt_str(j, "note", ctx->state_note);
+	rs_json_bool(j, "cleanup_complete", atomic_load(&ctx->cleanup_complete));
+	rs_json_obj_end(j);
+	rs_json_arr_begin(j, "recovered");
+	for (i = 0; i < ctx->nr_recovered; i++) {
+		const struct rs_recovered *r = &ctx->recovered[i];
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "type", r->type);
+		rs_json_str(j, "state_id", r->state_id);
+		rs_json_int(j, "pid", r->pid);
+		rs_json_str(j, "result", rs_recover_word(r->err));
+		rs_j_opt_str(j, "reason", r->reason);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_arr_begin(j, "exporters");
+	for (i = 0; i < ctx->nr_ex; i++) {
+		struct rs_cexp *e = ctx->ex[i];
+		struct rs_exporter *ex = &e->c.u.ex;
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "name", e->sec->name);
+		rs_json_str(j, "type", ex->ops->type);
+		rs_json_str(j, "result", rs_result_name(e->state));
+		rs_j_opt_str(j, "reason", e->reason);
+		rs_j_opt_str(j, "state_id", e->state_id);
+		rs_json_bool(j, "revocable", ex->ops->revocable);
+		rs_json_str(j, "importers", e->importer_set);
+		rs_json_arr_begin(j, "buffers");
+		for (k = 0; k < ex->nr_bufs; k++) {
+			rs_json_obj_begin(j, NULL);
+			rs_json_uint(j, "index", ex->bufs[k].index);
+			rs_json_uint(j, "size", ex->bufs[k].size);
+			rs_json_uint(j, "ino", ex->bufs[k].ino);
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_arr_begin(j, "importers");
+	for (i = 0; i < ctx->nr_im; i++) {
+		struct rs_cimporter *m = ctx->im[i];
+		struct rs_stats t;
+
+		enum rs_result res;
+		char reason[RS_REASON];
+
+		rs_stats_init(&t);
+		pthread_mutex_lock(&m->st_lock);	/* the traffic worker updates them */
+		for (k = 0; k < ctx->nr_phases; k++)
+			rs_stats_merge(&t, &m->st[k]);
+		res = m->state;
+		memcpy(reason, m->reason, sizeof(reason));
+		pthread_mutex_unlock(&m->st_lock);
+		rs_stats_merge(&all, &t);
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "name", m->sec->name);
+		rs_json_str(j, "type", m->c.u.im.ops->type);
+		rs_json_str(j, "result", rs_result_name(res));
+		rs_j_opt_str(j, "reason", reason);
+		rs_json_arr_begin(j, "imports");
+		for (k = 0; k < m->nr_imports; k++) {
+			struct rs_cimport *ci = m->imports[k];
+
+			rs_json_obj_begin(j, NULL);
+			rs_json_str(j, "exporter", ci->ex->sec->name);
+			rs_json_uint(j, "buffer", ci->imp.buf->index);
+			rs_json_str(j, "result", rs_result_name(ci->state));
+			rs_j_opt_str(j, "error", ci->err && ci->err != -RS_ESKIP ?
+				     rs_errno_name(ci->err) : NULL);
+			rs_j_opt_str(j, "reason", ci->reason);
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+		rs_json_obj_begin(j, "traffic");
+		rs_j_traffic(j, &t);
+		rs_j_errs(j, "errors", &t);
+		rs_json_obj_end(j);
+		rs_json_obj_end(j);
+		rs_stats_fini(&t);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_arr_begin(j, "loads");
+	for (i = 0; i < ctx->nr_loads; i++) {
+		struct rs_cload *l = ctx->loads[i];
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "name", l->sec->name);
+		rs_json_str(j, "type", l->c.u.l.ops->type);
+		rs_json_str(j, "result", rs_result_name(l->state));
+		rs_j_opt_str(j, "reason", l->reason);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_arr_begin(j, "phases");
+	for (i = 0; i < ctx->nr_phases; i++) {
+		struct rs_phase_run ph;
+
+		pthread_mutex_lock(&ctx->lock);		/* the sequencer updates them */
+		ph = ctx->phases[i];
+		pthread_mutex_unlock(&ctx->lock);
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "name", ph.name);
+		rs_json_str(j, "result", rs_result_name(ph.result));
+		rs_j_secs(j, "start_s", ph.start_ns);
+		rs_j_secs(j, "end_s", ph.end_ns);
+		rs_json_uint(j, "failures", atomic_load(&ph.failures));
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_arr_begin(j, "pairs");
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		struct rs_pair *p = ctx->pairs[i];
+		char reason[RS_REASON];
+		enum rs_result res;
+		struct rs_stats t;
+		int op;
+
+		rs_pair_total(ctx, p, &t, &res, reason);
+		rs_stats_merge(&all, &t);
+		skips += res == RS_RES_SKIP;
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "name", p->w.name);
+		rs_json_str(j, "trigger", p->sec->name);
+		rs_json_str(j, "trigger_type", p->c.u.t.ops->type);
+		rs_json_str(j, "exporter", p->ex->sec->name);
+		rs_json_str(j, "exporter_type", p->ex->c.u.ex.ops->type);
+		rs_json_str(j, "importers", p->ex->importer_set);
+		rs_json_str(j, "result", rs_result_name(res));
+		rs_j_opt_str(j, "reason", reason);
+		rs_j_counters(j, &t);
+		rs_j_errs(j, "errors", &t);
+		rs_json_obj_begin(j, "latency");
+		for (op = 0; op < RS_OP_NR; op++)
+			rs_j_lat(j, rs_op_name(op), t.lat[op]);
+		rs_json_obj_end(j);
+		rs_json_obj_end(j);
+		rs_stats_fini(&t);
+	}
+	rs_json_arr_end(j);
+
+	/* histograms keyed op x phase x exporter x trigger (x importer set) */
+	rs_json_arr_begin(j, "histograms");
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		struct rs_pair *p = ctx->pairs[i];
+		int op;
+
+		pthread_mutex_lock(&p->st_lock);
+		for (k = 0; k < ctx->nr_phases; k++)
+			for (op = 0; op < RS_OP_NR; op++)
+				rs_j_hist_entry(j, op, ctx->phases[k].name, p, p->st[k].lat[op]);
+		pthread_mutex_unlock(&p->st_lock);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_obj_begin(j, "counters");
+	rs_j_counters(j, &all);
+	rs_json_uint(j, "skipped_pairs", skips);
+	rs_json_uint(j, "hangs", ctx->nr_hangs);
+	rs_json_obj_begin(j, "traffic");
+	rs_j_traffic(j, &all);
+	rs_json_obj_end(j);
+	rs_j_errs(j, "errors", &all);
+	rs_json_obj_end(j);
+	rs_stats_fini(&all);
+
+	rs_json_arr_begin(j, "hangs");
+	for (i = 0; i < ctx->nr_hangs; i++) {
+		const struct rs_hang *h = &ctx->hangs[i];
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "worker", h->worker);
+		rs_json_str(j, "op", h->op);
+		rs_json_int(j, "tid", h->tid);
+		rs_json_uint(j, "elapsed_ns", h->elapsed_ns);
+		rs_j_opt_str(j, "task_state", h->task_state);
+		rs_j_opt_str(j, "wchan", h->wchan);
+		rs_j_opt_str(j, "process_wchan", h->proc_wchan);
+		rs_j_opt_str(j, "stack", h->stack);
+		rs_j_opt_str(j, "kmsg_tail", h->kmsg);
+		rs_j_opt_str(j, "bundle", h->bundle);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_obj_begin(j, "kernel_log");
+	rs_json_bool(j, "checked", ctx->watch != NULL);
+	if (ctx->watch) {
+		const struct rs_klog_report *r = rs_watch_reports(ctx->watch, &k);
+
+		rs_json_uint(j, "failures", rs_watch_failures(ctx->watch));
+		rs_json_arr_begin(j, "reports");
+		for (i = 0; i < k; i++) {
+			rs_json_obj_begin(j, NULL);
+			rs_json_str(j, "line", r[i].line);
+			rs_json_bool(j, "allowed", r[i].allowed);
+			rs_json_bool(j, "hung_importer", r[i].hung_importer);
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+	}
+	rs_json_obj_end(j);
+
+	pthread_mutex_lock(&ctx->log_lock);
+	rs_json_arr_begin(j, "log");
+	for (i = 0; i < ctx->nr_log; i++) {
+		rs_json_obj_begin(j, NULL);
+		rs_j_secs(j, "t_s", ctx->log[i].t_ns);
+		rs_json_str(j, "msg", ctx->log[i].msg);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+	rs_json_uint(j, "log_dropped", ctx->log_dropped);
+	pthread_mutex_unlock(&ctx->log_lock);
+	rs_json_obj_end(j);
+}
+
+int rs_results_write(struct rs_ctx *ctx)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct rs_json *j;
+	FILE *f;
+	int err;
+
+	pthread_mutex_lock(&rs_results_lock);
+	f = open_memstream(&text, &len);
+	if (!f) {
+		pthread_mutex_unlock(&rs_results_lock);
+		return -errno;
+	}
+	j = rs_json_new(f, true);
+	rs_j_body(j, ctx);
+	err = rs_json_end(j);
+	fputc('\n', f);
+	fclose(f);
+	if (!err)
+		err = rs_write_file_atomic(ctx->results_file, text, len);
+	if (err)
+		fprintf(ctx->status, "revokestorm: cannot write %s: %s\n", ctx->results_file,
+			strerror(-err));
+	free(text);
+	pthread_mutex_unlock(&rs_results_lock);
+	return err;
+}
+#else /* !RS_HAVE_JSON */
+
+int rs_results_write(struct rs_ctx *ctx)
+{
+	static bool said;
+
+	if (!said)
+		fprintf(ctx->status, "revokestorm: no results.json: this build has no JSON writer (src/json.c)\n");
+	said = true;
+	return 0;
+}
+#endif

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The controller with test plugins (tests/unit/test_plugins.h): revoke cycles, importer
+ * hooks, skips with reasons, failures, permanent triggers, phases and loads, KTAP and
+ * results.json, the state file, and hangs: a trigger that blocks forever must give a hang
+ * report and exit 1 within hang_timeout, without hanging the controller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "rs_run.h"
+#include "rs_scenario.h"
+#include "rs_state.h"
+#include "rs_util.h"
+#include "unit/test_plugins.h"
+
+struct run_out {
+	int code;
+	bool stuck;
+	char *ktap;
+	char *json;
+	char dir[256];
+	uint64_t elapsed_ns;
+};
+
+static const char *base_global =
+	"[global]\n"
+	"kmsg_markers = false\n"
+	"klog_check = false\n"
+	"trace = off\n"
+	"status_interval = 0\n"
+	"seed = 42\n";
+
+/* Load text (with base_global and state_file prepended), run it, collect KTAP and JSON. */
+static int run_text(const char *body, struct run_out *o)
+{
+	char tmpl[] = "/tmp/rs-ctl-XXXXXX", *text, *state, *rf;
+	struct rs_scn_opts so = { .default_seed = 7 };
+	struct rs_run_opts ro = { 0 };
+	struct rs_run_result res;
+	struct rs_scenario *scn = NULL;
+	struct rs_diag d = { 0 };
+	size_t klen = 0, len;
+	FILE *kf, *sf;
+	uint64_t t0;
+
+	memset(o, 0, sizeof(*o));
+	if (!mkdtemp(tmpl))
+		return -errno;
+	snprintf(o->dir, sizeof(o->dir), "%s", tmpl);
+	state = rs_xasprintf("%s/state/state", tmpl);
+	text = rs_xasprintf("%sstate_file = %s\n%s", base_global, state, body);
+	if (rs_scn_load_mem("test.ini", text, strlen(text), &so, &scn, &d)) {
+		rs_diag_print(&d, stderr);
+		rs_diag_free(&d);
+		free(text);
+		free(state);
+		return -EINVAL;
+	}
+	rs_diag_free(&d);
+	kf = open_memstream(&o->ktap, &klen);
+	sf = fopen("/dev/null", "w");
+	ro.results_dir = o->dir;
+	ro.ktap = kf;
+	ro.status = getenv("RS_TEST_VERBOSE") ? stderr : sf;
+	t0 = rs_now_ns();
+	o->code = rs_run(scn, &ro, &res);
+	o->elapsed_ns = rs_now_ns() - t0;
+	o->stuck = res.stuck;
+	fclose(kf);
+	fclose(sf);
+	if (getenv("RS_TEST_VERBOSE"))
+		fprintf(stderr, "%s", o->ktap);
+	rf = rs_xasprintf("%s/results.json", o->dir);
+	if (rs_read_file(rf, &o->json, &len, 0))
+		o->json = rs_xstrdup("");
+	free(rf);
+	if (!res.stuck)
+		rs_scn_free(scn);
+	free(text);
+	free(state);
+	return 0;
+}
+
+static void run_free(struct run_out *o)
+{
+	char *cmd = rs_xasprintf("rm -rf '%s'", o->dir);
+
+	(void)!system(cmd);
+	free(cmd);
+	free(o->ktap);
+	free(o->json);
+}
+
+#if __has_include("rs_json.h")
+#define HAVE_JSON 1
+#else
+#define HAVE_JSON 0	/* a tree without src/json.c writes no results.json */
+#endif
+/* Checks of results.json; vacuous in a build without the JSON writer. */
+#define JSON_HAS(json, key, value)	(!HAVE_JSON || json_has(json, key, value))
+#define JSON_LACKS(json, key, value)	(!HAVE_JSON || !json_has(json, key, value))
+#define JSON_STR(json, s)		(!HAVE_JSON || strstr(json, s))
+
+/* Does the JSON text have "key": value (whitespace-insensitive)? value is literal JSON. */
+static bool json_has(const char *json, const char *key, const char *value)
+{
+	char *k = rs_xasprintf("\"%s\"", key);
+	const char *p = json;
+	bool found = false;
+
+	while (!found && (p = strstr(p, k))) {
+		const char *v = p + strlen(k);
+
+		while (*v == ' ' || *v == '\n' || *v == '\t')
+			v++;
+		if (*v++ == ':') {
+			while (*v == ' ' || *v == '\n' || *v == '\t')
+				v++;
+			found = !strncmp(v, value, strlen(value));
+		}
+		p += strlen(k);
+	}
+	free(k);
+	return found;
+}
+
+TEST(cycles_pass)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 300ms\n"
+			      "[exporter e0]\ntype = t-exp\ncount = 2\n"
+			      "[importer i0]\ntype = t-imp\n"
+			      "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_FALSE(o.stuck);
+	EXPECT_NE(NULL, strstr(o.ktap, "KTAP version 1\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "1..3\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 1 phase.main\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 r0.e0\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 3 importer.i0\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "# Totals: pass:3 fail:0"));
+	EXPECT_TRUE(JSON_HAS(o.json, "results_schema_version", "1"));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"pass\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "exit_code", "0"));
+	EXPECT_TRUE(JSON_HAS(o.json, "seed", "42"));
+	EXPECT_TRUE(JSON_HAS(o.json, "importers", "\"i0\""));
+	EXPECT_TRUE(JSON_STR(o.json, "\"p99_9_ns\""));
+	EXPECT_TRUE(JSON_STR(o.json, "\"op\""));
+	EXPECT_TRUE(JSON_LACKS(o.json, "revokes", "0,"));
+	EXPECT_GT(t_revoked_hooks, 0);
+	EXPECT_GT(t_restored_hooks, 0);
+	EXPECT_EQ(1, t_closes);
+	EXPECT_EQ(2, t_releases);
+	run_free(&o);
+}
+
+TEST(skip_reasons_and_exit4)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter gone]\ntype = t-exp\nskip_open = true\ndevice = 0000:09:00.0\n"
+			      "[exporter ctl]\ntype = t-ctl\n"
+			      "[trigger r0]\ntype = t-trig\n", &o));
+	EXPECT_EQ(4, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 r0.gone # SKIP exporter gone: 0000:09:00.0: no such test device\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 3 r0.ctl # SKIP exporter ctl (type t-ctl) cannot be revoked\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"skip\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "reason", "\"exporter gone: 0000:09:00.0: no such test device\""));
+	run_free(&o);
+
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[trigger nope]\ntype = t-trig\nskip_probe = true\n"
+			      "[trigger ok]\ntype = t-trig\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "nope.e0 # SKIP e0: device has no test reset\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 3 ok.e0\n"));
+	run_free(&o);
+}
+
+TEST(failures_exit1)
+{
+	struct run_out o;
+
+	/* an importer that observes the wrong thing after a revoke */
+	ASSERT_EQ(0, run_text("duration = 200ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer bad]\ntype = t-imp\nfail_revoked = true\ntraffic = false\n"
+			      "[trigger r0]\ntype = t-trig\ninterval = 10ms\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 2 r0.e0\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "# r0.e0: revoked:bad: EEXIST: a new map succeeded while revoked\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "name", "\"EEXIST\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "what", "\"revoked:bad\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"fail\""));
+	run_free(&o);
+
+	/* a trigger whose revoke fails: counted by errno, stops after 10 in a row */
+	ASSERT_EQ(0, run_text("duration = 300ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[trigger r0]\ntype = t-trig\nfail_revoke = true\ninterval = 1ms\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_TRUE(JSON_HAS(o.json, "revoke_errors", "10"));
+	EXPECT_TRUE(JSON_HAS(o.json, "name", "\"EBUSY\""));
+	run_free(&o);
+
+	/* import failures fail the importer's test point; traffic lying too */
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer i0]\ntype = t-imp\nfail_import = true\n"
+			      "[importer i1]\ntype = t-imp\ntraffic_lies = true\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 2 importer.i0\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "EOPNOTSUPP: test importer refuses"));
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 3 importer.i1\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "what", "\"traffic\""));
+	run_free(&o);
+}
+
+TEST(traffic_while_revoked_is_expected)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 300ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer i0]\ntype = t-imp\ntraffic_interval = 0\n"
+			      "[trigger r0]\ntype = t-trig\ninterval = 20ms\nhold = 10ms\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_TRUE(JSON_HAS(o.json, "what", "\"traffic-while-revoked\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "failures", "0"));
+	run_free(&o);
+}
+
+TEST(permanent_trigger_reexports)
+{
+	struct run_out o;
+	int imports0 = t_imports;
+
+	ASSERT_EQ(0, run_text("duration = 200ms\n"
+			      "[exporter e0]\ntype = t-exp\ncount = 3\n"
+			      "[importer i0]\ntype = t-imp\n"
+			      "[trigger close]\ntype = t-perm\ninterval = 20ms\ncycles = 2\n", &o));
+	EXPECT_EQ(0, o.code);
+	/* 3 imports at setup, 3 more after each of the 2 cycles */
+	EXPECT_EQ(imports0 + 9, t_imports);
+	EXPECT_TRUE(JSON_HAS(o.json, "cycles", "2"));
+	run_free(&o);
+}
+
+TEST(phases_and_loads)
+{
+	struct run_out o;
+	int starts = t_load_starts, stops = t_load_stops;
+
+	ASSERT_EQ(0, run_text("[exporter e0]\ntype = t-exp\n"
+			      "[trigger r0]\ntype = t-trig\ninterval = 5ms\n"
+			      "[load l0]\ntype = t-load\n"
+			      "[phase calm]\nduration = 100ms\ntriggers =\nloads =\n"
+			      "[phase storm]\nduration = 150ms\ninterval = 1ms\n"
+			      "[phase after]\nduration = 50ms\nloads =\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "1..4\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 1 phase.calm\nok 2 phase.storm\nok 3 phase.after\n"));
+	EXPECT_EQ(starts + 1, t_load_starts);
+	EXPECT_EQ(stops + 1, t_load_stops);
+	/* duration computed from the phases */
+	EXPECT_TRUE(JSON_HAS(o.json, "duration_s", "0.3"));
+	/* no revokes in calm: its histograms are absent, storm's are there */
+	EXPECT_TRUE(JSON_LACKS(o.json, "phase", "\"calm\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "phase", "\"storm\""));
+	run_free(&o);
+
+	ASSERT_EQ(0, run_text("duration = 100ms\n[exporter e0]\ntype = t-exp\n"
+			      "[load bad]\ntype = t-load\nfail_start = true\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 1 phase.main\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "reason", "\"no such load tool\""));
+	run_free(&o);
+}
+
+TEST(seeded_timing_is_reproducible)
+{
+	struct run_out a, b;
+	const char *s = "duration = 300ms\n[exporter e0]\ntype = t-exp\n"
+			"[trigger r0]\ntype = t-trig\ntiming = random\ninterval = 30ms\ncycles = 4\n";
+
+	ASSERT_EQ(0, run_text(s, &a));
+	ASSERT_EQ(0, run_text(s, &b));
+	EXPECT_EQ(0, a.code);
+	EXPECT_TRUE(JSON_HAS(a.json, "cycles", "4"));
+	EXPECT_TRUE(JSON_HAS(b.json, "cycles", "4"));
+	run_free(&a);
+	run_free(&b);
+}
+
+/* A revoke that never returns: a hang report, exit 1, within hang_timeout. */
+TEST(hang_stays_stuck)
+{
+	struct run_out o;
+
+	t_block_init();
+	ASSERT_EQ(0, run_text("duration = 5s\nhang_timeout = 300ms\ncleanup_timeout = 300ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer i0]\ntype = t-imp\ntraffic = false\n"
+			      "[trigger stuck]\ntype = t-trig\nblock = true\ninterval = 10ms\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_TRUE(o.stuck);
+	EXPECT_LT(o.elapsed_ns, 3000000000ULL);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 2 stuck.e0 # TIMEOUT hung for"));
+	EXPECT_NE(NULL, strstr(o.ktap, "revoke: stuck (t-trig) on e0"));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"hang\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "exit_code", "1"));
+	EXPECT_TRUE(JSON_STR(o.json, "\"wchan\""));
+	EXPECT_TRUE(JSON_STR(o.json, "\"stack\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "cleanup_complete", "false"));
+	/* the hang bundle for `revokestorm repro` */
+	{
+		char *p = rs_xasprintf("%s/hang-bundle/scenario.ini", o.dir);
+
+		EXPECT_EQ(0, access(p, R_OK));
+		free(p);
+	}
+	/* the device stays in the state file: a later run recovers it */
+	{
+		char *p = rs_xasprintf("%s/state/state", o.dir), *text = NULL;
+		size_t len;
+
+		EXPECT_EQ(0, rs_read_file(p, &text, &len, 0));
+		EXPECT_NE(NULL, text ? strstr(text, "t-exp t:t0") : NULL);
+		free(text);
+		free(p);
+	}
+	/* the thread is stuck: leave without cleaning up (the harness' child exits) */
+	_exit(_metadata->exit_code);
+}
+
+TEST(hang_unstuck_by_importer_close)
+{
+	struct run_out o;
+	char c;
+
+	t_block_init();
+	while (fcntl(t_block_pipe[0], F_SETFL, O_NONBLOCK) == 0 && read(t_block_pipe[0], &c, 1) == 1)
+		;
+	fcntl(t_block_pipe[0], F_SETFL, 0);
+	ASSERT_EQ(0, run_text("duration = 5s\nhang_timeout = 300ms\ncleanup_timeout = 2s\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer holder]\ntype = t-imp\nunblock = true\ntraffic = false\n"
+			      "[trigger stuck]\ntype = t-trig\nblock = true\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_FALSE(o.stuck);
+	EXPECT_LT(o.elapsed_ns, 4000000000ULL);
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"hang\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "cleanup_complete", "true"));
+	run_free(&o);
+}
+
+TEST(state_file_recovery)
+{
+	char tmpl[] = "/tmp/rs-state-XXXXXX", *path, *body, *text = NULL;
+	struct run_out o;
+	size_t len;
+	pid_t dead;
+	int status;
+
+	ASSERT_NE(NULL, mkdtemp(tmpl));
+	/* a pid that is certainly dead: a reaped child */
+	dead = fork();
+	if (!dead)
+		_exit(0);
+	waitpid(dead, &status, 0);
+	path = rs_xasprintf("%s/state", tmpl);
+	body = rs_xasprintf("pid %d\nscenario old\nheld %d t-exp t:0000:01:00.0\nheld %d t-exp t:broken\n"
+			    "held %d nosuch x:1\n", dead, dead, dead, dead);
+	ASSERT_EQ(0, rs_write_file_atomic(path, body, strlen(body)));
+	free(body);
+	body = rs_xasprintf("duration = 50ms\n[exporter e0]\ntype = t-exp\n[importer i0]\ntype = t-imp\n"
+			    "[global]\nstate_file = %s\n", path);
+	t_recover_calls = 0;
+	ASSERT_EQ(0, run_text(body, &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_EQ(2, t_recover_calls);
+	EXPECT_STREQ("t:0000:01:00.0", t_recovered[0]);
+	EXPECT_NE(NULL, strstr(o.ktap, "# recovered t:0000:01:00.0 left by pid"));
+	EXPECT_TRUE(JSON_HAS(o.json, "result", "\"restored\""));
+	EXPECT_TRUE(JSON_HAS(o.json, "result", "\"failed\""));
+	EXPECT_TRUE(JSON_STR(o.json, "is not built in"));
+	/* a clean end removes the state file */
+	EXPECT_NE(0, rs_read_file(path, &text, &len, 0));
+	run_free(&o);
+	free(body);
+	free(path);
+	rmdir(tmpl);
+}
+
+TEST(state_file_busy)
+{
+	char tmpl[] = "/tmp/rs-state-XXXXXX", *path;
+	struct rs_state *st = NULL, *st2 = NULL;
+	struct rs_state_entry *stale;
+	size_t nr;
+	int owner;
+	pid_t pid;
+	int status;
+
+	ASSERT_NE(NULL, mkdtemp(tmpl));
+	path = rs_xasprintf("%s/sub/state", tmpl);
+	ASSERT_EQ(0, rs_state_open(path, "a", &st, &stale, &nr, &owner));
+	EXPECT_EQ(0, nr);
+	EXPECT_EQ(0, rs_state_add(st, "t-exp", "t:x"));
+	/* another process cannot take it while we hold it */
+	pid = fork();
+	if (!pid) {
+		int r = rs_state_open(path, "b", &st2, &stale, &nr, &owner);
+
+		_exit(r == -EBUSY && owner == getppid() ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, rs_state_del(st, "t-exp", "t:x"));
+	rs_state_close(st);
+	EXPECT_NE(0, access(path, F_OK));
+	free(path);
+}
+
+static void on_alarm(int sig)
+{
+	rs_run_request_stop();
+}
+
+TEST(signal_stops_run)
+{
+	struct run_out o;
+	pid_t pid;
+	int status;
+
+	/* in a child: rs_run_request_stop() from a timer, as SIGINT would */
+	pid = fork();
+	if (!pid) {
+		signal(SIGALRM, on_alarm);
+		ualarm(200000, 0);
+		if (run_text("duration = 1h\n[exporter e0]\ntype = t-exp\n"
+			     "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o))
+			_exit(10);
+		_exit(o.code == 0 && o.elapsed_ns < 5000000000ULL &&
+		      JSON_HAS(o.json, "status", "\"interrupted\"") ? 0 : 11);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN
