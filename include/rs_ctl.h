@@ -252,8 +252,11 @@ struct rs_ctx {
 	struct rs_phase_run *phases;
 	size_t nr_phases;
 	unsigned int ktap_next, ktap_plan;
+	unsigned int ktap_pass, ktap_fail, ktap_skip;	/* points printed so far */
 
 	struct rs_worker seq;		/* the sequencer */
+	struct rs_worker **workers;	/* every worker: the sequencer first, then the pairs', */
+	size_t nr_workers;		/* then the importers' traffic workers */
 	_Atomic bool seq_done;
 	bool setup_done;
 	_Atomic bool cleanup_complete;	/* everything released and closed */

@@ -386,6 +386,12 @@ static void rs_build(struct rs_ctx *ctx)
 		ctx->loads[i] = l;
 	}
 	ctx->ktap_plan = (unsigned int)(ctx->nr_phases + ctx->nr_pairs + ctx->nr_im);
+	ctx->workers = rs_xcalloc(1 + ctx->nr_pairs + ctx->nr_im, sizeof(*ctx->workers));
+	ctx->workers[ctx->nr_workers++] = &ctx->seq;
+	for (i = 0; i < ctx->nr_pairs; i++)
+		ctx->workers[ctx->nr_workers++] = &ctx->pairs[i]->w;
+	for (i = 0; i < ctx->nr_im; i++)
+		ctx->workers[ctx->nr_workers++] = &ctx->im[i]->traffic;
 }
 
 static void rs_set_reason(char *dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1090,23 +1096,20 @@ static void rs_phase_loads(struct rs_ctx *ctx, size_t ph)
 	}
 }
 
-/* Every started worker has exited or is reported hung. */
+/* A started worker that has not exited (and, unless exited_only, is not reported hung). */
+static bool rs_worker_running(const struct rs_worker *w, bool exited_only)
+{
+	return w->started && !atomic_load(&w->exited) && (exited_only || !w->hung);
+}
+
+/* Every trigger and traffic worker has exited (or is reported hung). */
 static bool rs_workers_settled(struct rs_ctx *ctx, bool exited_only)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->nr_pairs; i++) {
-		struct rs_worker *w = &ctx->pairs[i]->w;
-
-		if (w->started && !atomic_load(&w->exited) && (exited_only || !w->hung))
+	for (i = 1; i < ctx->nr_workers; i++)	/* [0] is the sequencer, the caller */
+		if (rs_worker_running(ctx->workers[i], exited_only))
 			return false;
-	}
-	for (i = 0; i < ctx->nr_im; i++) {
-		struct rs_worker *w = &ctx->im[i]->traffic;
-
-		if (w->started && !atomic_load(&w->exited) && (exited_only || !w->hung))
-			return false;
-	}
 	return true;
 }
 
@@ -1134,7 +1137,7 @@ static bool rs_exporter_busy(struct rs_ctx *ctx, struct rs_cexp *e)
 	for (i = 0; i < ctx->nr_pairs; i++) {
 		struct rs_worker *w = &ctx->pairs[i]->w;
 
-		if (ctx->pairs[i]->ex == e && w->started && !atomic_load(&w->exited))
+		if (ctx->pairs[i]->ex == e && rs_worker_running(w, true))
 			return true;
 	}
 	return false;
@@ -1365,23 +1368,14 @@ static void rs_watchdog(struct rs_ctx *ctx)
 {
 	uint64_t now = rs_now_ns();
 	size_t i;
-	struct rs_worker *ws[3];
 
-	for (i = 0; i < ctx->nr_pairs + ctx->nr_im + 1; i++) {
-		struct rs_worker *w;
-		uint64_t t0;
+	for (i = 0; i < ctx->nr_workers; i++) {
+		struct rs_worker *w = ctx->workers[i];
+		uint64_t t0 = atomic_load(&w->op_start);
 
-		if (i < ctx->nr_pairs)
-			w = &ctx->pairs[i]->w;
-		else if (i < ctx->nr_pairs + ctx->nr_im)
-			w = &ctx->im[i - ctx->nr_pairs]->traffic;
-		else
-			w = &ctx->seq;
-		t0 = atomic_load(&w->op_start);
 		if (t0 && !w->hung && now > t0 && now - t0 > ctx->hang_timeout_ns)
 			rs_declare_hang(ctx, w, now - t0);
 	}
-	(void)ws;
 }
 
 static void rs_status_line(struct rs_ctx *ctx, uint64_t *last_revokes, uint64_t *last_t)
@@ -1522,13 +1516,8 @@ static bool rs_any_stuck(struct rs_ctx *ctx)
 {
 	size_t i;
 
-	if (ctx->seq.started && !atomic_load(&ctx->seq.exited))
-		return true;
-	for (i = 0; i < ctx->nr_pairs; i++)
-		if (ctx->pairs[i]->w.started && !atomic_load(&ctx->pairs[i]->w.exited))
-			return true;
-	for (i = 0; i < ctx->nr_im; i++)
-		if (ctx->im[i]->traffic.started && !atomic_load(&ctx->im[i]->traffic.exited))
+	for (i = 0; i < ctx->nr_workers; i++)
+		if (rs_worker_running(ctx->workers[i], true))
 			return true;
 	return false;
 }
@@ -1582,6 +1571,7 @@ static void rs_ctx_free(struct rs_ctx *ctx)
 	free(ctx->log);
 	free(ctx->hangs);
 	free(ctx->recovered);
+	free(ctx->workers);
 	free(ctx->pairs);
 	free(ctx->im);
 	free(ctx->ex);

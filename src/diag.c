@@ -102,15 +102,10 @@ void rs_hang_collect(struct rs_ctx *ctx, struct rs_hang *h, int tid)
 	h->proc_wchan = rs_read_line(path);
 
 	/* the bundle: everything `revokestorm repro` needs, and the kernel's view */
-	tids = rs_xcalloc(ctx->nr_pairs + ctx->nr_im + 1, sizeof(*tids));
-	for (i = 0; i < ctx->nr_pairs; i++)
-		if (atomic_load(&ctx->pairs[i]->w.op_start))
-			tids[n++] = atomic_load(&ctx->pairs[i]->w.tid);
-	for (i = 0; i < ctx->nr_im; i++)
-		if (atomic_load(&ctx->im[i]->traffic.op_start))
-			tids[n++] = atomic_load(&ctx->im[i]->traffic.tid);
-	if (atomic_load(&ctx->seq.op_start))
-		tids[n++] = atomic_load(&ctx->seq.tid);
+	tids = rs_xcalloc(ctx->nr_workers, sizeof(*tids));
+	for (i = 0; i < ctx->nr_workers; i++)	/* every thread inside a call right now */
+		if (atomic_load(&ctx->workers[i]->op_start))
+			tids[n++] = atomic_load(&ctx->workers[i]->tid);
 	f = open_memstream(&text, &i);
 	rs_scn_dump(ctx->scn, f);
 	fclose(f);
