@@ -1583,28 +1583,50 @@ static void rs_ctx_free(struct rs_ctx *ctx)
 	free(ctx);
 }
 
+static int rs_use_dir(const char *dir)
+{
+	int err = rs_mkdir_p(dir, 0755);
+
+	if (!err && access(dir, W_OK) < 0)
+		err = -errno;
+	return err;
+}
+
+/*
+ * --results, else the scenario's "results", else ./results/<name>-<time>; that default
+ * falls back to $RS_OUT/results (the lab VM's writable share) and then /tmp when the
+ * current directory is read-only, as it is in the lab VM.
+ */
 static int rs_results_dir(struct rs_ctx *ctx)
 {
-	const char *dir = ctx->opts->results_dir;
+	const char *dir = ctx->opts->results_dir, *bases[3] = { "results", NULL, NULL };
+	time_t t = (time_t)(ctx->wall0 / 1000000000ULL);
+	char stamp[32], *fallback = NULL;
+	struct tm tm;
+	size_t i;
 	int err;
 
 	if (!dir)
 		dir = rs_opt_str(ctx->scn->global, "results");
 	if (dir) {
 		snprintf(ctx->results_dir, sizeof(ctx->results_dir), "%s", dir);
+		err = rs_use_dir(ctx->results_dir);
 	} else {
-		time_t t = (time_t)(ctx->wall0 / 1000000000ULL);
-		struct tm tm;
-		char stamp[32];
-
 		localtime_r(&t, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		snprintf(ctx->results_dir, sizeof(ctx->results_dir), "results/%s-%s",
-			 ctx->scn->name, stamp);
+		if (getenv("RS_OUT"))
+			bases[1] = fallback = rs_xasprintf("%s/results", getenv("RS_OUT"));
+		bases[bases[1] ? 2 : 1] = "/tmp/revokestorm-results";
+		for (i = 0, err = -ENOENT; i < 3 && bases[i] && err; i++) {
+			snprintf(ctx->results_dir, sizeof(ctx->results_dir), "%s/%s-%s", bases[i],
+				 ctx->scn->name, stamp);
+			err = rs_use_dir(ctx->results_dir);
+			if (err && i + 1 < 3 && bases[i + 1])
+				fprintf(ctx->status, "revokestorm: cannot use %s (%s); trying %s\n",
+					ctx->results_dir, strerror(-err), bases[i + 1]);
+		}
+		free(fallback);
 	}
-	err = rs_mkdir_p(ctx->results_dir, 0755);
-	if (!err && access(ctx->results_dir, W_OK) < 0)
-		err = -errno;
 	if (strlen(ctx->results_dir) + sizeof("/results.json") > sizeof(ctx->results_file))
 		return -ENAMETOOLONG;
 	memcpy(ctx->results_file, ctx->results_dir, strlen(ctx->results_dir));
