@@ -464,7 +464,8 @@ static void rs_state_setup(struct rs_ctx *ctx)
 		}
 		rs_log(ctx, "state file: %s left by pid %d (%s): %s", e->id, e->pid, e->type,
 		       r->reason);
-		rs_ktap_diag(ctx, "recovered %s left by pid %d: %s", e->id, e->pid, r->reason);
+		rs_ktap_diag(ctx, "%s %s left by pid %d: %s", r->err ? "not recovered:" : "recovered",
+			     e->id, e->pid, r->reason);
 	}
 	rs_state_entries_free(stale, nr);
 }
@@ -559,12 +560,9 @@ static void rs_setup_importers(struct rs_ctx *ctx)
 			if (err) {
 				ci->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
 				rs_set_reason(ci->reason, "%s", rs_why(&im->o, err));
-				rs_log(ctx, "importer %s: import of %s buffer %u: %s%s%s", m->sec->name,
+				rs_log(ctx, "importer %s: import of %s buffer %u: %s: %s", m->sec->name,
 				       ci->ex->sec->name, ci->imp.buf->index,
-				       err == -RS_ESKIP ? "skipped: " : "", err == -RS_ESKIP ? "" :
-				       rs_errno_name(err), err == -RS_ESKIP ? ci->reason : "");
-				if (err != -RS_ESKIP)
-					rs_log(ctx, "  (%s)", ci->reason);
+				       err == -RS_ESKIP ? "skipped" : rs_errno_name(err), ci->reason);
 				continue;
 			}
 			ci->imported = true;
