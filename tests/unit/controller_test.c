@@ -433,6 +433,9 @@ TEST(state_file_busy)
 	rs_state_close(st);
 	EXPECT_NE(0, access(path, F_OK));
 	free(path);
+	path = rs_xasprintf("rm -rf '%s'", tmpl);
+	(void)!system(path);
+	free(path);
 }
 
 static void on_alarm(int sig)
@@ -454,8 +457,10 @@ TEST(signal_stops_run)
 		if (run_text("duration = 1h\n[exporter e0]\ntype = t-exp\n"
 			     "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o))
 			_exit(10);
-		_exit(o.code == 0 && o.elapsed_ns < 5000000000ULL &&
-		      JSON_HAS(o.json, "status", "\"interrupted\"") ? 0 : 11);
+		status = o.code == 0 && o.elapsed_ns < 5000000000ULL &&
+			 JSON_HAS(o.json, "status", "\"interrupted\"") ? 0 : 11;
+		run_free(&o);
+		_exit(status);
 	}
 	waitpid(pid, &status, 0);
 	EXPECT_TRUE(WIFEXITED(status));
