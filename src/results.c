@@ -259,20 +259,26 @@ static void rs_j_file(struct rs_json *j, const char *key, const char *path)
 	free(v);
 }
 
+/* The latency summary fields (docs/results-schema.md) into the open object. */
+static void rs_j_lat_fields(struct rs_json *j, const struct rs_lat_summary *s)
+{
+	rs_json_uint(j, "count", s->count);
+	rs_json_uint(j, "min_ns", s->min);
+	rs_json_double(j, "mean_ns", s->mean);
+	rs_json_uint(j, "p50_ns", s->p50);
+	rs_json_uint(j, "p90_ns", s->p90);
+	rs_json_uint(j, "p99_ns", s->p99);
+	rs_json_uint(j, "p99_9_ns", s->p999);
+	rs_json_uint(j, "max_ns", s->max);
+}
+
 static void rs_j_lat(struct rs_json *j, const char *key, const struct rs_lat *l)
 {
 	struct rs_lat_summary s;
 
 	rs_lat_summary(l, &s);
 	rs_json_obj_begin(j, key);
-	rs_json_uint(j, "count", s.count);
-	rs_json_uint(j, "min_ns", s.min);
-	rs_json_double(j, "mean_ns", s.mean);
-	rs_json_uint(j, "p50_ns", s.p50);
-	rs_json_uint(j, "p90_ns", s.p90);
-	rs_json_uint(j, "p99_ns", s.p99);
-	rs_json_uint(j, "p99_9_ns", s.p999);
-	rs_json_uint(j, "max_ns", s.max);
+	rs_j_lat_fields(j, &s);
 	rs_json_obj_end(j);
 }
 
@@ -438,14 +444,7 @@ static void rs_j_hist_entry(struct rs_json *j, enum rs_op op, const char *phase,
 	rs_json_str(j, "exporter", p->ex->sec->name);
 	rs_json_str(j, "trigger", p->sec->name);
 	rs_json_str(j, "importers", p->ex->importer_set);
-	rs_json_uint(j, "count", s.count);
-	rs_json_uint(j, "min_ns", s.min);
-	rs_json_double(j, "mean_ns", s.mean);
-	rs_json_uint(j, "p50_ns", s.p50);
-	rs_json_uint(j, "p90_ns", s.p90);
-	rs_json_uint(j, "p99_ns", s.p99);
-	rs_json_uint(j, "p99_9_ns", s.p999);
-	rs_json_uint(j, "max_ns", s.max);
+	rs_j_lat_fields(j, &s);
 	rs_json_obj_end(j);
 }
 

@@ -44,6 +44,22 @@ static char *request(const char *sock, const char *line)
 	return rs_str_steal(&b);
 }
 
+/* Poll status until the daemon is idle after a run; its reply, or NULL after 5 s. */
+static char *wait_idle(const char *sock)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		char *r = request(sock, "status");
+
+		if (r && !strncmp(r, "ok idle last=", 13))
+			return r;
+		free(r);
+		usleep(50000);
+	}
+	return NULL;
+}
+
 static pid_t start_daemon(const char *sock, const char *base)
 {
 	pid_t pid = fork();
@@ -106,7 +122,7 @@ FIXTURE_TEARDOWN(daemon)
 TEST_F(daemon, protocol)
 {
 	char *r, *line;
-	int i, status;
+	int status;
 
 	r = request(self->sock, "status");
 	ASSERT_NE(NULL, r);
@@ -134,14 +150,7 @@ TEST_F(daemon, protocol)
 	free(r);
 	free(line);
 	/* the run ends by itself; status then reports its exit code */
-	for (i = 0; i < 100; i++) {
-		r = request(self->sock, "status");
-		if (!strncmp(r, "ok idle last=", 13))
-			break;
-		free(r);
-		r = NULL;
-		usleep(50000);
-	}
+	r = wait_idle(self->sock);
 	ASSERT_NE(NULL, r);
 	EXPECT_NE(NULL, strstr(r, " exit="));
 	EXPECT_NE(NULL, strstr(r, " results="));
@@ -171,7 +180,6 @@ TEST_F(daemon, protocol)
 TEST_F(daemon, stop_running)
 {
 	char *r, *line, *text;
-	int i;
 
 	text = rs_xasprintf("[global]\nduration = 1h\nkmsg_markers = false\nklog_check = false\n"
 			    "trace = off\nstate_file = %s/state\n[exporter c]\ntype = udmabuf\n"
@@ -190,14 +198,7 @@ TEST_F(daemon, stop_running)
 	r = request(self->sock, "stop");
 	EXPECT_EQ(0, strncmp(r, "ok stopping pid=", 16));
 	free(r);
-	for (i = 0; i < 100; i++) {
-		r = request(self->sock, "status");
-		if (!strncmp(r, "ok idle last=", 13))
-			break;
-		free(r);
-		r = NULL;
-		usleep(50000);
-	}
+	r = wait_idle(self->sock);
 	ASSERT_NE(NULL, r);
 	free(r);
 }

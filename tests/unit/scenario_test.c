@@ -502,32 +502,53 @@ TEST(nul_and_crlf)
 	rs_diag_free(&d);
 }
 
+/* The *.ini files of a directory given relative to this source file, sorted. */
+static size_t ini_files(const char *rel, char ***out)
+{
+	char *dir = rs_xstrdup(__FILE__), *slash = strrchr(dir, '/'), **v = NULL;
+	size_t nr = 0, cap = 0;
+	struct dirent **de;
+	int n, i;
+
+	if (slash)
+		slash[1] = '\0';
+	else
+		dir[0] = '\0';
+	slash = rs_xasprintf("%s%s", dir, rel);
+	n = scandir(slash, &de, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(de[i]->d_name);
+
+		if (l > 4 && !strcmp(de[i]->d_name + l - 4, ".ini")) {
+			rs_xgrow(&v, &cap, nr, sizeof(*v));
+			v[nr++] = rs_xasprintf("%s/%s", slash, de[i]->d_name);
+		}
+		free(de[i]);
+	}
+	if (n >= 0)
+		free(de);
+	free(slash);
+	free(dir);
+	*out = v;
+	return nr;
+}
+
 /* Every file in scenarios/bad must fail with the message its first line expects. */
 TEST(bad_corpus)
 {
-	char dir[512], *slash;
-	struct dirent *de;
-	unsigned int files = 0;
-	DIR *dp;
+	char **paths;
+	size_t nr = ini_files("scenarios/bad", &paths), f;
 
-	snprintf(dir, sizeof(dir), "%s", __FILE__);
-	slash = strrchr(dir, '/');
-	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0),
-		 "scenarios/bad");
-	dp = opendir(dir);
-	ASSERT_NE(NULL, dp);
-	while ((de = readdir(dp))) {
+	EXPECT_GE(nr, 40);
+	for (f = 0; f < nr; f++) {
 		struct rs_scn_opts o = { .default_seed = 1 };
 		struct rs_scenario *scn = NULL;
 		struct rs_diag d = { 0 };
-		char *path, *text, *nl;
-		const char *expect;
+		const char *path = paths[f], *expect;
+		char *text, *nl;
 		size_t len;
 		int err;
 
-		if (!strstr(de->d_name, ".ini") || strcmp(strstr(de->d_name, ".ini"), ".ini"))
-			continue;
-		path = rs_xasprintf("%s/%s", dir, de->d_name);
 		ASSERT_EQ(0, rs_read_file(path, &text, &len, 0));
 		ASSERT_EQ(0, strncmp(text, "# expect: ", 10)) {
 			TH_LOG("%s: first line must be '# expect: <message>'", path);
@@ -549,53 +570,37 @@ TEST(bad_corpus)
 		rs_scn_free(scn);
 		rs_diag_free(&d);
 		free(text);
-		free(path);
-		files++;
+		free(paths[f]);
 	}
-	closedir(dp);
-	EXPECT_GE(files, 40);
+	free(paths);
 }
 
 /* Every scenario of the library loads with the plugins built in (devices from defaults). */
 TEST(scenario_library)
 {
-	char dir[512], *slash;
-	struct dirent *de;
-	unsigned int files = 0;
-	DIR *dp;
+	char **paths;
+	size_t nr = ini_files("../../scenarios", &paths), f;
 
-	snprintf(dir, sizeof(dir), "%s", __FILE__);
-	slash = strrchr(dir, '/');
-	snprintf(slash ? slash + 1 : dir, sizeof(dir) - (size_t)(slash ? slash + 1 - dir : 0),
-		 "../../scenarios");
-	dp = opendir(dir);
-	ASSERT_NE(NULL, dp);
-	while ((de = readdir(dp))) {
+	EXPECT_GE(nr, 15);
+	for (f = 0; f < nr; f++) {
 		struct rs_scn_opts o = { .default_seed = 1 };
 		struct rs_scenario *scn = NULL;
 		struct rs_diag d = { 0 };
-		char *path;
-		size_t n = strlen(de->d_name);
 
-		if (n < 5 || strcmp(de->d_name + n - 4, ".ini"))
-			continue;
-		path = rs_xasprintf("%s/%s", dir, de->d_name);
-		EXPECT_EQ(0, rs_scn_load(path, &o, &scn, &d)) {
+		EXPECT_EQ(0, rs_scn_load(paths[f], &o, &scn, &d)) {
 			size_t i;
 
 			for (i = 0; i < d.nr; i++)
 				TH_LOG("%s", d.msg[i]);
 		}
 		EXPECT_EQ(0, d.nr) {
-			TH_LOG("%s: warnings", path);
+			TH_LOG("%s: warnings", paths[f]);
 		}
 		rs_scn_free(scn);
 		rs_diag_free(&d);
-		free(path);
-		files++;
+		free(paths[f]);
 	}
-	closedir(dp);
-	EXPECT_GE(files, 15);
+	free(paths);
 }
 
 TEST_HARNESS_MAIN
