@@ -2,6 +2,7 @@
 /* The state file of held devices (rs_state.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,18 @@ static int rs_state_flush(struct rs_state *st)
 	return err;
 }
 
+/* A pid: decimal, positive, in range; -1 otherwise.  *end: after the digits. */
+static int rs_parse_pid(const char *s, char **end)
+{
+	long v;
+
+	errno = 0;
+	v = strtol(s, end, 10);
+	if (errno || *end == s || v <= 0 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
 static void rs_state_parse(const char *text, int *owner, struct rs_state_entry **out, size_t *nr)
 {
 	struct rs_state_entry *e = NULL;
@@ -62,12 +75,13 @@ static void rs_state_parse(const char *text, int *owner, struct rs_state_entry *
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		char *l = nl ? rs_xstrndup(line, (size_t)(nl - line)) : rs_xstrdup(line);
-		char type[128], id[512];
+		char type[128], id[512], *rest;
 		int pid;
 
-		if (sscanf(l, "pid %d", &pid) == 1) {
+		if (!strncmp(l, "pid ", 4) && (pid = rs_parse_pid(l + 4, &rest)) > 0 && !*rest) {
 			*owner = pid;
-		} else if (sscanf(l, "held %d %127s %511[^\n]", &pid, type, id) == 3) {
+		} else if (!strncmp(l, "held ", 5) && (pid = rs_parse_pid(l + 5, &rest)) > 0 &&
+			   sscanf(rest, " %127s %511[^\n]", type, id) == 2) {
 			rs_xgrow(&e, &cap, n, sizeof(*e));
 			e[n].pid = pid;
 			e[n].type = rs_xstrdup(type);

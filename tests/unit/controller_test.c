@@ -438,6 +438,33 @@ TEST(state_file_busy)
 	free(path);
 }
 
+/* A state file with garbage in it: nothing to recover, and it is rewritten. */
+TEST(state_file_garbage)
+{
+	char tmpl[] = "/tmp/rs-state-XXXXXX", *path, *text = NULL;
+	static const char junk[] = "held\nheld x\nheld 12\npid\n\x01\x02 held -5 t-exp\n"
+				   "held 99999999999999999999 t-exp t:a\n";
+	struct rs_state *st = NULL;
+	struct rs_state_entry *stale;
+	size_t nr, len;
+	int owner;
+
+	ASSERT_NE(NULL, mkdtemp(tmpl));
+	path = rs_xasprintf("%s/state", tmpl);
+	ASSERT_EQ(0, rs_write_file_atomic(path, junk, sizeof(junk) - 1));
+	ASSERT_EQ(0, rs_state_open(path, "g", &st, &stale, &nr, &owner));
+	EXPECT_EQ(0, nr);
+	ASSERT_EQ(0, rs_read_file(path, &text, &len, 0));
+	EXPECT_NE(NULL, strstr(text, "scenario g\n"));
+	EXPECT_EQ(NULL, strstr(text, "\nheld "));
+	free(text);
+	rs_state_entries_free(stale, nr);
+	rs_state_close(st);
+	EXPECT_NE(0, access(path, F_OK));
+	free(path);
+	rmdir(tmpl);
+}
+
 static void on_alarm(int sig)
 {
 	rs_run_request_stop();
