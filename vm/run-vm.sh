@@ -244,6 +244,17 @@ if [ -z "$rc" ]; then
 fi
 if [ -n "$reports" ]; then
 	printf 'revokestorm-lab: kernel report in the console log: %s\n' "$reports" >&2
+	# The report itself (its first 60 kernel lines), so a CI log alone is enough to start
+	# on it, and a copy of the console log in the cache, which outlives a CI checkout.
+	first=${reports%%:*}
+	echo "revokestorm-lab: ---- console.log from line $first ----" >&2
+	tail -n +"$first" "$out/console.log" | grep -a '^\[ *[0-9]' | head -n 60 >&2
+	echo "revokestorm-lab: ---- end of excerpt ----" >&2
+	keep="$RS_CACHE/vm-failures"
+	if mkdir -p "$keep" 2>/dev/null && cp "$out/console.log" "$keep/$name-$(date +%Y%m%d-%H%M%S).log" 2>/dev/null; then
+		ls -1t "$keep"/*.log 2>/dev/null | tail -n +21 | xargs -r rm -f
+		rs_say "console log copied to $keep/ (the last 20 are kept)"
+	fi
 	rs_say "FAIL: kernel reports found (command exit $rc, ${secs}s); full log: $out/console.log"
 	[ "$rc" = 0 ] && exit $RS_EXIT_FAIL
 	exit "$rc"
