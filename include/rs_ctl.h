@@ -20,6 +20,7 @@
 #include "rs_plugin.h"
 #include "rs_run.h"
 #include "rs_scenario.h"
+#include "rs_soak.h"
 
 #define RS_CTX_MAGIC	0x72737463u	/* "rstc" */
 #define RS_REASON	256
@@ -176,6 +177,7 @@ struct rs_pair {
 	uint64_t trng;			/* the timing's random stream */
 	unsigned int consecutive_errors;
 	unsigned int ktap_id;
+	struct rs_lat *ival[2];		/* this status interval's revokes and restores */
 };
 
 struct rs_cload {
@@ -280,6 +282,7 @@ struct rs_ctx {
 	int exit_code;
 	const char *status_word;	/* "running", "pass", "fail", ... */
 	unsigned long taint_start, taint_end;
+	struct rs_soak soak;
 };
 
 /* Monotonic ns since the run started. */
@@ -290,6 +293,14 @@ void rs_stats_init(struct rs_stats *st);
 void rs_stats_fini(struct rs_stats *st);
 /* dst += src (counters, errors, histograms). */
 void rs_stats_merge(struct rs_stats *dst, const struct rs_stats *src);
+
+/* soak.c */
+void rs_soak_start(struct rs_ctx *ctx);
+/* One interval: a JSON line, and a health sample for the leak check. */
+void rs_soak_interval(struct rs_ctx *ctx);
+/* RS_RES_NOTRUN when leak_check is off; why says what was compared. */
+enum rs_result rs_soak_verdict(struct rs_ctx *ctx, char *why, size_t len);
+void rs_soak_stop(struct rs_ctx *ctx);
 
 /* results.c */
 void rs_ktap_header(struct rs_ctx *ctx);

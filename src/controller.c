@@ -346,6 +346,8 @@ static void rs_build(struct rs_ctx *ctx)
 			rs_obj_init(ctx, &p->c, ts, e->sec->name);
 			p->c.u.t.ops = ts->plugin->ops;
 			pthread_mutex_init(&p->st_lock, NULL);
+			p->ival[0] = rs_lat_new();
+			p->ival[1] = rs_lat_new();
 			p->st = rs_xcalloc(ctx->nr_phases, sizeof(*p->st));
 			p->pp = rs_xcalloc(ctx->nr_phases, sizeof(*p->pp));
 			for (k = 0; k < ctx->nr_phases; k++) {
@@ -824,6 +826,7 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 	} else {
 		st->revokes++;
 		rs_lat_record(st->lat[RS_OP_REVOKE], dt);
+		rs_lat_record(p->ival[0], dt);
 	}
 	pthread_mutex_unlock(&p->st_lock);
 
@@ -846,6 +849,7 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 	} else if (!err) {
 		st->restores++;
 		rs_lat_record(st->lat[RS_OP_RESTORE], dt);
+		rs_lat_record(p->ival[1], dt);
 	}
 	pthread_mutex_unlock(&p->st_lock);
 
@@ -1485,6 +1489,8 @@ static void rs_finish(struct rs_ctx *ctx)
 		fail |= ctx->loads[i]->state == RS_RES_FAIL;
 	fail |= ctx->nr_hangs > 0;
 	fail |= ctx->watch && rs_watch_failures(ctx->watch);
+	ctx->soak.result = rs_soak_verdict(ctx, ctx->soak.reason, sizeof(ctx->soak.reason));
+	fail |= ctx->soak.result == RS_RES_FAIL;
 
 	if (ctx->internal_error) {
 		ctx->exit_code = RS_EXIT_INTERNAL;
@@ -1531,6 +1537,8 @@ static void rs_ctx_free(struct rs_ctx *ctx)
 			pthread_join(p->w.th, NULL);
 		for (k = 0; k < ctx->nr_phases; k++)
 			rs_stats_fini(&p->st[k]);
+		rs_lat_free(p->ival[0]);
+		rs_lat_free(p->ival[1]);
 		free(p->st);
 		free(p->pp);
 		free(p);
@@ -1656,6 +1664,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	pthread_condattr_t ca;
 	uint64_t status_every, next_status, last_revokes = 0, last_t, hang_at = 0;
+	bool show_status;
 	bool abandoned = false, stuck;
 	int err, i, code;
 
@@ -1722,6 +1731,9 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 			ctx->ktap_plan++;
 		}
 	}
+	rs_soak_start(ctx);
+	if (ctx->soak.leak_check)
+		ctx->ktap_plan++;
 	rs_ktap_header(ctx);
 	rs_log(ctx, "scenario %s (%s), seed %llu, %zu exporters, %zu importers, %zu trigger workers, %zu loads, %zu phases; results in %s",
 	       scn->name, scn->path, (unsigned long long)scn->seed, ctx->nr_ex, ctx->nr_im,
@@ -1736,7 +1748,9 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		atomic_store(&ctx->seq_done, true);
 	}
 
-	status_every = opts->quiet ? 0 : rs_sec_time_ns(scn->global, "status_interval");
+	/* the status interval paces both the stderr line and the interval log */
+	status_every = rs_sec_time_ns(scn->global, "status_interval");
+	show_status = !opts->quiet;
 	last_t = rs_now_ns();
 	next_status = status_every ? last_t + status_every : UINT64_MAX;
 	while (!atomic_load(&ctx->seq_done)) {
@@ -1773,10 +1787,14 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 			break;
 		}
 		if (now >= next_status) {
-			rs_status_line(ctx, &last_revokes, &last_t);
+			if (show_status)
+				rs_status_line(ctx, &last_revokes, &last_t);
+			rs_soak_interval(ctx);
 			next_status = now + status_every;
 		}
 	}
+	if (ctx->soak.f)
+		rs_soak_interval(ctx);	/* the last, partial interval */
 
 	ctx->wall_end = rs_wall_ns();
 	ctx->taint_end = rs_taint_read();
@@ -1797,6 +1815,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	}
 	rs_watch_stop(ctx->watch);
 	ctx->watch = NULL;
+	rs_soak_stop(ctx);
 	code = ctx->exit_code;
 	res->exit_code = code;
 	res->stuck = stuck;

@@ -205,6 +205,11 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 		rs_ktap_point(ctx, fails ? RS_RES_FAIL : RS_RES_PASS, "kernel-log",
 			      fails ? "kernel reports in the log" : NULL);
 	}
+	if (ctx->soak.result != RS_RES_NOTRUN) {
+		if (ctx->soak.result == RS_RES_PASS)
+			rs_ktap_diag(ctx, "leak-check: %s", ctx->soak.reason);
+		rs_ktap_point(ctx, ctx->soak.result, "leak-check", ctx->soak.reason);
+	}
 	pthread_mutex_lock(&ctx->log_lock);
 	fprintf(ctx->ktap, "# %s: seed %llu, results %s\n", ctx->status_word,
 		(unsigned long long)ctx->seed, RS_HAVE_JSON ? ctx->results_file :
@@ -314,6 +319,34 @@ static void rs_j_traffic(struct rs_json *j, const struct rs_stats *st)
 	rs_json_uint(j, "bytes", st->traffic_bytes);
 	rs_json_uint(j, "expected_errors", st->traffic_expected_errors);
 	rs_json_uint(j, "failures", st->traffic_failures);
+}
+
+static void rs_j_health_sample(struct rs_json *j, const char *key, const struct rs_health *h)
+{
+	rs_json_obj_begin(j, key);
+	rs_json_int(j, "rss_kb", h->rss_kb);
+	rs_json_int(j, "fds", h->fds);
+	rs_json_int(j, "threads", h->threads);
+	rs_json_obj_end(j);
+}
+
+/* The leak check (src/soak.c): samples after setup and at the last running interval. */
+static void rs_j_health(struct rs_json *j, struct rs_ctx *ctx)
+{
+	const struct rs_soak *s = &ctx->soak;
+
+	rs_json_obj_begin(j, "leak_check");
+	rs_json_str(j, "result", !s->leak_check ? "off" : !ctx->wall_end ? "running" :
+		    rs_result_name((enum rs_result)s->result));
+	rs_json_str(j, "detail", s->reason);
+	rs_json_uint(j, "intervals", s->nr);
+	if (s->have_base)
+		rs_j_health_sample(j, "first", &s->base);
+	if (s->after_base)
+		rs_j_health_sample(j, "last", &s->last);
+	rs_json_int(j, "leak_fds", s->leak_fds);
+	rs_json_int(j, "leak_rss_kb", s->leak_rss_kb);
+	rs_json_obj_end(j);
 }
 
 static void rs_j_scenario(struct rs_json *j, struct rs_ctx *ctx)
@@ -687,6 +720,8 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+
+	rs_j_health(j, ctx);
 
 	rs_json_obj_begin(j, "kernel_log");
 	rs_json_bool(j, "checked", ctx->watch != NULL);

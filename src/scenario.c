@@ -63,6 +63,12 @@ static const struct rs_core_opt rs_core_global[] = {
 	{ { "klog_allow", RS_OPT_STR, NULL,
 	    "file of regexes (one per line) for kernel reports that do not fail the run" },
 	  RS_OPTF_OPTIONAL },
+	{ { "interval_log", RS_OPT_BOOL, "true",
+	    "write intervals.jsonl in the results: one JSON line per status_interval (soak runs)" } },
+	{ { "leak_check", RS_OPT_BOOL, "true",
+	    "fail when our fds or RSS grow by more than leak_fds/leak_rss during the run" } },
+	{ { "leak_fds", RS_OPT_INT, "16", "open fds the run may gain between its first and last interval" } },
+	{ { "leak_rss", RS_OPT_SIZE, "64MiB", "RSS the run may gain between its first and last interval" } },
 	{ { NULL } },
 };
 
