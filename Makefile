@@ -91,6 +91,7 @@ tests: $(O)/revokestorm $(UNIT_TESTS) $(VM_TESTS)
 
 check-unit: $(O)/revokestorm $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
+	@tests/docs-sync.sh $(O)/revokestorm
 
 FUZZ_SECONDS ?= 300
 fuzz-smoke: $(FUZZERS)

@@ -224,6 +224,13 @@ struct rs_trace;
 struct rs_state;
 struct rs_watch;
 
+/* A KTAP point as printed, for kcidb.json. */
+struct rs_point {
+	char *name;
+	enum rs_result result;
+	char *reason;			/* NULL: none */
+};
+
 struct rs_ctx {
 	uint32_t magic;
 	struct rs_scenario *scn;
@@ -255,6 +262,8 @@ struct rs_ctx {
 	size_t nr_phases;
 	unsigned int ktap_next, ktap_plan;
 	unsigned int ktap_pass, ktap_fail, ktap_skip;	/* points printed so far */
+	struct rs_point *points;	/* every point printed (under log_lock) */
+	size_t nr_points;
 
 	struct rs_worker seq;		/* the sequencer */
 	struct rs_worker **workers;	/* every worker: the sequencer first, then the pairs', */
@@ -301,6 +310,9 @@ void rs_soak_interval(struct rs_ctx *ctx);
 /* RS_RES_NOTRUN when leak_check is off; why says what was compared. */
 enum rs_result rs_soak_verdict(struct rs_ctx *ctx, char *why, size_t len);
 void rs_soak_stop(struct rs_ctx *ctx);
+
+/* kcidb.c: kcidb.json in the results directory.  0 or -errno. */
+int rs_kcidb_write(struct rs_ctx *ctx);
 
 /* results.c */
 void rs_ktap_header(struct rs_ctx *ctx);

@@ -1574,6 +1574,11 @@ static void rs_ctx_free(struct rs_ctx *ctx)
 		rs_hang_free(&ctx->hangs[i]);
 	for (i = 0; i < ctx->nr_log; i++)
 		free(ctx->log[i].msg);
+	for (i = 0; i < ctx->nr_points; i++) {
+		free(ctx->points[i].name);
+		free(ctx->points[i].reason);
+	}
+	free(ctx->points);
 	free(ctx->log);
 	free(ctx->hangs);
 	free(ctx->recovered);

@@ -84,6 +84,10 @@ void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const
 	rs_ktap_clean(why, sizeof(why), reason && *reason ? reason : NULL);
 	pthread_mutex_lock(&ctx->log_lock);
 	id = ++ctx->ktap_next;
+	ctx->points = rs_xrealloc(ctx->points, (ctx->nr_points + 1) * sizeof(*ctx->points));
+	ctx->points[ctx->nr_points++] = (struct rs_point){
+		.name = rs_xstrdup(n), .result = r, .reason = *why ? rs_xstrdup(why) : NULL,
+	};
 	switch (r) {
 	case RS_RES_PASS:
 		fprintf(ctx->ktap, "ok %u %s\n", id, n);

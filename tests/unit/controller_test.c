@@ -39,8 +39,8 @@ static const char *base_global =
 	"status_interval = 0\n"
 	"seed = 42\n";
 
-/* Load text (with base_global and state_file prepended), run it, collect KTAP and JSON. */
-static int run_text(const char *body, struct run_out *o)
+/* Load text (with base and state_file prepended), run it, collect KTAP and JSON. */
+static int run_text_base(const char *base, const char *body, struct run_out *o)
 {
 	char tmpl[] = "/tmp/rs-ctl-XXXXXX", *text, *state, *rf;
 	struct rs_scn_opts so = { .default_seed = 7 };
@@ -57,7 +57,7 @@ static int run_text(const char *body, struct run_out *o)
 		return -errno;
 	snprintf(o->dir, sizeof(o->dir), "%s", tmpl);
 	state = rs_xasprintf("%s/state/state", tmpl);
-	text = rs_xasprintf("%sstate_file = %s\n%s", base_global, state, body);
+	text = rs_xasprintf("%sstate_file = %s\n%s", base, state, body);
 	if (rs_scn_load_mem("test.ini", text, strlen(text), &so, &scn, &d)) {
 		rs_diag_print(&d, stderr);
 		rs_diag_free(&d);
@@ -88,6 +88,11 @@ static int run_text(const char *body, struct run_out *o)
 	free(text);
 	free(state);
 	return 0;
+}
+
+static int run_text(const char *body, struct run_out *o)
+{
+	return run_text_base(base_global, body, o);
 }
 
 static void run_free(struct run_out *o)
@@ -492,6 +497,102 @@ TEST(signal_stops_run)
 	waitpid(pid, &status, 0);
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* base_global with status lines (to /dev/null) every 20 ms: intervals and leak checks */
+static const char *soak_global =
+	"[global]\n"
+	"kmsg_markers = false\n"
+	"klog_check = false\n"
+	"trace = off\n"
+	"status_interval = 20ms\n"
+	"seed = 42\n";
+
+static char *read_result_file(const struct run_out *o, const char *name)
+{
+	char *path = rs_xasprintf("%s/%s", o->dir, name), *text = NULL;
+	size_t len;
+
+	if (rs_read_file(path, &text, &len, 0))
+		text = NULL;
+	free(path);
+	return text;
+}
+
+static size_t count_lines(const char *text)
+{
+	size_t n = 0;
+
+	for (; text && *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+TEST(soak_intervals_and_leak_check_pass)
+{
+	struct run_out o;
+	char *iv, *kc;
+
+	ASSERT_EQ(0, run_text_base(soak_global, "duration = 400ms\n"
+				   "[exporter e0]\ntype = t-exp\n"
+				   "[importer i0]\ntype = t-imp\n"
+				   "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "1..4\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 4 leak-check\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "result", "\"pass\""));
+	iv = read_result_file(&o, "intervals.jsonl");
+	kc = read_result_file(&o, "kcidb.json");
+	if (HAVE_JSON) {
+		/* 400 ms in 20 ms intervals, and the last partial one; scheduling may merge some */
+		ASSERT_NE(NULL, iv);
+		EXPECT_LE(5, count_lines(iv));
+		EXPECT_NE(NULL, strstr(iv, "\"revoke\":{\"count\":"));
+		EXPECT_NE(NULL, strstr(iv, "\"fds\":"));
+		ASSERT_NE(NULL, kc);
+		EXPECT_TRUE(json_has(kc, "path", "\"revokestorm.test.leak-check\""));
+		EXPECT_TRUE(json_has(kc, "path", "\"revokestorm.test.r0.e0\""));
+		EXPECT_TRUE(json_has(kc, "status", "\"PASS\""));
+		EXPECT_FALSE(json_has(kc, "status", "\"FAIL\""));
+	}
+	free(iv);
+	free(kc);
+	run_free(&o);
+}
+
+TEST(soak_leak_check_finds_fd_leak)
+{
+	struct run_out o;
+	char *kc;
+
+	/* ~80 cycles, each leaking one fd in the importer's restored hook; leak_fds = 16 */
+	ASSERT_EQ(0, run_text_base(soak_global, "duration = 400ms\n"
+				   "[exporter e0]\ntype = t-exp\n"
+				   "[importer i0]\ntype = t-imp\nleak_fd = true\n"
+				   "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 4 leak-check\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "# leak-check: open fds grew from "));
+	kc = read_result_file(&o, "kcidb.json");
+	if (HAVE_JSON) {
+		ASSERT_NE(NULL, kc);
+		EXPECT_TRUE(json_has(kc, "status", "\"FAIL\""));
+	}
+	free(kc);
+	run_free(&o);
+}
+
+TEST(short_run_has_no_leak_check)
+{
+	struct run_out o;
+
+	/* 60 ms is fewer than five 20 ms intervals: no baseline and samples to judge */
+	ASSERT_EQ(0, run_text_base(soak_global, "duration = 60ms\n"
+				   "[exporter e0]\ntype = t-exp\n"
+				   "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_EQ(NULL, strstr(o.ktap, "leak-check"));
+	run_free(&o);
 }
 
 TEST_HARNESS_MAIN

@@ -16,6 +16,7 @@
 #define RS_TEST_PLUGINS_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,7 @@ static const struct rs_opt t_imp_opts[] = {
 	{ "skip_import", RS_OPT_BOOL, "false", "import says -RS_ESKIP" },
 	{ "unblock", RS_OPT_BOOL, "false", "closing this importer unblocks blocked triggers" },
 	{ "traffic_lies", RS_OPT_BOOL, "false", "traffic fails with EIO even when not revoked" },
+	{ "leak_fd", RS_OPT_BOOL, "false", "the restored hook leaks an fd (leak check tests)" },
 	{ .key = NULL },
 };
 
@@ -185,6 +187,8 @@ static int t_imp_revoked(struct rs_importer *im, struct rs_import *imp)
 static int t_imp_restored(struct rs_importer *im, struct rs_import *imp)
 {
 	t_restored_hooks++;
+	if (rs_sec_bool(im->o.sec, "leak_fd"))
+		(void)!open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
