@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The iommufd selftest mock dma-buf exporter (CONFIG_IOMMUFD_TEST:
+ * IOMMU_TEST_OP_DMABUF_GET / IOMMU_TEST_OP_DMABUF_REVOKE, drivers/iommu/iommufd/selftest.c)
+ * imported with IOMMU_IOAS_MAP_FILE into an IOAS with 0, 1 or 2 mock domains: revoke,
+ * the errno of a new map while revoked, the state of the existing mapping (seen through
+ * the iommu:map/unmap trace events of the mock domains), un-revoke and re-map.
+ *
+ * Kernel references (Linux 7.2.13):
+ *  - DMABUF_GET length: selftest.c:2032-2034 (rounded up to a page, 0 < len <= 512 pages)
+ *  - revoke/un-revoke: selftest.c:2083-2086 (sets the flag, then ALWAYS invalidates)
+ *  - private map: selftest.c:2015-2016 (-ENODEV when revoked)
+ *  - importer: iopt_revoke_notify pages.c:1434-1451 (unmaps every domain, permanent)
+ *  - MAP_FILE range: io_pagetable.c:492-493 (length 0), pages.c:1540-1542 (past the end)
+ *
+ * Runs anywhere: without /dev/iommu or CONFIG_IOMMUFD_TEST every test skips.
+ * Run: vm/run-vm.sh -- build/tests/vm/iommufd_mock_dmabuf_test
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#include "kselftest_harness.h"
+#include "iommufd_test.h"
+#include "lab_util.h"
+
+#define PAGE		4096UL
+#define BUF_SIZE	(4 * PAGE)
+
+static int test_cmd(int fd, struct iommu_test_cmd *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return ioctl(fd, IOMMU_TEST_CMD, cmd) < 0 ? -errno : 0;
+}
+
+static int get_dmabuf(int fd, uint32_t len)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DMABUF_GET,
+		.dmabuf_get = { .length = len, .open_flags = O_RDWR | O_CLOEXEC },
+	};
+
+	int ret;
+
+	cmd.size = sizeof(cmd);
+	ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);	/* the new dma-buf fd */
+	return ret < 0 ? -errno : ret;
+}
+
+static int mock_revoke(int fd, int dmabuf, bool revoked)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DMABUF_REVOKE,
+		.dmabuf_revoke = { .dmabuf_fd = dmabuf, .revoked = revoked },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+FIXTURE(mock)
+{
+	int fd;
+	uint32_t ioas;
+	unsigned int nr_domains;	/* distinct hwpts (page tables) in the IOAS */
+	uint32_t idev, hwpt[8];
+	struct lab_trace tr;
+	bool traced;
+	int dmabuf;
+};
+
+FIXTURE_VARIANT(mock)
+{
+	unsigned int mock_domains;
+};
+
+FIXTURE_VARIANT_ADD(mock, no_domain) { .mock_domains = 0 };
+FIXTURE_VARIANT_ADD(mock, mock_domain) { .mock_domains = 1 };
+FIXTURE_VARIANT_ADD(mock, two_mock_domains) { .mock_domains = 2 };
+
+static void add_hwpt(FIXTURE_DATA(mock) *self, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < self->nr_domains; i++)
+		if (self->hwpt[i] == id)
+			return;
+	if (self->nr_domains < 8)
+		self->hwpt[self->nr_domains++] = id;
+}
+
+/*
+ * A mock device attached to the IOAS.  A second one usually joins the first one's
+ * auto domain (iommufd reuses a compatible hwpt), so count distinct hwpts.
+ */
+static int add_mock_domain(FIXTURE_DATA(mock) *self)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MOCK_DOMAIN, .id = self->ioas };
+	int ret = test_cmd(self->fd, &cmd);
+
+	if (ret)
+		return ret;
+	self->idev = cmd.mock_domain.out_idev_id;
+	add_hwpt(self, cmd.mock_domain.out_hwpt_id);
+	return 0;
+}
+
+/* A new paging hwpt (its own page table) on the IOAS: filled from the IOAS now. */
+static int alloc_hwpt(FIXTURE_DATA(mock) *self)
+{
+	struct iommu_hwpt_alloc ha = {
+		.size = sizeof(ha), .dev_id = self->idev, .pt_id = self->ioas,
+	};
+
+	if (ioctl(self->fd, IOMMU_HWPT_ALLOC, &ha))
+		return -errno;
+	add_hwpt(self, ha.out_hwpt_id);
+	return 0;
+}
+
+FIXTURE_SETUP(mock)
+{
+	struct iommu_ioas_alloc aa = { .size = sizeof(aa) };
+	char why[256];
+	unsigned int i;
+	int ret;
+
+	self->fd = -1;
+	self->dmabuf = -1;
+	self->fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (self->fd < 0)
+		SKIP(return, "no /dev/iommu (%s): CONFIG_IOMMUFD off or not the lab kernel",
+		     strerror(errno));
+	ASSERT_EQ(0, ioctl(self->fd, IOMMU_IOAS_ALLOC, &aa));
+	self->ioas = aa.out_ioas_id;
+
+	ret = get_dmabuf(self->fd, BUF_SIZE);
+	if (ret == -ENOTTY)
+		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST (IOMMU_TEST_CMD: ENOTTY)");
+	ASSERT_LE(0, ret) TH_LOG("IOMMU_TEST_OP_DMABUF_GET: %s", strerror(-ret));
+	self->dmabuf = ret;
+
+	for (i = 0; i < variant->mock_domains; i++) {
+		ret = add_mock_domain(self);
+		ASSERT_EQ(0, ret) TH_LOG("IOMMU_TEST_OP_MOCK_DOMAIN: %s", strerror(-ret));
+	}
+	self->traced = lab_trace_open(&self->tr, "mock", why, sizeof(why));
+	/* in the lab VM (tracing on) the page-table checks must not silently vanish */
+	if (getenv("RS_VM")) {
+		ASSERT_TRUE(self->traced) TH_LOG("mapping state not observable: %s", why);
+	} else if (!self->traced) {
+		TH_LOG("mapping state not observable: %s", why);
+	}
+}
+
+FIXTURE_TEARDOWN(mock)
+{
+	lab_trace_close(&self->tr);
+	if (self->dmabuf >= 0)
+		close(self->dmabuf);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* Bytes the domains mapped/unmapped in the watched range since the last look. */
+#define TAKE(m, u) lab_trace_take(&self->tr, &(m), &(u))
+/* With tracing and domains: every domain must have done exactly `per` bytes. */
+#define EXPECT_DOMAINS(got, per)						\
+	do {									\
+		if (self->traced)						\
+			EXPECT_EQ((long long)(per) * self->nr_domains, (got));	\
+	} while (0)
+
+TEST_F(mock, map_revoke_remap)
+{
+	uint64_t iova = 0, iova2 = 0, unmapped = 0;
+	long long m, u;
+	int ret, other;
+
+	ret = lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE, &iova, false);
+	ASSERT_EQ(0, ret) TH_LOG("MAP_FILE of a live mock dma-buf: %s", strerror(-ret));
+	lab_trace_watch(&self->tr, iova, BUF_SIZE);
+
+	/* revoke: every domain drops the area, synchronously inside the ioctl */
+	ASSERT_EQ(0, mock_revoke(self->fd, self->dmabuf, true));
+	TAKE(m, u);
+	EXPECT_DOMAINS(u, BUF_SIZE);
+	EXPECT_DOMAINS(m, 0);
+
+	/* new maps of the revoked buffer: ENODEV (selftest.c:2015-2016) */
+	EXPECT_EQ(-ENODEV, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE,
+					&iova2, false));
+	EXPECT_EQ(-ENODEV, lab_map_file(self->fd, self->ioas, self->dmabuf, PAGE, PAGE,
+					&iova2, false));
+
+	/* a second revoke is a no-op for the dead area */
+	ASSERT_EQ(0, mock_revoke(self->fd, self->dmabuf, true));
+	TAKE(m, u);
+	EXPECT_DOMAINS(u, 0);
+
+	/* a page table allocated while revoked is not given the area (pages.c:1835-1836) */
+	if (variant->mock_domains) {
+		ASSERT_EQ(0, alloc_hwpt(self));
+		TAKE(m, u);
+		if (self->traced)
+			EXPECT_EQ(0, m);
+	}
+
+	/*
+	 * The dead area still holds its IOVA: a fixed map of another (live) buffer over it
+	 * collides (EEXIST, io_pagetable.c:202).  The revoked buffer itself gets ENODEV
+	 * first: the import (attach + private map) runs before the IOVA is checked.
+	 */
+	other = get_dmabuf(self->fd, BUF_SIZE);
+	ASSERT_LE(0, other);
+	iova2 = iova;
+	EXPECT_EQ(-EEXIST, lab_map_file(self->fd, self->ioas, other, 0, BUF_SIZE, &iova2, true));
+	EXPECT_EQ(-ENODEV, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE,
+					&iova2, true));
+	close(other);
+
+	/* un-revoke: the old area stays dead (permanent), a new map works */
+	ASSERT_EQ(0, mock_revoke(self->fd, self->dmabuf, false));
+	TAKE(m, u);
+	EXPECT_DOMAINS(m, 0);
+	EXPECT_DOMAINS(u, 0);
+	ret = lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE, &iova2, false);
+	ASSERT_EQ(0, ret) TH_LOG("MAP_FILE after un-revoke: %s", strerror(-ret));
+	EXPECT_NE(iova, iova2);
+
+	/* unmap the dead area (it still counts its full length), map again at its IOVA */
+	lab_trace_watch(&self->tr, iova, BUF_SIZE);
+	ASSERT_EQ(0, lab_unmap(self->fd, self->ioas, iova, BUF_SIZE, &unmapped));
+	EXPECT_EQ(BUF_SIZE, unmapped);
+	TAKE(m, u);
+	EXPECT_DOMAINS(u, 0);	/* nothing left in the page tables to unmap */
+	ASSERT_EQ(0, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE, &iova,
+				  true));
+	TAKE(m, u);
+	EXPECT_DOMAINS(m, BUF_SIZE);
+
+	/* and that fresh area is revocable again */
+	ASSERT_EQ(0, mock_revoke(self->fd, self->dmabuf, true));
+	TAKE(m, u);
+	EXPECT_DOMAINS(u, BUF_SIZE);
+	ASSERT_EQ(0, mock_revoke(self->fd, self->dmabuf, false));
+	ASSERT_EQ(0, lab_unmap(self->fd, self->ioas, iova, BUF_SIZE, NULL));
+	ASSERT_EQ(0, lab_unmap(self->fd, self->ioas, iova2, BUF_SIZE, NULL));
+}
+
+/*
+ * DMABUF_REVOKE with revoked = 0 on a buffer that was never revoked still calls
+ * dma_buf_invalidate_mappings() (selftest.c:2083-2086), and iommufd treats every
+ * invalidate as a revoke (pages.c:1434-1451): the live mapping dies although the
+ * exporter says the buffer is live.  New maps work.  A quirk of the mock exporter
+ * (VFIO only invalidates on a state change, vfio_pci_dmabuf.c:347).
+ */
+TEST_F(mock, unrevoke_of_live_buffer_kills_mapping)
+{
+	uint64_t iova = 0, iova2 = 0;
+	long long m, u;
+
+	if (!variant->mock_domains || !self->traced)
+		SKIP(return, "needs a mock domain and the iommu trace events to see the page "
+		     "tables");
+	ASSERT_EQ(0, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE, &iova,
+				  false));
+	lab_trace_watch(&self->tr, iova, BUF_SIZE);
+	ASSERT_EQ(0, mock_revoke(self->fd, self->dmabuf, false));
+	TAKE(m, u);
+	EXPECT_DOMAINS(u, BUF_SIZE);
+	ASSERT_EQ(0, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE, &iova2,
+				  false));
+	ASSERT_EQ(0, lab_unmap(self->fd, self->ioas, iova, BUF_SIZE, NULL));
+	ASSERT_EQ(0, lab_unmap(self->fd, self->ioas, iova2, BUF_SIZE, NULL));
+}
+
+/* Closing the dma-buf fd does not revoke: the area holds its own reference. */
+TEST_F(mock, close_fd_keeps_mapping)
+{
+	uint64_t iova = 0;
+	long long m, u;
+
+	ASSERT_EQ(0, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE, &iova,
+				  false));
+	lab_trace_watch(&self->tr, iova, BUF_SIZE);
+	close(self->dmabuf);
+	self->dmabuf = -1;
+	TAKE(m, u);
+	EXPECT_DOMAINS(u, 0);
+	/* the last reference goes with the unmap: then the domains drop it */
+	ASSERT_EQ(0, lab_unmap(self->fd, self->ioas, iova, BUF_SIZE, NULL));
+	TAKE(m, u);
+	EXPECT_DOMAINS(u, BUF_SIZE);
+}
+
+TEST_F(mock, bad_args)
+{
+	struct iommu_ioas_map_file mf = {
+		.size = sizeof(mf), .ioas_id = self->ioas, .fd = self->dmabuf,
+		.length = BUF_SIZE,
+	};
+	uint64_t iova = 0;
+	int memfd, ret;
+
+	/* DMABUF_GET: 0 < ALIGN(len, PAGE) <= 512 pages (selftest.c:2032-2034) */
+	EXPECT_EQ(-EINVAL, get_dmabuf(self->fd, 0));
+	EXPECT_EQ(-EINVAL, get_dmabuf(self->fd, 512 * PAGE + 1));
+	ret = get_dmabuf(self->fd, 1);		/* rounded up to one page */
+	ASSERT_LE(0, ret);
+	EXPECT_EQ(0, lab_map_file(self->fd, self->ioas, ret, 0, PAGE, &iova, false));
+	EXPECT_EQ(-EINVAL, lab_map_file(self->fd, self->ioas, ret, 0, PAGE + 1, &iova, false));
+	close(ret);
+	ret = get_dmabuf(self->fd, 512 * PAGE);
+	ASSERT_LE(0, ret);
+	close(ret);
+
+	/* MAP_FILE ranges: length 0 (io_pagetable.c:492), past the end (pages.c:1540) */
+	EXPECT_EQ(-EINVAL, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, 0, &iova, false));
+	EXPECT_EQ(-EINVAL, lab_map_file(self->fd, self->ioas, self->dmabuf, BUF_SIZE, BUF_SIZE,
+					&iova, false));
+	EXPECT_EQ(-EINVAL, lab_map_file(self->fd, self->ioas, self->dmabuf, 0, BUF_SIZE + 1,
+					&iova, false));
+	EXPECT_EQ(-EINVAL, lab_map_file(self->fd, self->ioas, self->dmabuf, BUF_SIZE - PAGE,
+					2 * PAGE, &iova, false));
+	/* start + length - 1 overflows (io_pagetable.c:494-495) */
+	EXPECT_EQ(-EOVERFLOW, lab_map_file(self->fd, self->ioas, self->dmabuf, 2 * PAGE,
+					   ~0ULL - PAGE, &iova, false));
+	/* neither READABLE nor WRITEABLE (ioas.c:220-222) */
+	EXPECT_EQ(-1, ioctl(self->fd, IOMMU_IOAS_MAP_FILE, &mf));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* DMABUF_REVOKE of an fd that is not a dma-buf, and of no fd */
+	memfd = memfd_create("rs-mock", MFD_CLOEXEC);
+	ASSERT_LE(0, memfd);
+	EXPECT_EQ(-EINVAL, mock_revoke(self->fd, memfd, true));
+	close(memfd);
+	EXPECT_EQ(-EBADF, mock_revoke(self->fd, 1 << 20, true));
+}
+
+TEST_HARNESS_MAIN
