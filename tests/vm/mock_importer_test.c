@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kernel mock importer (/dev/dma_buf_mock, CONFIG_DMA_BUF_MOCK_IMPORTER) against a
+ * VFIO dma-buf exported from an ivshmem BAR and revoked through the PCI_COMMAND memory
+ * bit, with the events of kernel-patches/ read from a private tracefs instance: each
+ * behaviour (sync, deferred, stuck, pinned, fence) must produce its events
+ * (docs/trace-events.md), the stuck importer must be reported as hung by the dma-buf core
+ * within one dma_buf.hung_importer_ms period (plus a margin), and the revoke must complete
+ * once it is released.  Only "within a generous bound" timing checks.
+ * Run: vm/run-vm.sh -- build/tests/vm/mock_importer_test
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+
+#include "kselftest_harness.h"
+#include "rs_lib/vfio.h"
+
+#if defined(__has_include)
+#if __has_include(<linux/dma-buf-mock.h>)
+#include <linux/dma-buf-mock.h>
+#define HAVE_MOCK 1
+#endif
+#endif
+
+#define TRACEFS		"/sys/kernel/tracing"
+#define HUNG_PARAM	"/sys/module/dma_buf/parameters/hung_importer_ms"
+#define EXPORT_SIZE	(64 * 1024)
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
+}
+
+static char *read_file(const char *path)
+{
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += (size_t)n;
+		if (cap - len < 4096) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* ------------------------------------------------------------------ trace lines */
+
+struct ev {
+	const char *line;	/* into the trace text; NULL if not found */
+	size_t len;
+	double ts;		/* seconds */
+	int pos;		/* index among all event lines */
+};
+
+/*
+ * The first event line at or after index from whose name is event and which contains
+ * every NULL-terminated substring.  Lines look like
+ * "  task-1  [001] .....  12.345678: event: k=v k=v".
+ */
+static struct ev find_ev(const char *text, int from, const char *event, ...)
+{
+	struct ev e = { 0 };
+	char key[128];
+	const char *p = text;
+	int pos = 0;
+
+	snprintf(key, sizeof(key), ": %s: ", event);
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, len);
+		char *hit = line[0] == '#' ? NULL : strstr(line, key);
+
+		if (hit && pos >= from) {
+			va_list ap;
+			const char *sub;
+			bool ok = true;
+
+			va_start(ap, event);
+			while ((sub = va_arg(ap, const char *)))
+				if (!strstr(hit, sub))
+					ok = false;
+			va_end(ap);
+			if (ok) {
+				char *t = hit;
+
+				while (t > line && t[-1] != ' ')
+					t--;
+				e.line = p;
+				e.len = len;
+				e.ts = strtod(t, NULL);
+				e.pos = pos;
+				free(line);
+				return e;
+			}
+		}
+		if (line[0] != '#')
+			pos++;
+		free(line);
+		p = nl ? nl + 1 : NULL;
+	}
+	return e;
+}
+
+/* The number after "key=" in e's line, or -1. */
+static long long ev_field(const struct ev *e, const char *key)
+{
+	char k[64], *line, *f;
+	long long v = -1;
+
+	if (!e->line)
+		return -1;
+	line = strndup(e->line, e->len);
+	snprintf(k, sizeof(k), " %s=", key);
+	f = strstr(line, k);
+	if (f)
+		v = strtoll(f + strlen(k), NULL, 10);
+	free(line);
+	return v;
+}
+
+#define EV_SHOW(e) (int)((e).line ? (e).len : 9), ((e).line ? (e).line : "not found")
+
+/* ------------------------------------------------------------------ fixture */
+
+FIXTURE(mock)
+{
+	struct rs_vfio_dev d;
+	bool opened;
+	int dbuf;
+	unsigned long ino;
+	char ino_s[40];
+	char dev_s[64];
+	int mfd;
+	char inst[128];
+	char hung_saved[32];
+};
+
+static char *trace_text(FIXTURE_DATA(mock) *self)
+{
+	char p[192];
+
+	snprintf(p, sizeof(p), "%s/trace", self->inst);
+	return read_file(p);
+}
+
+static void trace_clear(FIXTURE_DATA(mock) *self)
+{
+	char p[192];
+
+	snprintf(p, sizeof(p), "%s/trace", self->inst);
+	write_file(p, "");
+}
+
+static int set_memory(FIXTURE_DATA(mock) *self, bool on, char *why)
+{
+	return rs_vfio_cfg_update16(&self->d, PCI_COMMAND, on ? 0 : PCI_COMMAND_MEMORY,
+				    on ? PCI_COMMAND_MEMORY : 0, NULL, NULL, why);
+}
+
+FIXTURE_SETUP(mock)
+{
+	const char *bdf = getenv("RS_IVSHMEM0");
+	struct rs_vfio_range r = { .offset = 0, .length = EXPORT_SIZE };
+	static const char *const systems[] = { "dma_buf", "vfio_pci", "dma_buf_mock" };
+	char why[RS_WHY_LEN], p[256];
+	struct stat st;
+	unsigned int i;
+
+	self->dbuf = -1;
+	self->mfd = -1;
+	self->inst[0] = '\0';
+	self->hung_saved[0] = '\0';
+	rs_vfio_init(&self->d);
+	if (!getenv("RS_VM") || !bdf || !*bdf)
+		SKIP(return, "not in the lab VM (no RS_VM / RS_IVSHMEM0)");
+#ifndef HAVE_MOCK
+	SKIP(return, "built without <linux/dma-buf-mock.h>: build the patched lab kernel first");
+#else
+	if (access("/dev/dma_buf_mock", F_OK))
+		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no /dev/dma_buf_mock)");
+#endif
+	ASSERT_EQ(0, rs_vfio_open(&self->d, bdf, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
+	self->opened = true;
+	/* a killed earlier run may have left the memory bit clear */
+	ASSERT_EQ(0, set_memory(self, true, why)) TH_LOG("%s", why);
+	self->dbuf = rs_vfio_export_dmabuf(&self->d, VFIO_PCI_BAR2_REGION_INDEX, &r, 1, why);
+	ASSERT_LE(0, self->dbuf) TH_LOG("%s", why);
+	ASSERT_EQ(0, fstat(self->dbuf, &st));
+	self->ino = (unsigned long)st.st_ino;
+	snprintf(self->ino_s, sizeof(self->ino_s), "ino=%lu ", self->ino);
+	snprintf(self->dev_s, sizeof(self->dev_s), "dev=%s ", self->d.bdf);
+	self->mfd = open("/dev/dma_buf_mock", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->mfd) TH_LOG("open /dev/dma_buf_mock: %s", strerror(errno));
+
+	snprintf(self->inst, sizeof(self->inst), TRACEFS "/instances/rs_mock_test_%d", getpid());
+	rmdir(self->inst);
+	ASSERT_EQ(0, mkdir(self->inst, 0700)) TH_LOG("mkdir %s: %s", self->inst, strerror(errno));
+	snprintf(p, sizeof(p), "%s/buffer_size_kb", self->inst);
+	write_file(p, "2048");
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/events/%s/enable", self->inst, systems[i]);
+		ASSERT_EQ(0, write_file(p, "1")) TH_LOG("enable %s: missing events?", p);
+	}
+}
+
+FIXTURE_TEARDOWN(mock)
+{
+	char why[RS_WHY_LEN], p[256];
+
+	if (self->mfd >= 0)
+		close(self->mfd);
+	if (self->opened)
+		set_memory(self, true, why);
+	if (self->dbuf >= 0)
+		close(self->dbuf);
+	if (self->opened)
+		rs_vfio_close(&self->d);
+	rs_vfio_destroy(&self->d);
+	if (self->hung_saved[0])
+		write_file(HUNG_PARAM, self->hung_saved);
+	if (self->inst[0]) {
+		snprintf(p, sizeof(p), "%s/tracing_on", self->inst);
+		write_file(p, "0");
+		rmdir(self->inst);
+	}
+}
+
+#ifdef HAVE_MOCK
+static int mock_attach(FIXTURE_DATA(mock) *self, uint32_t behaviour, uint32_t delay_ms,
+		       bool map, uint32_t *handle)
+{
+	struct dma_buf_mock_attach a = {
+		.dmabuf_fd = self->dbuf,
+		.behaviour = behaviour,
+		.delay_ms = delay_ms,
+		.flags = map ? DMA_BUF_MOCK_F_MAP : 0,
+	};
+
+	snprintf(a.dev_name, sizeof(a.dev_name), "%s", self->d.bdf);
+	if (ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a))
+		return -errno;
+	*handle = a.handle;
+	return 0;
+}
+
+static int mock_cmd(FIXTURE_DATA(mock) *self, unsigned long req, uint32_t handle)
+{
+	struct dma_buf_mock_handle h = { .handle = handle };
+
+	return ioctl(self->mfd, req, &h) ? -errno : 0;
+}
+
+static int mock_status(FIXTURE_DATA(mock) *self, uint32_t handle, struct dma_buf_mock_status *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->handle = handle;
+	return ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_STATUS, s) ? -errno : 0;
+}
+
+/* A revoke (PCI_COMMAND.MEMORY cleared) in a thread, for importers that hold it up. */
+struct revoker {
+	FIXTURE_DATA(mock) *self;
+	pthread_t thr;
+	volatile int done;
+	int ret;
+	long long start, end;
+	char why[RS_WHY_LEN];
+};
+
+static void *revoke_thread(void *arg)
+{
+	struct revoker *r = arg;
+
+	r->start = now_ns();
+	r->ret = set_memory(r->self, false, r->why);
+	r->end = now_ns();
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static bool revoker_done(struct revoker *r)
+{
+	return __atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
+}
+
+/* Wait up to ms for the thread; true if it finished. */
+static bool revoker_wait(struct revoker *r, int ms)
+{
+	long long until = now_ns() + ms * 1000000LL;
+
+	while (!revoker_done(r) && now_ns() < until)
+		usleep(10000);
+	return revoker_done(r);
+}
+
+static bool kmsg_has(const char *needle, const char *needle2)
+{
+	char buf[8192];
+	bool found = false;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strstr(buf, needle) && strstr(buf, needle2))
+			found = true;
+	}
+	close(fd);
+	return found;
+}
+
+/* The events of one revoke and restore with a sync importer, in order. */
+TEST_F(mock, sync)
+{
+	struct dma_buf_mock_status st;
+	char why[RS_WHY_LEN], dn[64];
+	struct ev mb, ib, ia, mi, mu, ua, ie, fw, uw, me, rb, re;
+	uint32_t h, h2;
+	char *t;
+
+	snprintf(dn, sizeof(dn), "dev_name=%s", self->d.bdf);
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_SYNC, 0, true, &h));
+	ASSERT_EQ(0, mock_status(self, h, &st));
+	EXPECT_EQ(1, st.mapped);
+	EXPECT_EQ(1, st.revocable);
+	EXPECT_EQ(1, st.maps);
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	EXPECT_NE(NULL, find_ev(t, 0, "dma_buf_mock_attach", self->ino_s, "behaviour=sync",
+				dn, " ret=0", NULL).line) TH_LOG("%s", t);
+	EXPECT_NE(NULL, find_ev(t, 0, "dma_buf_map_attachment", self->ino_s, dn,
+				"is_dynamic=1", " ret=0", NULL).line) TH_LOG("%s", t);
+	free(t);
+	trace_clear(self);
+
+	ASSERT_EQ(0, set_memory(self, false, why)) TH_LOG("%s", why);
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	mb = find_ev(t, 0, "vfio_pci_dmabuf_move_begin", self->dev_s, self->ino_s,
+		     "revoke=1 trigger=command_memory", NULL);
+	ib = find_ev(t, 0, "dma_buf_invalidate_begin", "exp_name=vfio_pci_core", self->ino_s,
+		     "nr_attach=1", NULL);
+	ia = find_ev(t, 0, "dma_buf_invalidate_attach", self->ino_s, "is_dynamic=1 revocable=1 "
+		     "peer2peer=1", dn, NULL);
+	mi = find_ev(t, 0, "dma_buf_mock_invalidate", self->ino_s, "behaviour=sync", NULL);
+	mu = find_ev(t, 0, "dma_buf_mock_unmap", self->ino_s, "behaviour=sync",
+		     "reason=invalidate", NULL);
+	ua = find_ev(t, 0, "dma_buf_unmap_attachment", self->ino_s, dn, NULL);
+	ie = find_ev(t, 0, "dma_buf_invalidate_end", self->ino_s, "nr_attach=1", NULL);
+	fw = find_ev(t, 0, "vfio_pci_dmabuf_fence_wait", self->dev_s, self->ino_s, "revoke=1",
+		     NULL);
+	uw = find_ev(t, 0, "vfio_pci_dmabuf_unmap_wait", self->dev_s, self->ino_s, NULL);
+	me = find_ev(t, 0, "vfio_pci_dmabuf_move_end", self->dev_s, self->ino_s,
+		     "revoke=1 trigger=command_memory", NULL);
+	ASSERT_NE(NULL, mb.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, ib.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, ia.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, mi.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, mu.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, ua.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, ie.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, fw.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, uw.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, me.line) TH_LOG("%s", t);
+	/* the order of the revoke sequence */
+	EXPECT_LT(mb.pos, ib.pos);
+	EXPECT_LT(ib.pos, mi.pos);
+	EXPECT_LT(mi.pos, mu.pos);
+	EXPECT_LT(mu.pos, ia.pos);
+	EXPECT_LT(ia.pos, ie.pos);
+	EXPECT_LT(ie.pos, fw.pos);
+	EXPECT_LT(fw.pos, uw.pos);
+	EXPECT_LT(uw.pos, me.pos);
+	/* unmapped inside the invalidate callback: no fence, no unmap wait to speak of */
+	EXPECT_LE(0, ev_field(&ua, "since_invalidate_ns"));
+	EXPECT_LT(0, ev_field(&fw, "ret"));
+	EXPECT_LE(0, ev_field(&uw, "duration_ns"));
+	EXPECT_LE(ev_field(&uw, "duration_ns"), ev_field(&me, "duration_ns"));
+	TH_LOG("sample: %.*s", EV_SHOW(me));
+	free(t);
+
+	/* revoked: MAP fails with the exporter's error, so does a new attach */
+	EXPECT_EQ(-ENODEV, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
+	ASSERT_EQ(0, mock_status(self, h, &st));
+	EXPECT_EQ(0, st.mapped);
+	EXPECT_EQ(-ENODEV, st.last_map_err);
+	EXPECT_EQ(1, st.invalidations);
+	EXPECT_EQ(1, st.unmaps);
+	EXPECT_EQ(-ENODEV, mock_attach(self, DMA_BUF_MOCK_SYNC, 0, false, &h2));
+
+	/* restore: its own events, then attach + map work again */
+	trace_clear(self);
+	ASSERT_EQ(0, set_memory(self, true, why)) TH_LOG("%s", why);
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	rb = find_ev(t, 0, "vfio_pci_dmabuf_move_begin", self->ino_s,
+		     "revoke=0 trigger=command_memory", NULL);
+	re = find_ev(t, 0, "vfio_pci_dmabuf_move_end", self->ino_s,
+		     "revoke=0 trigger=command_memory", NULL);
+	EXPECT_NE(NULL, rb.line) TH_LOG("%s", t);
+	EXPECT_NE(NULL, re.line) TH_LOG("%s", t);
+	EXPECT_EQ(NULL, find_ev(t, 0, "vfio_pci_dmabuf_unmap_wait", NULL).line);
+	free(t);
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
+	EXPECT_EQ(-EBUSY, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_SYNC, 0, true, &h2));
+	EXPECT_NE(h, h2);
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_UNMAP, h2));
+	EXPECT_EQ(-EINVAL, mock_cmd(self, DMA_BUF_MOCK_IOCTL_UNMAP, h2));
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h2));
+	EXPECT_EQ(-ENOENT, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h2));
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h));
+}
+
+/* A deferred importer unmaps delay_ms after the invalidation; the revoke waits for it. */
+TEST_F(mock, deferred)
+{
+	const int delay = 300;
+	char why[RS_WHY_LEN];
+	struct ev mu, ua, uw;
+	long long t0, dt;
+	uint32_t h;
+	char *t;
+
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_DEFERRED, delay, true, &h));
+	trace_clear(self);
+	t0 = now_ns();
+	ASSERT_EQ(0, set_memory(self, false, why)) TH_LOG("%s", why);
+	dt = now_ns() - t0;
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	mu = find_ev(t, 0, "dma_buf_mock_unmap", self->ino_s, "behaviour=deferred",
+		     "reason=deferred", NULL);
+	ua = find_ev(t, 0, "dma_buf_unmap_attachment", self->ino_s, NULL);
+	uw = find_ev(t, 0, "vfio_pci_dmabuf_unmap_wait", self->ino_s, NULL);
+	ASSERT_NE(NULL, mu.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, ua.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, uw.line) TH_LOG("%s", t);
+	EXPECT_LT(mu.pos, uw.pos);
+	/* the delayed work runs no earlier than delay after the invalidation */
+	EXPECT_LE((delay - 1) * 1000000LL, ev_field(&ua, "since_invalidate_ns")) TH_LOG("%s", t);
+	EXPECT_LE((delay / 2) * 1000000LL, ev_field(&uw, "duration_ns")) TH_LOG("%s", t);
+	EXPECT_LE((delay - 1) * 1000000LL, dt);
+	EXPECT_GT(30000000000LL, dt);
+	TH_LOG("sample: %.*s", EV_SHOW(ua));
+	free(t);
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h));
+}
+
+/* A stuck importer holds the revoke up; the core names it; RELEASE lets the revoke end. */
+TEST_F(mock, stuck)
+{
+	const int period = 500;
+	struct dma_buf_mock_status st;
+	struct revoker rv = { .self = self };
+	struct ev hung, mu, ua, uw, me;
+	long long seen = 0, until, rel;
+	char *saved, dn[64], drv[64];
+	uint32_t h;
+	char *t = NULL;
+
+	saved = read_file(HUNG_PARAM);
+	ASSERT_NE(NULL, saved) TH_LOG("no %s: dma_buf_wait_unmap_completion() missing?",
+				      HUNG_PARAM);
+	snprintf(self->hung_saved, sizeof(self->hung_saved), "%s", saved);
+	free(saved);
+	ASSERT_EQ(0, write_file(HUNG_PARAM, "500"));
+	/* The hung importer warning is expected; nothing else is. */
+	if (getenv("RS_OUT")) {
+		char p[256];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/klog-allow", getenv("RS_OUT"));
+		f = fopen(p, "a");
+		if (f) {
+			fprintf(f, "dma-buf: vfio_pci_core ino [0-9]+: hung importer %s \\(vfio-pci\\)\n",
+				self->d.bdf);
+			fclose(f);
+		}
+	}
+	snprintf(dn, sizeof(dn), "dev_name=%s", self->d.bdf);
+	snprintf(drv, sizeof(drv), "driver=vfio-pci");
+
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_STUCK, 0, true, &h));
+	trace_clear(self);
+	ASSERT_EQ(0, pthread_create(&rv.thr, NULL, revoke_thread, &rv));
+
+	/* the hung report within one period plus a generous margin */
+	until = now_ns() + (period + 4000) * 1000000LL;
+	while (now_ns() < until) {
+		free(t);
+		t = trace_text(self);
+		ASSERT_NE(NULL, t);
+		hung = find_ev(t, 0, "dma_buf_unmap_wait_hung", self->ino_s, dn, drv, "mapped=1",
+			       NULL);
+		if (hung.line) {
+			seen = now_ns();
+			break;
+		}
+		usleep(20000);
+	}
+	EXPECT_NE(0, seen) TH_LOG("no dma_buf_unmap_wait_hung for %s:\n%s", dn, t);
+	EXPECT_FALSE(revoker_done(&rv)) TH_LOG("the revoke did not wait for the stuck importer");
+	if (seen) {
+		EXPECT_LE(period - 1, ev_field(&hung, "waited_ms"));
+		EXPECT_LE(period - 1, ev_field(&hung, "since_invalidate_ms"));
+		TH_LOG("sample: %.*s", EV_SHOW(hung));
+	}
+	free(t);
+	t = NULL;
+	ASSERT_EQ(0, mock_status(self, h, &st));
+	EXPECT_EQ(1, st.mapped);
+	EXPECT_EQ(1, st.invalidations);
+	EXPECT_TRUE(kmsg_has("hung importer", self->d.bdf));
+
+	/* still stuck one more period later; then release it */
+	usleep((period + 200) * 1000);
+	EXPECT_FALSE(revoker_done(&rv));
+	rel = now_ns();
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h));
+	EXPECT_TRUE(revoker_wait(&rv, 10000)) TH_LOG("the revoke did not complete after RELEASE");
+	if (!revoker_done(&rv)) {
+		/* do not leave the revoke blocked: closing the context detaches everything */
+		close(self->mfd);
+		self->mfd = -1;
+	}
+	pthread_join(rv.thr, NULL);
+	EXPECT_EQ(0, rv.ret) TH_LOG("%s", rv.why);
+
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	mu = find_ev(t, 0, "dma_buf_mock_unmap", self->ino_s, "behaviour=stuck", "reason=release",
+		     NULL);
+	ua = find_ev(t, 0, "dma_buf_unmap_attachment", self->ino_s, dn, NULL);
+	uw = find_ev(t, 0, "vfio_pci_dmabuf_unmap_wait", self->dev_s, self->ino_s, NULL);
+	me = find_ev(t, 0, "vfio_pci_dmabuf_move_end", self->ino_s,
+		     "revoke=1 trigger=command_memory", NULL);
+	ASSERT_NE(NULL, mu.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, uw.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, me.line) TH_LOG("%s", t);
+	EXPECT_LT(mu.pos, uw.pos);
+	EXPECT_LT(uw.pos, me.pos);
+	/* the unmap wait lasted at least as long as the importer was seen stuck */
+	if (seen)
+		EXPECT_LE(rel - seen + period * 1000000LL, ev_field(&uw, "duration_ns"))
+			TH_LOG("%.*s", EV_SHOW(uw));
+	EXPECT_LE(period * 1000000LL, ev_field(&ua, "since_invalidate_ns"));
+	TH_LOG("sample: %.*s", EV_SHOW(uw));
+	free(t);
+}
+
+/* Closing the context recovers from a stuck importer too. */
+TEST_F(mock, stuck_close)
+{
+	struct revoker rv = { .self = self };
+	uint32_t h;
+	char *t;
+
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_STUCK, 0, true, &h));
+	trace_clear(self);
+	ASSERT_EQ(0, pthread_create(&rv.thr, NULL, revoke_thread, &rv));
+	EXPECT_FALSE(revoker_wait(&rv, 300));
+	close(self->mfd);
+	self->mfd = -1;
+	EXPECT_TRUE(revoker_wait(&rv, 10000));
+	pthread_join(rv.thr, NULL);
+	EXPECT_EQ(0, rv.ret) TH_LOG("%s", rv.why);
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	EXPECT_NE(NULL, find_ev(t, 0, "dma_buf_mock_unmap", self->ino_s, "reason=close",
+				NULL).line) TH_LOG("%s", t);
+	EXPECT_NE(NULL, find_ev(t, 0, "dma_buf_detach", self->ino_s, NULL).line);
+	free(t);
+}
+
+/* A pinned (non-revocable) importer is refused by VFIO, and the core says so. */
+TEST_F(mock, pinned)
+{
+	char dn[64];
+	struct ev rj, ma;
+	uint32_t h = 0;
+	char *t;
+
+	snprintf(dn, sizeof(dn), "dev_name=%s", self->d.bdf);
+	trace_clear(self);
+	EXPECT_EQ(-EOPNOTSUPP, mock_attach(self, DMA_BUF_MOCK_PINNED, 0, true, &h));
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	rj = find_ev(t, 0, "dma_buf_attach_rejected", "exp_name=vfio_pci_core", self->ino_s,
+		     "is_dynamic=1 revocable=0 peer2peer=1", dn, "err=-95", NULL);
+	ma = find_ev(t, 0, "dma_buf_mock_attach", self->ino_s, "behaviour=pinned", dn,
+		     "ret=-95", NULL);
+	EXPECT_NE(NULL, rj.line) TH_LOG("%s", t);
+	EXPECT_NE(NULL, ma.line) TH_LOG("%s", t);
+	EXPECT_EQ(NULL, find_ev(t, 0, "dma_buf_dynamic_attach", NULL).line);
+	TH_LOG("sample: %.*s", EV_SHOW(rj));
+	free(t);
+	/* a revocable importer on the same buffer is accepted */
+	EXPECT_EQ(0, mock_attach(self, DMA_BUF_MOCK_SYNC, 0, true, &h));
+}
+
+/* A fence left by the importer holds the revoke's fence wait for its lifetime. */
+TEST_F(mock, fence)
+{
+	const int delay = 400;
+	char why[RS_WHY_LEN];
+	struct ev mf, fw, mu, me;
+	long long mapped, start;
+	uint32_t h;
+	char *t;
+
+	trace_clear(self);
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_FENCE, delay, true, &h));
+	mapped = now_ns();
+	start = now_ns();
+	ASSERT_EQ(0, set_memory(self, false, why)) TH_LOG("%s", why);
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	mf = find_ev(t, 0, "dma_buf_mock_fence", self->ino_s, "delay_ms=400", NULL);
+	fw = find_ev(t, 0, "vfio_pci_dmabuf_fence_wait", self->ino_s, "revoke=1", NULL);
+	mu = find_ev(t, 0, "dma_buf_mock_unmap", self->ino_s, "behaviour=fence",
+		     "reason=invalidate", NULL);
+	me = find_ev(t, 0, "vfio_pci_dmabuf_move_end", self->ino_s, "revoke=1", NULL);
+	ASSERT_NE(NULL, mf.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, fw.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, mu.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, me.line) TH_LOG("%s", t);
+	EXPECT_LT(mf.pos, fw.pos);
+	EXPECT_LT(mu.pos, fw.pos);
+	/* the fence was created at map time and signals delay later */
+	EXPECT_LE(delay * 1000000LL - (start - mapped) - 5000000LL, ev_field(&fw, "duration_ns"))
+		TH_LOG("%.*s", EV_SHOW(fw));
+	EXPECT_LT(0, ev_field(&fw, "ret"));
+	TH_LOG("sample: %.*s", EV_SHOW(fw));
+	free(t);
+}
+
+/* Without a PCI device name the misc device imports: not P2P capable, so maps fail. */
+TEST_F(mock, misc_device_cannot_map)
+{
+	struct dma_buf_mock_attach a = {
+		.dmabuf_fd = self->dbuf,
+		.behaviour = DMA_BUF_MOCK_SYNC,
+	};
+	struct dma_buf_mock_status st;
+
+	ASSERT_EQ(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a)) TH_LOG("%s", strerror(errno));
+	EXPECT_NE(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, a.handle));
+	ASSERT_EQ(0, mock_status(self, a.handle, &st));
+	EXPECT_EQ(0, st.mapped);
+	EXPECT_GT(0, st.last_map_err);
+	/* bad arguments */
+	a.reserved = 1;
+	EXPECT_NE(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.reserved = 0;
+	a.behaviour = 99;
+	EXPECT_NE(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.behaviour = DMA_BUF_MOCK_SYNC;
+	snprintf(a.dev_name, sizeof(a.dev_name), "0000:ff:1f.7");
+	EXPECT_NE(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-ENOENT, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, 12345));
+}
+#endif /* HAVE_MOCK */
+
+TEST_HARNESS_MAIN
