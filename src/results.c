@@ -3,8 +3,7 @@
  * Run output: KTAP on stdout (docs/cli.md) and the results JSON (docs/results-schema.md).
  * results.json is rewritten atomically at start, after setup, on a hang and at the end,
  * so a run killed at any point leaves its latest state behind.  It is written with the
- * project's JSON writer (src/json.c, rs_json.h); a tree without it builds and runs, and
- * says that it writes no results.json.
+ * project's JSON writer (src/json.c, rs_json.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,12 +19,7 @@
 #include "rs_util.h"
 #include "rs_watch.h"
 
-#if __has_include("rs_json.h")
 #include "rs_json.h"
-#define RS_HAVE_JSON	1
-#else
-#define RS_HAVE_JSON	0
-#endif
 
 #define RS_RESULTS_SCHEMA_VERSION	1
 #ifndef RS_VERSION
@@ -216,8 +210,7 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 	}
 	pthread_mutex_lock(&ctx->log_lock);
 	fprintf(ctx->ktap, "# %s: seed %llu, results %s\n", ctx->status_word,
-		(unsigned long long)ctx->seed, RS_HAVE_JSON ? ctx->results_file :
-		"not written (no JSON writer in this build)");
+		(unsigned long long)ctx->seed, ctx->results_file);
 	fprintf(ctx->ktap, "# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:%u\n",
 		ctx->ktap_pass, ctx->ktap_fail, ctx->ktap_skip, ctx->internal_error ? 1u : 0u);
 	fflush(ctx->ktap);
@@ -228,12 +221,10 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 
 bool rs_results_have_json(void)
 {
-	return RS_HAVE_JSON;
+	return true;
 }
 
-#if RS_HAVE_JSON
 static pthread_mutex_t rs_results_lock = PTHREAD_MUTEX_INITIALIZER;
-
 
 static void rs_j_time(struct rs_json *j, const char *key, uint64_t wall_ns)
 {
@@ -787,15 +778,3 @@ int rs_results_write(struct rs_ctx *ctx)
 	pthread_mutex_unlock(&rs_results_lock);
 	return err;
 }
-#else /* !RS_HAVE_JSON */
-
-int rs_results_write(struct rs_ctx *ctx)
-{
-	static bool said;
-
-	if (!said)
-		fprintf(ctx->status, "revokestorm: no results.json: this build has no JSON writer (src/json.c)\n");
-	said = true;
-	return 0;
-}
-#endif

@@ -4,8 +4,7 @@
  *
  * rs_lat keeps count, min, max and sum exactly, and the distribution in the project's
  * log-linear histogram (src/hist.c, rs_hist.h) for percentiles.  This file is the only
- * place the core touches the histogram API.  A tree without rs_hist.h builds and runs
- * with percentiles reported as 0 (rs_lat_have_percentiles() is false).
+ * place the core touches the histogram API.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,33 +13,24 @@
 #include "rs_ctl.h"
 #include "rs_util.h"
 
-#if __has_include("rs_hist.h")
 #include "rs_hist.h"
-#define RS_HAVE_HIST	1
-#else
-#define RS_HAVE_HIST	0
-#endif
 
 struct rs_lat {
 	uint64_t count, min, max;
 	double sum;
-#if RS_HAVE_HIST
 	struct rs_hist *h;
-#endif
 };
 
 bool rs_lat_have_percentiles(void)
 {
-	return RS_HAVE_HIST;
+	return true;
 }
 
 struct rs_lat *rs_lat_new(void)
 {
 	struct rs_lat *l = rs_xcalloc(1, sizeof(*l));
 
-#if RS_HAVE_HIST
 	l->h = rs_hist_new();
-#endif
 	return l;
 }
 
@@ -48,9 +38,7 @@ void rs_lat_free(struct rs_lat *l)
 {
 	if (!l)
 		return;
-#if RS_HAVE_HIST
 	rs_hist_free(l->h);
-#endif
 	free(l);
 }
 
@@ -62,9 +50,7 @@ void rs_lat_record(struct rs_lat *l, uint64_t ns)
 		l->max = ns;
 	l->count++;
 	l->sum += (double)ns;
-#if RS_HAVE_HIST
 	rs_hist_record(l->h, ns);
-#endif
 }
 
 void rs_lat_merge(struct rs_lat *dst, const struct rs_lat *src)
@@ -77,9 +63,7 @@ void rs_lat_merge(struct rs_lat *dst, const struct rs_lat *src)
 		dst->max = src->max;
 	dst->count += src->count;
 	dst->sum += src->sum;
-#if RS_HAVE_HIST
 	rs_hist_merge(dst->h, src->h);
-#endif
 }
 
 uint64_t rs_lat_count(const struct rs_lat *l)
@@ -89,11 +73,7 @@ uint64_t rs_lat_count(const struct rs_lat *l)
 
 uint64_t rs_lat_pct(const struct rs_lat *l, double pct)
 {
-#if RS_HAVE_HIST
-	if (l->count)
-		return rs_hist_percentile(l->h, pct);
-#endif
-	return 0;
+	return l->count ? rs_hist_percentile(l->h, pct) : 0;
 }
 
 void rs_lat_summary(const struct rs_lat *l, struct rs_lat_summary *s)
