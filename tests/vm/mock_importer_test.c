@@ -184,10 +184,30 @@ static char *trace_text(FIXTURE_DATA(mock) *self)
 	return read_file(p);
 }
 
+/* Keep what the instance recorded in $RS_OUT/mock_importer_test.trace (the run directory). */
+static void trace_keep(FIXTURE_DATA(mock) *self)
+{
+	const char *out = getenv("RS_OUT");
+	char p[256], *t;
+	FILE *f;
+
+	if (!out || !self->inst[0])
+		return;
+	t = trace_text(self);
+	snprintf(p, sizeof(p), "%s/mock_importer_test.trace", out);
+	f = t ? fopen(p, "a") : NULL;
+	if (f) {
+		fputs(t, f);
+		fclose(f);
+	}
+	free(t);
+}
+
 static void trace_clear(FIXTURE_DATA(mock) *self)
 {
 	char p[192];
 
+	trace_keep(self);
 	snprintf(p, sizeof(p), "%s/trace", self->inst);
 	write_file(p, "");
 }
@@ -260,6 +280,7 @@ FIXTURE_TEARDOWN(mock)
 	if (self->hung_saved[0])
 		write_file(HUNG_PARAM, self->hung_saved);
 	if (self->inst[0]) {
+		trace_keep(self);
 		snprintf(p, sizeof(p), "%s/tracing_on", self->inst);
 		write_file(p, "0");
 		rmdir(self->inst);
@@ -347,8 +368,19 @@ static bool kmsg_has(const char *needle, const char *needle2)
 		if (n <= 0)
 			continue;
 		buf[n] = '\0';
-		if (strstr(buf, needle) && strstr(buf, needle2))
+		if (strstr(buf, needle) && strstr(buf, needle2)) {
+			const char *out = getenv("RS_OUT");
+			char p[256];
+			FILE *f;
+
 			found = true;
+			snprintf(p, sizeof(p), "%s/mock_importer_test.kmsg", out ? out : "/tmp");
+			f = fopen(p, "a");
+			if (f) {
+				fputs(buf, f);
+				fclose(f);
+			}
+		}
 	}
 	close(fd);
 	return found;
