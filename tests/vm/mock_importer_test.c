@@ -32,6 +32,8 @@
 #endif
 #endif
 
+#ifdef HAVE_MOCK
+
 #define TRACEFS		"/sys/kernel/tracing"
 #define HUNG_PARAM	"/sys/module/dma_buf/parameters/hung_importer_ms"
 #define EXPORT_SIZE	(64 * 1024)
@@ -234,12 +236,8 @@ FIXTURE_SETUP(mock)
 	rs_vfio_init(&self->d);
 	if (!getenv("RS_VM") || !bdf || !*bdf)
 		SKIP(return, "not in the lab VM (no RS_VM / RS_IVSHMEM0)");
-#ifndef HAVE_MOCK
-	SKIP(return, "built without <linux/dma-buf-mock.h>: build the patched lab kernel first");
-#else
 	if (access("/dev/dma_buf_mock", F_OK))
 		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no /dev/dma_buf_mock)");
-#endif
 	ASSERT_EQ(0, rs_vfio_open(&self->d, bdf, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
 	self->opened = true;
 	/* a killed earlier run may have left the memory bit clear */
@@ -287,7 +285,6 @@ FIXTURE_TEARDOWN(mock)
 	}
 }
 
-#ifdef HAVE_MOCK
 static int mock_attach(FIXTURE_DATA(mock) *self, uint32_t behaviour, uint32_t delay_ms,
 		       bool map, uint32_t *handle)
 {
@@ -712,6 +709,94 @@ TEST_F(mock, fence)
 	free(t);
 }
 
+/*
+ * Every VFIO trigger the lab's ivshmem device offers tags its events: low power entry and
+ * exit, VFIO_DEVICE_RESET and VFIO_DEVICE_PCI_HOT_RESET (the device sits alone behind a
+ * root port, so it has a bus reset), and the final close.  PM D3hot, FLR and AF FLR need
+ * capabilities ivshmem lacks.  A sync mock importer keeps a mapping before each trigger.
+ */
+static void trigger_case(struct __test_metadata *_metadata, FIXTURE_DATA(mock) *self,
+			 uint32_t h, const char *name, bool restore,
+			 int (*fire)(FIXTURE_DATA(mock) *self, char *why))
+{
+	char why[RS_WHY_LEN], want[64], dn[64];
+	struct ev b, ua, e;
+	int ret;
+	char *t;
+
+	snprintf(dn, sizeof(dn), "dev_name=%s", self->d.bdf);
+	ASSERT_EQ(0, set_memory(self, true, why)) TH_LOG("%s", why);
+	ret = mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h);
+	ASSERT_TRUE(ret == 0 || ret == -EBUSY) TH_LOG("MAP before %s: %s", name, strerror(-ret));
+	trace_clear(self);
+	ret = fire(self, why);
+	if (ret) {
+		TH_LOG("trigger %s not available here: %s", name, why);
+		return;
+	}
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	snprintf(want, sizeof(want), "revoke=1 trigger=%s", name);
+	b = find_ev(t, 0, "vfio_pci_dmabuf_move_begin", self->dev_s, self->ino_s, want, NULL);
+	ua = find_ev(t, 0, "dma_buf_unmap_attachment", self->ino_s, dn, NULL);
+	e = find_ev(t, 0, "vfio_pci_dmabuf_move_end", self->dev_s, self->ino_s, want, NULL);
+	EXPECT_NE(NULL, b.line) TH_LOG("%s:\n%s", name, t);
+	EXPECT_NE(NULL, ua.line) TH_LOG("%s:\n%s", name, t);
+	EXPECT_NE(NULL, e.line) TH_LOG("%s:\n%s", name, t);
+	if (b.line && ua.line && e.line) {
+		EXPECT_LT(b.pos, ua.pos);
+		EXPECT_LT(ua.pos, e.pos);
+		TH_LOG("sample: %.*s", EV_SHOW(e));
+	}
+	if (restore) {
+		snprintf(want, sizeof(want), "revoke=0 trigger=%s", name);
+		e = find_ev(t, 0, "vfio_pci_dmabuf_move_end", self->ino_s, want, NULL);
+		EXPECT_NE(NULL, e.line) TH_LOG("%s:\n%s", name, t);
+	}
+	free(t);
+}
+
+static int fire_low_power(FIXTURE_DATA(mock) *self, char *why)
+{
+	int ret = rs_vfio_low_power(&self->d, true, why);
+
+	return ret ? ret : rs_vfio_low_power(&self->d, false, why);
+}
+
+static int fire_reset(FIXTURE_DATA(mock) *self, char *why)
+{
+	return rs_vfio_reset(&self->d, why);
+}
+
+static int fire_hot_reset(FIXTURE_DATA(mock) *self, char *why)
+{
+	return rs_vfio_hot_reset(&self->d, why);
+}
+
+static int fire_close(FIXTURE_DATA(mock) *self, char *why)
+{
+	rs_vfio_close_device(&self->d);
+	return 0;
+}
+
+TEST_F(mock, triggers)
+{
+	struct dma_buf_mock_status st;
+	uint32_t h;
+
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_SYNC, 0, true, &h));
+	trigger_case(_metadata, self, h, "low_power", true, fire_low_power);
+	trigger_case(_metadata, self, h, "reset", false, fire_reset);
+	trigger_case(_metadata, self, h, "hot_reset", false, fire_hot_reset);
+	trigger_case(_metadata, self, h, "close", false, fire_close);
+	/* closed: revoked for good */
+	EXPECT_EQ(-ENODEV, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
+	ASSERT_EQ(0, mock_status(self, h, &st));
+	EXPECT_LE(4, st.invalidations);
+	self->opened = false;
+	rs_vfio_close(&self->d);
+}
+
 /* Without a PCI device name the misc device imports: not P2P capable, so maps fail. */
 TEST_F(mock, misc_device_cannot_map)
 {
@@ -740,6 +825,14 @@ TEST_F(mock, misc_device_cannot_map)
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(-ENOENT, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, 12345));
 }
+#else /* !HAVE_MOCK */
+
+TEST(mock_importer)
+{
+	SKIP(return, "built without <linux/dma-buf-mock.h>: build the patched lab kernel "
+		     "(vm/build-kernel.sh) and rebuild");
+}
+
 #endif /* HAVE_MOCK */
 
 TEST_HARNESS_MAIN
