@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rs_cli.h"
+#include "rs_report.h"
 #include "rs_repro.h"
 #include "rs_run.h"
 #include "rs_scenario.h"
@@ -21,9 +22,6 @@
 #ifndef RS_VERSION
 #define RS_VERSION	"0.1"
 #endif
-
-/* `revokestorm report` lives in src/report/ (rs_report.h); absent until it is built in. */
-int rs_report_main(int argc, char **argv) __attribute__((weak));
 
 static void rs_usage(FILE *f)
 {
@@ -244,12 +242,6 @@ int rs_cmd_list(int argc, char **argv)
 	return RS_EXIT_PASS;
 }
 
-static int rs_not_built(const char *cmd)
-{
-	fprintf(stderr, "revokestorm %s: not implemented yet in this build\n", cmd);
-	return RS_EXIT_INTERNAL;
-}
-
 int rs_cli_main(int argc, char **argv)
 {
 	const char *cmd;
@@ -275,7 +267,7 @@ int rs_cli_main(int argc, char **argv)
 	if (!strcmp(cmd, "ctl"))
 		return rs_ctl_main(argc, argv);
 	if (!strcmp(cmd, "report"))
-		return rs_report_main ? rs_report_main(argc, argv) : rs_not_built(cmd);
+		return rs_report_main(argc, argv);
 	if (!strcmp(cmd, "repro"))
 		return rs_repro_main(argc, argv);
 	if (!strcmp(cmd, "minimize"))

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `revokestorm report`: read collected kernel events (perf script text, perf trace
+ * output, tracefs trace text; docs/trace-events.md), break every revoke down into its
+ * stages per exporter, trigger and importer, list hung-importer detections, and check
+ * the revoke protocol over the ordered event stream.  docs/reading-a-report.md.
+ *
+ * Streaming: input is read in blocks and parsed line by line; memory grows with the
+ * number of distinct dma-bufs, attachments, names and findings (findings kept in detail
+ * are capped, all are counted), never with the number of events.
+ */
+#ifndef RS_REPORT_H
+#define RS_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define RS_REPORT_SCHEMA_VERSION	1
+
+enum rs_report_format {
+	RS_FMT_UNKNOWN,
+	RS_FMT_PERF_SCRIPT,	/* perf script: comm pid [cpu] secs.usecs: group:event: fields */
+	RS_FMT_PERF_TRACE,	/* perf trace: msecs comm/tid group:event(field: value, ...) */
+	RS_FMT_TRACEFS,		/* tracefs trace/trace_pipe: comm-pid [cpu] flags secs.usecs: event: fields */
+	RS_FMT_NR,
+};
+
+/* The protocol invariants (docs/reading-a-report.md). */
+enum rs_violation_kind {
+	RS_VIOL_MAP_WHILE_REVOKED,	/* (a) a map succeeded while the dma-buf was revoked */
+	RS_VIOL_NEVER_UNMAPPED,		/* (b) an invalidated attachment was never unmapped */
+	RS_VIOL_EARLY_MOVE_END,		/* (c) a revoke returned before all its unmaps */
+	RS_VIOL_RESTORE_WITHOUT_REVOKE,	/* (d) a restore not preceded by a revoke */
+	RS_VIOL_NR,
+};
+
+struct rs_report;
+
+struct rs_report *rs_report_new(void);
+void rs_report_free(struct rs_report *r);
+/*
+ * Parse one input: a trace file, "-" for stdin, or a results directory (its trace.txt,
+ * or perf.data through `perf script`; results.json for the header).  Garbled lines are
+ * reported on stderr as "FILE:LINE: what is wrong" and counted; parsing continues.
+ * Returns 0, or -errno when the input cannot be read at all (said on stderr).
+ */
+int rs_report_feed_path(struct rs_report *r, const char *path);
+/* Parse a stream; name is used in messages. */
+int rs_report_feed_stream(struct rs_report *r, FILE *f, const char *name);
+/* End of input: attachments still waiting for an unmap become violations. */
+void rs_report_finish(struct rs_report *r);
+
+int rs_report_write_text(struct rs_report *r, FILE *f);
+int rs_report_write_json(struct rs_report *r, FILE *f);
+int rs_report_write_html(struct rs_report *r, FILE *f);
+
+/* Results, for tests and the exit code. */
+uint64_t rs_report_events(const struct rs_report *r);		/* recognised events */
+uint64_t rs_report_input_errors(const struct rs_report *r);	/* garbled/truncated lines */
+uint64_t rs_report_hangs(const struct rs_report *r);
+uint64_t rs_report_violations(const struct rs_report *r, int kind);	/* kind -1: all */
+enum rs_report_format rs_report_detected(const struct rs_report *r);	/* of the last input */
+const char *rs_report_format_name(enum rs_report_format f);
+/* count and percentile (ns) of a breakdown stage, summed over every group; 0 if none. */
+uint64_t rs_report_stage_count(const struct rs_report *r, const char *stage);
+uint64_t rs_report_stage_pct(const struct rs_report *r, const char *stage, double pct);
+/* 0 clean, 1 violations or hangs, 2 bad input. */
+int rs_report_exit_code(const struct rs_report *r);
+/* Where "FILE:LINE: ..." messages go (default stderr); NULL silences them. */
+void rs_report_set_errfile(struct rs_report *r, FILE *f);
+
+/* `revokestorm report [--format text|json|html] [-o FILE] INPUT...` */
+int rs_report_main(int argc, char **argv);
+
+#endif /* RS_REPORT_H */

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals of `revokestorm report` (src/report/): the parsed event, the model the
+ * events drive, and the writers' view of it.
+ */
+#ifndef RS_REPORT_INT_H
+#define RS_REPORT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rs_hist.h"
+#include "rs_report.h"
+
+enum rs_ev_type {
+	EV_NONE,
+	EV_EXPORT, EV_PUT, EV_MMAP, EV_MMAP_INTERNAL, EV_FD, EV_GET,
+	EV_DYN_ATTACH, EV_DETACH,
+	EV_INV_BEGIN, EV_INV_ATTACH, EV_INV_END, EV_MAP, EV_UNMAP, EV_ATTACH_REJECTED,
+	EV_UNMAP_WAIT_HUNG,
+	EV_MOVE_BEGIN, EV_FENCE_WAIT, EV_UNMAP_WAIT, EV_MOVE_END,
+	EV_MOCK_ATTACH, EV_MOCK_INVALIDATE, EV_MOCK_UNMAP, EV_MOCK_FENCE,
+	EV_NR,
+};
+
+/* Fields, as bits of rs_ev.have. */
+enum rs_field {
+	F_EXP_NAME, F_SIZE, F_INO, F_ATTACH, F_IS_DYNAMIC, F_DEV_NAME, F_NR_ATTACH,
+	F_DURATION_NS, F_REVOCABLE, F_PEER2PEER, F_RET, F_SINCE_INV_NS, F_ERR, F_DRIVER,
+	F_MAPPED, F_SINCE_INV_MS, F_WAITED_MS, F_DEV, F_REVOKE, F_TRIGGER, F_FD, F_HANDLE,
+	F_BEHAVIOUR, F_REASON, F_DELAY_MS, F_VAL,
+	F_NR,
+};
+
+struct rs_sv {			/* a string view into the line */
+	const char *s;
+	size_t len;
+};
+
+struct rs_ev {
+	enum rs_ev_type type;
+	uint64_t ts_ns;
+	uint64_t have;		/* 1 << enum rs_field */
+	uint64_t num[F_NR];	/* numeric fields (signed ones as two's complement) */
+	struct rs_sv str[F_NR];	/* string fields */
+};
+
+struct rs_ev_info {
+	const char *name;
+	const char *group;
+	uint64_t need;		/* fields a valid line must have */
+};
+
+extern const struct rs_ev_info rs_ev_info[EV_NR];
+extern const char *const rs_triggers[8];
+
+/* Breakdown stages. */
+enum rs_stage {
+	ST_MOVE,		/* move_begin .. move_end (duration_ns) */
+	ST_INVALIDATE,		/* invalidate_begin .. invalidate_end */
+	ST_INV_ATTACH,		/* one importer's invalidate_mappings callback */
+	ST_FENCE,		/* fence wait */
+	ST_UNMAP_WAIT,		/* completion wait: every importer unmapped */
+	ST_UNMAP_AFTER_INV,	/* an importer's unmap, since its invalidation */
+	ST_NR,
+};
+
+extern const char *const rs_stage_key[ST_NR];	/* "move", "invalidate", ... */
+extern const char *const rs_stage_label[ST_NR];
+
+/* ------------------------------------------------------------ the model */
+
+#define RS_NO_ID	0xffffffffu
+
+struct rs_group {
+	uint32_t exporter, trigger, importer;	/* string ids; importer RS_NO_ID: the buffer */
+	int revoke;				/* 1 revoke, 0 restore, -1 outside a move */
+	struct rs_hist *h[ST_NR];
+};
+
+struct rs_importer {
+	uint32_t name, driver;
+	uint64_t attaches, detaches, maps, map_errors, unmaps, unmaps_after_inv, invalidations,
+		 rejected, hangs, violations;
+};
+
+struct rs_hang_rec {
+	uint64_t ts, line, ino, attach, mapped, since_inv_ms, waited_ms;
+	uint32_t input, exporter, importer, driver, trigger, buf;
+};
+
+struct rs_viol_rec {
+	int kind;
+	uint64_t ts, line, ino, attach;
+	uint32_t input, exporter, importer, trigger;
+	char msg[200];
+};
+
+struct rs_input_err {
+	uint32_t input;
+	uint64_t line;
+	char msg[200];
+};
+
+struct rs_seg {			/* timeline: one move of one dma-buf */
+	uint64_t start, end;	/* end 0: never ended */
+	uint32_t buf;		/* index into bufs */
+	uint8_t revoke, hung, violation;
+	uint32_t trigger;
+};
+
+struct rs_buf;
+struct rs_att;
+
+struct rs_input {
+	char *name;
+	enum rs_report_format fmt;
+	uint64_t lines, events, ignored, errors, lost;
+	bool truncated;
+};
+
+#define RS_MAX_HANG_RECS	10000
+#define RS_MAX_VIOL_RECS	10000
+#define RS_MAX_ERR_RECS		1000
+#define RS_MAX_ERR_PRINT	20
+#define RS_MAX_SEGS		20000
+
+struct rs_report {
+	FILE *err;
+	/* strings */
+	char **strs;
+	size_t nr_strs, cap_strs;
+	uint32_t *str_tab;		/* open addressing: id + 1, 0 empty */
+	size_t str_tab_size;
+	/* dma-bufs and attachments, by ino / attachment pointer */
+	struct rs_buf *bufs;
+	size_t nr_bufs, cap_bufs;
+	uint32_t *buf_tab;
+	size_t buf_tab_size;
+	struct rs_att *atts;
+	size_t nr_atts, cap_atts;
+	uint32_t *att_tab;
+	size_t att_tab_size;
+	/* breakdown */
+	struct rs_group *groups;
+	size_t nr_groups, cap_groups;
+	struct rs_importer *imps;
+	size_t nr_imps, cap_imps;
+	/* findings */
+	struct rs_hang_rec *hangs;
+	size_t nr_hangs, cap_hangs;
+	uint64_t hangs_total;
+	struct rs_viol_rec *viols;
+	size_t nr_viols, cap_viols;
+	uint64_t viol_total[RS_VIOL_NR];
+	struct rs_input_err *errs;
+	size_t nr_errs, cap_errs;
+	uint64_t errs_total;
+	struct rs_seg *segs;
+	size_t nr_segs, cap_segs;
+	uint64_t segs_dropped;
+	/* inputs */
+	struct rs_input *inputs;
+	size_t nr_inputs, cap_inputs;
+	uint64_t ev_count[EV_NR];
+	uint64_t events, ts_first, ts_last;
+	bool have_ts, finished;
+	uint64_t open_moves_at_end;
+	/* results.json of a results directory */
+	char *res_scenario, *res_status, *res_seed, *res_kernel, *res_dir;
+};
+
+/* parse.c */
+enum rs_report_format rs_parse_line(const char *line, size_t len, enum rs_report_format hint,
+				    struct rs_ev *ev, const char **why);
+/* model.c */
+uint32_t rs_str_id(struct rs_report *r, const char *s, size_t len);
+static inline const char *rs_str(const struct rs_report *r, uint32_t id)
+{
+	return id == RS_NO_ID ? "-" : r->strs[id];
+}
+void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input, uint64_t line);
+void rs_report_input_error(struct rs_report *r, uint32_t input, uint64_t line,
+			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+const char *rs_viol_key(int kind);
+const char *rs_viol_label(int kind);
+uint64_t rs_buf_ino(const struct rs_report *r, uint32_t buf);
+uint32_t rs_buf_exporter(const struct rs_report *r, uint32_t buf);
+/* A merged histogram of a stage over groups matching (exporter, trigger, revoke), or all. */
+/* out.c helpers */
+void rs_fmt_ns(char *buf, size_t len, uint64_t ns);
+void rs_fmt_ts(char *buf, size_t len, uint64_t ns);
+int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b);
+size_t *rs_sorted_groups(const struct rs_report *r);
+const char *rs_dir_name(int revoke);
+
+#endif /* RS_REPORT_INT_H */

@@ -1,0 +1,842 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The report's three forms: aligned text tables, versioned JSON
+ * (docs/results-schema.md, "report.json"), and one self-contained HTML page (inline CSS
+ * and SVG, no external resource).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "rs_json.h"
+#include "rs_util.h"
+
+#ifndef RS_VERSION
+#define RS_VERSION	"0.1"
+#endif
+
+static const double rs_pcts[] = { 50, 90, 99, 99.9 };
+
+void rs_fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+}
+
+void rs_fmt_ts(char *buf, size_t len, uint64_t ns)
+{
+	snprintf(buf, len, "%llu.%06llu", (unsigned long long)(ns / 1000000000ULL),
+		 (unsigned long long)(ns % 1000000000ULL / 1000));
+}
+
+static const struct rs_report *rs_sort_r;
+
+int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b)
+{
+	int c = strcmp(rs_str(r, a->exporter), rs_str(r, b->exporter));
+
+	if (c)
+		return c;
+	c = strcmp(rs_str(r, a->trigger), rs_str(r, b->trigger));
+	if (c)
+		return c;
+	if (a->revoke != b->revoke)
+		return b->revoke - a->revoke;	/* revoke, restore, outside a move */
+	if ((a->importer == RS_NO_ID) != (b->importer == RS_NO_ID))
+		return a->importer == RS_NO_ID ? -1 : 1;
+	return strcmp(rs_str(r, a->importer), rs_str(r, b->importer));
+}
+
+static int rs_group_qcmp(const void *x, const void *y)
+{
+	const struct rs_report *r = rs_sort_r;
+
+	return rs_group_cmp(r, &r->groups[*(const size_t *)x], &r->groups[*(const size_t *)y]);
+}
+
+size_t *rs_sorted_groups(const struct rs_report *r)
+{
+	size_t *idx = rs_xcalloc(r->nr_groups + 1, sizeof(*idx)), i;
+
+	for (i = 0; i < r->nr_groups; i++)
+		idx[i] = i;
+	rs_sort_r = r;
+	qsort(idx, r->nr_groups, sizeof(*idx), rs_group_qcmp);
+	return idx;
+}
+
+static uint64_t rs_findings(const struct rs_report *r)
+{
+	return r->hangs_total + rs_report_violations(r, -1);
+}
+
+static const char *rs_verdict(const struct rs_report *r)
+{
+	if (r->errs_total)
+		return "bad input: the report covers the lines that could be read";
+	if (rs_findings(r))
+		return "findings: protocol violations or hung importers";
+	if (!r->events)
+		return "no dma-buf events in the input";
+	return "clean";
+}
+
+/* ------------------------------------------------------------ text */
+
+struct rs_row {
+	const char *col[12];
+	char own[8][24];
+};
+
+static void rs_table(FILE *f, struct rs_row *rows, size_t nr, size_t ncol, const bool *right)
+{
+	size_t w[12] = { 0 }, i, c;
+
+	for (i = 0; i < nr; i++)
+		for (c = 0; c < ncol; c++)
+			if (strlen(rows[i].col[c]) > w[c])
+				w[c] = strlen(rows[i].col[c]);
+	for (i = 0; i < nr; i++) {
+		fputs("  ", f);
+		for (c = 0; c < ncol; c++) {
+			int width = (int)w[c];
+
+			if (c + 1 == ncol && !right[c])
+				fputs(rows[i].col[c], f);
+			else if (right[c])
+				fprintf(f, "%*s", width, rows[i].col[c]);
+			else
+				fprintf(f, "%-*s", width, rows[i].col[c]);
+			if (c + 1 < ncol)
+				fputs("  ", f);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void rs_text_header(struct rs_report *r, FILE *f)
+{
+	char a[32], b[32];
+	size_t i;
+
+	fprintf(f, "revokestorm report\n");
+	for (i = 0; i < r->nr_inputs; i++) {
+		const struct rs_input *in = &r->inputs[i];
+
+		fprintf(f, "input: %s: %s, %llu lines, %llu events, %llu other lines, %llu errors%s",
+			in->name, rs_report_format_name(in->fmt), (unsigned long long)in->lines,
+			(unsigned long long)in->events, (unsigned long long)in->ignored,
+			(unsigned long long)in->errors, in->truncated ? ", truncated" : "");
+		if (in->lost)
+			fprintf(f, ", %llu events LOST by the tracer", (unsigned long long)in->lost);
+		fputc('\n', f);
+	}
+	if (r->have_ts) {
+		rs_fmt_ts(a, sizeof(a), r->ts_first);
+		rs_fmt_ts(b, sizeof(b), r->ts_last);
+		fprintf(f, "time: %s .. %s s\n", a, b);
+	}
+	if (r->res_dir)
+		fprintf(f, "run: %s: scenario %s, status %s, seed %s, kernel %s\n", r->res_dir,
+			r->res_scenario ? r->res_scenario : "?", r->res_status ? r->res_status : "?",
+			r->res_seed ? r->res_seed : "?", r->res_kernel ? r->res_kernel : "?");
+}
+
+static void rs_text_breakdown(struct rs_report *r, FILE *f)
+{
+	static const bool right[11] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1 };
+	size_t *idx = rs_sorted_groups(r), i, nr = 1, cap = 1;
+	struct rs_row *rows = rs_xcalloc(1, sizeof(*rows));
+	int s, p;
+
+	fprintf(f, "\nREVOKE BREAKDOWN (per exporter, trigger and importer; importer '-' = the whole dma-buf)\n");
+	rows[0] = (struct rs_row){ { "exporter", "trigger", "dir", "importer", "stage", "count",
+				     "p50", "p90", "p99", "p99.9", "max" } };
+	for (i = 0; i < r->nr_groups; i++) {
+		const struct rs_group *g = &r->groups[idx[i]];
+
+		for (s = 0; s < ST_NR; s++) {
+			struct rs_row *row;
+
+			if (!g->h[s])
+				continue;
+			rs_xgrow(&rows, &cap, nr, sizeof(*rows));
+			row = &rows[nr++];
+			memset(row, 0, sizeof(*row));
+			row->col[0] = rs_str(r, g->exporter);
+			row->col[1] = rs_str(r, g->trigger);
+			row->col[2] = rs_dir_name(g->revoke);
+			row->col[3] = rs_str(r, g->importer);
+			row->col[4] = rs_stage_label[s];
+			snprintf(row->own[0], sizeof(row->own[0]), "%llu",
+				 (unsigned long long)rs_hist_count(g->h[s]));
+			row->col[5] = row->own[0];
+			for (p = 0; p < 4; p++) {
+				rs_fmt_ns(row->own[p + 1], sizeof(row->own[0]),
+					  rs_hist_percentile(g->h[s], rs_pcts[p]));
+				row->col[6 + p] = row->own[p + 1];
+			}
+			rs_fmt_ns(row->own[5], sizeof(row->own[0]), rs_hist_max(g->h[s]));
+			row->col[10] = row->own[5];
+		}
+	}
+	if (nr == 1)
+		fprintf(f, "  (no revoke or restore events)\n");
+	else
+		rs_table(f, rows, nr, 11, right);
+	free(rows);
+	free(idx);
+}
+
+static void rs_text_importers(struct rs_report *r, FILE *f)
+{
+	static const bool right[12] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+	struct rs_row *rows = rs_xcalloc(r->nr_imps + 1, sizeof(*rows));
+	size_t i;
+
+	fprintf(f, "\nIMPORTERS (by the attachment's dev_name)\n");
+	if (!r->nr_imps) {
+		fprintf(f, "  (none)\n");
+		free(rows);
+		return;
+	}
+	rows[0] = (struct rs_row){ { "importer", "driver", "attach", "detach", "maps",
+				     "map-errors", "invalidated", "unmaps", "after-inval", "rejected",
+				     "hung", "violations" } };
+	for (i = 0; i < r->nr_imps; i++) {
+		const struct rs_importer *m = &r->imps[i];
+		struct rs_row *row = &rows[i + 1];
+		uint64_t v[10] = { m->attaches, m->detaches, m->maps, m->map_errors, m->invalidations,
+				   m->unmaps, m->unmaps_after_inv, m->rejected, m->hangs,
+				   m->violations };
+		int c;
+
+		row->col[0] = rs_str(r, m->name);
+		row->col[1] = rs_str(r, m->driver);
+		for (c = 0; c < 8; c++) {
+			snprintf(row->own[c], sizeof(row->own[c]), "%llu", (unsigned long long)v[c]);
+			row->col[2 + c] = row->own[c];
+		}
+		/* the last two share one buffer each: build them apart */
+		row->col[10] = rs_xasprintf("%llu", (unsigned long long)v[8]);
+		row->col[11] = rs_xasprintf("%llu", (unsigned long long)v[9]);
+	}
+	rs_table(f, rows, r->nr_imps + 1, 12, right);
+	for (i = 1; i <= r->nr_imps; i++) {
+		free((char *)rows[i].col[10]);
+		free((char *)rows[i].col[11]);
+	}
+	free(rows);
+}
+
+static void rs_text_findings(struct rs_report *r, FILE *f)
+{
+	char t[32];
+	size_t i;
+	int k;
+
+	fprintf(f, "\nHUNG IMPORTERS (%llu detections)\n", (unsigned long long)r->hangs_total);
+	for (i = 0; i < r->nr_hangs; i++) {
+		const struct rs_hang_rec *h = &r->hangs[i];
+
+		rs_fmt_ts(t, sizeof(t), h->ts);
+		fprintf(f, "  %s  %s:%llu  exporter %s ino %llu: importer %s (driver %s) attachment %016llx "
+			"mapped=%llu, %llu ms since invalidate, revoke waited %llu ms (trigger %s)\n",
+			t, r->inputs[h->input].name, (unsigned long long)h->line, rs_str(r, h->exporter),
+			(unsigned long long)h->ino, rs_str(r, h->importer), rs_str(r, h->driver),
+			(unsigned long long)h->attach, (unsigned long long)h->mapped,
+			(unsigned long long)h->since_inv_ms, (unsigned long long)h->waited_ms,
+			rs_str(r, h->trigger));
+	}
+	if (r->hangs_total > r->nr_hangs)
+		fprintf(f, "  ... %llu more not listed\n", (unsigned long long)(r->hangs_total - r->nr_hangs));
+
+	fprintf(f, "\nPROTOCOL VIOLATIONS (%llu)\n", (unsigned long long)rs_report_violations(r, -1));
+	for (k = 0; k < RS_VIOL_NR; k++)
+		fprintf(f, "  %-44s %llu\n", rs_viol_label(k), (unsigned long long)r->viol_total[k]);
+	for (i = 0; i < r->nr_viols; i++) {
+		const struct rs_viol_rec *v = &r->viols[i];
+
+		rs_fmt_ts(t, sizeof(t), v->ts);
+		fprintf(f, "  [%c] %s  %s:%llu  %s\n", 'a' + v->kind, t, r->inputs[v->input].name,
+			(unsigned long long)v->line, v->msg);
+	}
+	if (rs_report_violations(r, -1) > r->nr_viols)
+		fprintf(f, "  ... %llu more not listed\n",
+			(unsigned long long)(rs_report_violations(r, -1) - r->nr_viols));
+}
+
+int rs_report_write_text(struct rs_report *r, FILE *f)
+{
+	size_t i;
+
+	rs_text_header(r, f);
+	rs_text_breakdown(r, f);
+	rs_text_importers(r, f);
+	rs_text_findings(r, f);
+	if (r->errs_total || r->open_moves_at_end) {
+		fprintf(f, "\nINPUT PROBLEMS\n");
+		for (i = 0; i < r->nr_errs; i++)
+			fprintf(f, "  %s:%llu: %s\n", r->inputs[r->errs[i].input].name,
+				(unsigned long long)r->errs[i].line, r->errs[i].msg);
+		if (r->errs_total > r->nr_errs)
+			fprintf(f, "  ... %llu more\n", (unsigned long long)(r->errs_total - r->nr_errs));
+		if (r->open_moves_at_end)
+			fprintf(f, "  %llu revoke/restore moves had not ended when the trace ended\n",
+				(unsigned long long)r->open_moves_at_end);
+	}
+	fprintf(f, "\nVERDICT: %s (exit %d)\n", rs_verdict(r), rs_report_exit_code(r));
+	return ferror(f) ? -EIO : 0;
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static void rs_j_hist(struct rs_json *j, const struct rs_hist *h)
+{
+	rs_json_uint(j, "count", rs_hist_count(h));
+	rs_json_uint(j, "min_ns", rs_hist_min(h));
+	rs_json_double(j, "mean_ns", rs_hist_mean(h));
+	rs_json_uint(j, "p50_ns", rs_hist_percentile(h, 50));
+	rs_json_uint(j, "p90_ns", rs_hist_percentile(h, 90));
+	rs_json_uint(j, "p99_ns", rs_hist_percentile(h, 99));
+	rs_json_uint(j, "p99_9_ns", rs_hist_percentile(h, 99.9));
+	rs_json_uint(j, "max_ns", rs_hist_max(h));
+}
+
+static void rs_j_name(struct rs_json *j, const struct rs_report *r, const char *key, uint32_t id)
+{
+	if (id == RS_NO_ID)
+		rs_json_null(j, key);
+	else
+		rs_json_str(j, key, rs_str(r, id));
+}
+
+static void rs_j_hex(struct rs_json *j, const char *key, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)v);
+	rs_json_str(j, key, b);
+}
+
+int rs_report_write_json(struct rs_report *r, FILE *f)
+{
+	struct rs_json *j = rs_json_new(f, true);
+	size_t *idx = rs_sorted_groups(r), i;
+	int s, k, err;
+
+	rs_json_obj_begin(j, NULL);
+	rs_json_int(j, "report_schema_version", RS_REPORT_SCHEMA_VERSION);
+	rs_json_obj_begin(j, "tool");
+	rs_json_str(j, "name", "revokestorm");
+	rs_json_str(j, "version", RS_VERSION);
+	rs_json_obj_end(j);
+	rs_json_arr_begin(j, "inputs");
+	for (i = 0; i < r->nr_inputs; i++) {
+		const struct rs_input *in = &r->inputs[i];
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "path", in->name);
+		rs_json_str(j, "format", rs_report_format_name(in->fmt));
+		rs_json_uint(j, "lines", in->lines);
+		rs_json_uint(j, "events", in->events);
+		rs_json_uint(j, "other_lines", in->ignored);
+		rs_json_uint(j, "errors", in->errors);
+		rs_json_uint(j, "lost_events", in->lost);
+		rs_json_bool(j, "truncated", in->truncated);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+	if (r->res_dir) {
+		rs_json_obj_begin(j, "run");
+		rs_json_str(j, "results_dir", r->res_dir);
+		rs_json_str(j, "scenario", r->res_scenario);
+		rs_json_str(j, "status", r->res_status);
+		rs_json_str(j, "seed", r->res_seed);
+		rs_json_str(j, "kernel_release", r->res_kernel);
+		rs_json_obj_end(j);
+	} else {
+		rs_json_null(j, "run");
+	}
+	if (r->have_ts) {
+		rs_json_double(j, "first_event_s", (double)r->ts_first / 1e9);
+		rs_json_double(j, "last_event_s", (double)r->ts_last / 1e9);
+	} else {
+		rs_json_null(j, "first_event_s");
+		rs_json_null(j, "last_event_s");
+	}
+	rs_json_obj_begin(j, "event_counts");
+	for (k = EV_NONE + 1; k < EV_NR; k++)
+		if (r->ev_count[k])
+			rs_json_uint(j, rs_ev_info[k].name, r->ev_count[k]);
+	rs_json_obj_end(j);
+
+	rs_json_arr_begin(j, "breakdown");
+	for (i = 0; i < r->nr_groups; i++) {
+		const struct rs_group *g = &r->groups[idx[i]];
+
+		for (s = 0; s < ST_NR; s++) {
+			if (!g->h[s])
+				continue;
+			rs_json_obj_begin(j, NULL);
+			rs_j_name(j, r, "exporter", g->exporter);
+			rs_j_name(j, r, "trigger", g->trigger);
+			if (g->revoke < 0)
+				rs_json_null(j, "direction");
+			else
+				rs_json_str(j, "direction", rs_dir_name(g->revoke));
+			rs_j_name(j, r, "importer", g->importer);
+			rs_json_str(j, "stage", rs_stage_key[s]);
+			rs_j_hist(j, g->h[s]);
+			rs_json_obj_end(j);
+		}
+	}
+	rs_json_arr_end(j);
+
+	rs_json_arr_begin(j, "importers");
+	for (i = 0; i < r->nr_imps; i++) {
+		const struct rs_importer *m = &r->imps[i];
+
+		rs_json_obj_begin(j, NULL);
+		rs_j_name(j, r, "name", m->name);
+		rs_j_name(j, r, "driver", m->driver);
+		rs_json_uint(j, "attaches", m->attaches);
+		rs_json_uint(j, "detaches", m->detaches);
+		rs_json_uint(j, "maps", m->maps);
+		rs_json_uint(j, "map_errors", m->map_errors);
+		rs_json_uint(j, "invalidations", m->invalidations);
+		rs_json_uint(j, "unmaps", m->unmaps);
+		rs_json_uint(j, "unmaps_after_invalidate", m->unmaps_after_inv);
+		rs_json_uint(j, "attach_rejected", m->rejected);
+		rs_json_uint(j, "hangs", m->hangs);
+		rs_json_uint(j, "violations", m->violations);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_uint(j, "hangs_total", r->hangs_total);
+	rs_json_arr_begin(j, "hangs");
+	for (i = 0; i < r->nr_hangs; i++) {
+		const struct rs_hang_rec *h = &r->hangs[i];
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_double(j, "t_s", (double)h->ts / 1e9);
+		rs_json_str(j, "input", r->inputs[h->input].name);
+		rs_json_uint(j, "line", h->line);
+		rs_j_name(j, r, "exporter", h->exporter);
+		rs_json_uint(j, "ino", h->ino);
+		rs_j_hex(j, "attachment", h->attach);
+		rs_j_name(j, r, "importer", h->importer);
+		rs_j_name(j, r, "driver", h->driver);
+		rs_json_uint(j, "mapped", h->mapped);
+		rs_json_uint(j, "since_invalidate_ms", h->since_inv_ms);
+		rs_json_uint(j, "waited_ms", h->waited_ms);
+		rs_j_name(j, r, "trigger", h->trigger);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_obj_begin(j, "violation_counts");
+	for (k = 0; k < RS_VIOL_NR; k++)
+		rs_json_uint(j, rs_viol_key(k), r->viol_total[k]);
+	rs_json_obj_end(j);
+	rs_json_arr_begin(j, "violations");
+	for (i = 0; i < r->nr_viols; i++) {
+		const struct rs_viol_rec *v = &r->viols[i];
+
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "kind", rs_viol_key(v->kind));
+		rs_json_double(j, "t_s", (double)v->ts / 1e9);
+		rs_json_str(j, "input", r->inputs[v->input].name);
+		rs_json_uint(j, "line", v->line);
+		rs_j_name(j, r, "exporter", v->exporter);
+		rs_json_uint(j, "ino", v->ino);
+		if (v->attach)
+			rs_j_hex(j, "attachment", v->attach);
+		else
+			rs_json_null(j, "attachment");
+		rs_j_name(j, r, "importer", v->importer);
+		rs_j_name(j, r, "trigger", v->trigger);
+		rs_json_str(j, "message", v->msg);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
+	rs_json_uint(j, "input_errors_total", r->errs_total);
+	rs_json_arr_begin(j, "input_errors");
+	for (i = 0; i < r->nr_errs; i++) {
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "input", r->inputs[r->errs[i].input].name);
+		rs_json_uint(j, "line", r->errs[i].line);
+		rs_json_str(j, "message", r->errs[i].msg);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+	rs_json_uint(j, "moves_open_at_end", r->open_moves_at_end);
+	rs_json_str(j, "verdict", rs_verdict(r));
+	rs_json_int(j, "exit_code", rs_report_exit_code(r));
+	rs_json_obj_end(j);
+	free(idx);
+	err = rs_json_end(j);
+	fputc('\n', f);
+	return err;
+}
+
+/* ------------------------------------------------------------ HTML */
+
+static void rs_h(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+/* Latency histogram: quarter-octave bins on a log time axis, p50/p99 marked. */
+static void rs_svg_hist(FILE *f, const struct rs_hist *h)
+{
+	enum { W = 340, H = 96, PAD = 18 };
+	uint64_t bins[400] = { 0 }, lo, hi, n, maxc = 0;
+	int b, bmin = 400, bmax = -1;
+	size_t i = 0;
+	double bw;
+	char t1[24], t2[24];
+	uint64_t mark[2] = { rs_hist_percentile(h, 50), rs_hist_percentile(h, 99) };
+
+	while (rs_hist_next(h, &i, &lo, &hi, &n)) {
+		double mid = ((double)lo + (double)hi) / 2.0;
+
+		b = mid < 1.0 ? 0 : (int)floor(4.0 * log2(mid));
+		if (b < 0)
+			b = 0;
+		if (b > 399)
+			b = 399;
+		bins[b] += n;
+		if (b < bmin)
+			bmin = b;
+		if (b > bmax)
+			bmax = b;
+	}
+	if (bmax < 0)
+		return;
+	for (b = bmin; b <= bmax; b++)
+		if (bins[b] > maxc)
+			maxc = bins[b];
+	bw = (double)(W - 2) / (double)(bmax - bmin + 1);
+	fprintf(f, "<svg class=\"hist\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
+		W, H + PAD, W, H + PAD);
+	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" class=\"bg\"/>", W, H);
+	for (b = bmin; b <= bmax; b++) {
+		double bh = bins[b] ? 2.0 + (double)(H - 8) * (double)bins[b] / (double)maxc : 0.0;
+
+		if (!bins[b])
+			continue;
+		rs_fmt_ns(t1, sizeof(t1), (uint64_t)exp2((double)b / 4.0));
+		fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
+			"<title>%s: %llu</title></rect>", 1 + (b - bmin) * bw, H - bh,
+			bw > 2 ? bw - 1 : bw, bh, t1, (unsigned long long)bins[b]);
+	}
+	for (i = 0; i < 2; i++) {
+		double x, v = mark[i] ? 4.0 * log2((double)mark[i]) : 0;
+
+		x = 1 + (v - bmin) * bw;
+		if (x < 1)
+			x = 1;
+		if (x > W - 1)
+			x = W - 1;
+		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"%d\"/>",
+			i ? "p99" : "p50", x, x, H);
+	}
+	rs_fmt_ns(t1, sizeof(t1), rs_hist_min(h));
+	rs_fmt_ns(t2, sizeof(t2), rs_hist_max(h));
+	fprintf(f, "<text x=\"2\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
+		H + 13, t1, W - 2, H + 13, t2);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"dim\">max bin %llu</text></svg>",
+		W / 2, H + 13, (unsigned long long)maxc);
+}
+
+static void rs_svg_timeline(struct rs_report *r, FILE *f)
+{
+	enum { LEFT = 190, W = 1100, ROW = 18, MAXROWS = 60 };
+	uint32_t *row_of = rs_xcalloc(r->nr_bufs + 1, sizeof(*row_of));
+	uint32_t nrows = 0, *bufs = rs_xcalloc(MAXROWS, sizeof(*bufs));
+	double span = r->ts_last > r->ts_first ? (double)(r->ts_last - r->ts_first) : 1.0;
+	double scale = (double)(W - LEFT - 10) / span;
+	size_t i;
+	char t[32];
+
+#define X(ts) (LEFT + ((double)(ts) - (double)r->ts_first) * scale)
+	for (i = 0; i < r->nr_segs; i++) {
+		uint32_t b = r->segs[i].buf;
+
+		if (!row_of[b] && nrows < MAXROWS) {
+			bufs[nrows] = b;
+			row_of[b] = ++nrows;
+		}
+	}
+	for (i = 0; i < r->nr_hangs; i++) {
+		uint32_t b = r->hangs[i].buf;
+
+		if (!row_of[b] && nrows < MAXROWS) {
+			bufs[nrows] = b;
+			row_of[b] = ++nrows;
+		}
+	}
+	if (!nrows) {
+		fputs("<p>No revokes or restores in the input.</p>", f);
+		free(row_of);
+		free(bufs);
+		return;
+	}
+	fprintf(f, "<svg class=\"timeline\" width=\"%d\" height=\"%u\" viewBox=\"0 0 %d %u\" role=\"img\">",
+		W, nrows * ROW + 30, W, nrows * ROW + 30);
+	for (i = 0; i < nrows; i++) {
+		uint32_t ex = rs_buf_exporter(r, bufs[i]);
+
+		fprintf(f, "<rect class=\"lane%zu\" x=\"0\" y=\"%zu\" width=\"%d\" height=\"%d\"/>",
+			i % 2, i * ROW, W, ROW);
+		fprintf(f, "<text x=\"4\" y=\"%zu\">", i * ROW + 13);
+		rs_h(f, rs_str(r, ex));
+		fprintf(f, " ino %llu</text>", (unsigned long long)rs_buf_ino(r, bufs[i]));
+	}
+	for (i = 0; i < r->nr_segs; i++) {
+		const struct rs_seg *s = &r->segs[i];
+		uint32_t row = row_of[s->buf];
+		double x1, x2;
+
+		if (!row)
+			continue;
+		x1 = X(s->start);
+		x2 = X(s->end ? s->end : r->ts_last);
+		if (x2 - x1 < 1.5)
+			x2 = x1 + 1.5;
+		rs_fmt_ts(t, sizeof(t), s->start);
+		fprintf(f, "<rect class=\"%s%s%s\" x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"%d\"><title>",
+			s->revoke ? "rv" : "rs", s->hung ? " hung" : "", s->end ? "" : " open", x1,
+			(row - 1) * ROW + 3, x2 - x1, ROW - 6);
+		fprintf(f, "%s %s at %s s", s->revoke ? "revoke" : "restore", rs_str(r, s->trigger), t);
+		if (s->end) {
+			rs_fmt_ns(t, sizeof(t), s->end - s->start);
+			fprintf(f, ", %s", t);
+		} else {
+			fputs(", never ended", f);
+		}
+		fputs("</title></rect>", f);
+		if (s->violation)
+			fprintf(f, "<circle class=\"viol\" cx=\"%.1f\" cy=\"%u\" r=\"4\"/>", x1,
+				(row - 1) * ROW + ROW / 2);
+	}
+	for (i = 0; i < r->nr_hangs; i++) {
+		uint32_t row = row_of[r->hangs[i].buf];
+		double x;
+
+		if (!row)
+			continue;
+		x = X(r->hangs[i].ts);
+		fprintf(f, "<path class=\"hangmark\" d=\"M%.1f %u l5 -9 l-10 0 z\"><title>hung importer ",
+			x, (row - 1) * ROW + ROW - 2);
+		rs_h(f, rs_str(r, r->hangs[i].importer));
+		fprintf(f, ", waited %llu ms</title></path>", (unsigned long long)r->hangs[i].waited_ms);
+	}
+	rs_fmt_ts(t, sizeof(t), r->ts_first);
+	fprintf(f, "<text x=\"%d\" y=\"%u\">%s s</text>", LEFT, nrows * ROW + 20, t);
+	rs_fmt_ts(t, sizeof(t), r->ts_last);
+	fprintf(f, "<text x=\"%d\" y=\"%u\" text-anchor=\"end\">%s s</text></svg>", W - 4,
+		nrows * ROW + 20, t);
+	if (r->segs_dropped || nrows == MAXROWS)
+		fprintf(f, "<p class=\"dim\">Timeline limited to the first %d dma-bufs and %d moves (%llu moves not drawn).</p>",
+			MAXROWS, RS_MAX_SEGS, (unsigned long long)r->segs_dropped);
+#undef X
+	free(row_of);
+	free(bufs);
+}
+
+static const char rs_css[] =
+	"body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2330;background:#fff}"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ccd}"
+	"table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #e4e6ee;text-align:left;vertical-align:top}"
+	"th{background:#f2f4f8}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	".ok{color:#17723a;font-weight:600}.bad{color:#b3261e;font-weight:600}.dim{color:#667;font-size:12px}"
+	"svg text{font:11px system-ui,sans-serif;fill:#333}svg .bg{fill:#f7f8fb}svg .bar{fill:#4a6fd6}"
+	"svg .p50{stroke:#17723a;stroke-width:1.5}svg .p99{stroke:#b3261e;stroke-width:1.5;stroke-dasharray:3 2}"
+	"svg .lane0{fill:#fafbfd}svg .lane1{fill:#f0f2f7}svg .rv{fill:#e08a1e}svg .rs{fill:#2f9e5a}"
+	"svg .hung{stroke:#b3261e;stroke-width:2}svg .open{fill:#b3261e;opacity:.55}svg .viol{fill:#7b2cbf}"
+	"svg .hangmark{fill:#b3261e}.legend span{display:inline-block;margin-right:14px}"
+	".sw{display:inline-block;width:12px;height:12px;vertical-align:-2px;margin-right:4px}";
+
+int rs_report_write_html(struct rs_report *r, FILE *f)
+{
+	size_t *idx = rs_sorted_groups(r), i;
+	char t[32], a[32];
+	int s, p;
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	      "<title>revokestorm report</title><style>", f);
+	fputs(rs_css, f);
+	fputs("</style></head><body>\n<h1>revokestorm report</h1>\n<p>", f);
+	for (i = 0; i < r->nr_inputs; i++) {
+		const struct rs_input *in = &r->inputs[i];
+
+		rs_h(f, in->name);
+		fprintf(f, ": %s, %llu lines, %llu events, %llu errors%s%s<br>",
+			rs_report_format_name(in->fmt), (unsigned long long)in->lines,
+			(unsigned long long)in->events, (unsigned long long)in->errors,
+			in->truncated ? ", <span class=\"bad\">truncated</span>" : "",
+			in->lost ? ", <span class=\"bad\">events lost</span>" : "");
+	}
+	if (r->res_dir) {
+		fputs("run: ", f);
+		rs_h(f, r->res_dir);
+		fputs(": scenario ", f);
+		rs_h(f, r->res_scenario ? r->res_scenario : "?");
+		fputs(", status ", f);
+		rs_h(f, r->res_status ? r->res_status : "?");
+		fputs(", seed ", f);
+		rs_h(f, r->res_seed ? r->res_seed : "?");
+		fputs(", kernel ", f);
+		rs_h(f, r->res_kernel ? r->res_kernel : "?");
+		fputs("<br>", f);
+	}
+	if (r->have_ts) {
+		rs_fmt_ts(t, sizeof(t), r->ts_first);
+		rs_fmt_ts(a, sizeof(a), r->ts_last);
+		fprintf(f, "time: %s .. %s s<br>", t, a);
+	}
+	fprintf(f, "</p><p class=\"%s\">Verdict: %s (exit %d): %llu protocol violations, %llu hung-importer detections, %llu input errors.</p>\n",
+		rs_report_exit_code(r) ? "bad" : "ok", rs_verdict(r), rs_report_exit_code(r),
+		(unsigned long long)rs_report_violations(r, -1), (unsigned long long)r->hangs_total,
+		(unsigned long long)r->errs_total);
+
+	fputs("<h2>Timeline</h2><p class=\"legend\"><span><i class=\"sw\" style=\"background:#e08a1e\"></i>revoke (move_begin..move_end)</span>"
+	      "<span><i class=\"sw\" style=\"background:#2f9e5a\"></i>restore</span>"
+	      "<span><i class=\"sw\" style=\"background:#b3261e;opacity:.55\"></i>never ended</span>"
+	      "<span><i class=\"sw\" style=\"background:#b3261e\"></i>&#9660; hung importer</span>"
+	      "<span><i class=\"sw\" style=\"background:#7b2cbf;border-radius:6px\"></i>violation</span></p>\n", f);
+	rs_svg_timeline(r, f);
+
+	fputs("\n<h2>Revoke breakdown</h2><table><tr><th>exporter</th><th>trigger</th><th>dir</th>"
+	      "<th>importer</th><th>stage</th><th>count</th><th>p50</th><th>p90</th><th>p99</th>"
+	      "<th>p99.9</th><th>max</th><th>histogram (log time; green p50, red p99)</th></tr>\n", f);
+	for (i = 0; i < r->nr_groups; i++) {
+		const struct rs_group *g = &r->groups[idx[i]];
+
+		for (s = 0; s < ST_NR; s++) {
+			if (!g->h[s])
+				continue;
+			fputs("<tr><td>", f);
+			rs_h(f, rs_str(r, g->exporter));
+			fputs("</td><td>", f);
+			rs_h(f, rs_str(r, g->trigger));
+			fprintf(f, "</td><td>%s</td><td>", rs_dir_name(g->revoke));
+			rs_h(f, rs_str(r, g->importer));
+			fprintf(f, "</td><td>%s</td><td class=\"n\">%llu</td>", rs_stage_label[s],
+				(unsigned long long)rs_hist_count(g->h[s]));
+			for (p = 0; p < 4; p++) {
+				rs_fmt_ns(t, sizeof(t), rs_hist_percentile(g->h[s], rs_pcts[p]));
+				fprintf(f, "<td class=\"n\">%s</td>", t);
+			}
+			rs_fmt_ns(t, sizeof(t), rs_hist_max(g->h[s]));
+			fprintf(f, "<td class=\"n\">%s</td><td>", t);
+			rs_svg_hist(f, g->h[s]);
+			fputs("</td></tr>\n", f);
+		}
+	}
+	fputs("</table>\n<h2>Importers</h2><table><tr><th>importer</th><th>driver</th><th>attach</th>"
+	      "<th>detach</th><th>maps</th><th>map errors</th><th>invalidated</th><th>unmaps</th>"
+	      "<th>unmaps after invalidate</th><th>rejected</th><th>hung</th><th>violations</th></tr>\n", f);
+	for (i = 0; i < r->nr_imps; i++) {
+		const struct rs_importer *m = &r->imps[i];
+		uint64_t v[10] = { m->attaches, m->detaches, m->maps, m->map_errors, m->invalidations,
+				   m->unmaps, m->unmaps_after_inv, m->rejected, m->hangs,
+				   m->violations };
+
+		fputs("<tr><td>", f);
+		rs_h(f, rs_str(r, m->name));
+		fputs("</td><td>", f);
+		rs_h(f, rs_str(r, m->driver));
+		fputs("</td>", f);
+		for (p = 0; p < 10; p++)
+			fprintf(f, "<td class=\"n%s\">%llu</td>", (p >= 8 && v[p]) ? " bad" : "",
+				(unsigned long long)v[p]);
+		fputs("</tr>\n", f);
+	}
+	fprintf(f, "</table>\n<h2>Hung importers (%llu)</h2>", (unsigned long long)r->hangs_total);
+	if (r->nr_hangs) {
+		fputs("<table><tr><th>time (s)</th><th>where</th><th>exporter</th><th>ino</th><th>importer</th>"
+		      "<th>driver</th><th>attachment</th><th>mapped</th><th>since invalidate</th>"
+		      "<th>waited</th><th>trigger</th></tr>\n", f);
+		for (i = 0; i < r->nr_hangs; i++) {
+			const struct rs_hang_rec *h = &r->hangs[i];
+
+			rs_fmt_ts(t, sizeof(t), h->ts);
+			fprintf(f, "<tr><td>%s</td><td>", t);
+			rs_h(f, r->inputs[h->input].name);
+			fprintf(f, ":%llu</td><td>", (unsigned long long)h->line);
+			rs_h(f, rs_str(r, h->exporter));
+			fprintf(f, "</td><td class=\"n\">%llu</td><td>", (unsigned long long)h->ino);
+			rs_h(f, rs_str(r, h->importer));
+			fputs("</td><td>", f);
+			rs_h(f, rs_str(r, h->driver));
+			fprintf(f, "</td><td>%016llx</td><td class=\"n\">%llu</td><td class=\"n\">%llu ms</td>"
+				"<td class=\"n\">%llu ms</td><td>", (unsigned long long)h->attach,
+				(unsigned long long)h->mapped, (unsigned long long)h->since_inv_ms,
+				(unsigned long long)h->waited_ms);
+			rs_h(f, rs_str(r, h->trigger));
+			fputs("</td></tr>\n", f);
+		}
+		fputs("</table>\n", f);
+	} else {
+		fputs("<p class=\"ok\">None.</p>\n", f);
+	}
+	fprintf(f, "<h2>Protocol violations (%llu)</h2><table><tr><th>invariant</th><th>count</th></tr>",
+		(unsigned long long)rs_report_violations(r, -1));
+	for (s = 0; s < RS_VIOL_NR; s++)
+		fprintf(f, "<tr><td>%s</td><td class=\"n%s\">%llu</td></tr>", rs_viol_label(s),
+			r->viol_total[s] ? " bad" : "", (unsigned long long)r->viol_total[s]);
+	fputs("</table>\n", f);
+	if (r->nr_viols) {
+		fputs("<table><tr><th></th><th>time (s)</th><th>where</th><th>what</th></tr>\n", f);
+		for (i = 0; i < r->nr_viols; i++) {
+			const struct rs_viol_rec *v = &r->viols[i];
+
+			rs_fmt_ts(t, sizeof(t), v->ts);
+			fprintf(f, "<tr><td>(%c)</td><td>%s</td><td>", 'a' + v->kind, t);
+			rs_h(f, r->inputs[v->input].name);
+			fprintf(f, ":%llu</td><td>", (unsigned long long)v->line);
+			rs_h(f, v->msg);
+			fputs("</td></tr>\n", f);
+		}
+		fputs("</table>\n", f);
+	}
+	if (r->errs_total || r->open_moves_at_end) {
+		fputs("<h2>Input problems</h2><ul>", f);
+		for (i = 0; i < r->nr_errs; i++) {
+			fputs("<li>", f);
+			rs_h(f, r->inputs[r->errs[i].input].name);
+			fprintf(f, ":%llu: ", (unsigned long long)r->errs[i].line);
+			rs_h(f, r->errs[i].msg);
+			fputs("</li>", f);
+		}
+		if (r->open_moves_at_end)
+			fprintf(f, "<li>%llu revoke/restore moves had not ended when the trace ended</li>",
+				(unsigned long long)r->open_moves_at_end);
+		fputs("</ul>\n", f);
+	}
+	fputs("<p class=\"dim\">revokestorm " RS_VERSION ": docs/reading-a-report.md explains each section.</p>\n"
+	      "</body></html>\n", f);
+	free(idx);
+	return ferror(f) ? -EIO : 0;
+}
