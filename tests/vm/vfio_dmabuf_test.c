@@ -451,6 +451,47 @@ TEST_F(vfio, revoke_close_device)
 	EXPECT_EQ(-ENODEV, map(self, fd, &iova2));
 }
 
+/*
+ * Several areas of one buffer and areas of two buffers: one revoke takes them all out
+ * of the page table (iopt_revoke_notify walks every tracked area of every buffer), and
+ * all stay dead after the restore.
+ */
+TEST_F(vfio, revoke_many_areas)
+{
+	uint64_t base = 0, iova2 = 0, unmapped = 0;
+	int a, b, i;
+
+	a = export(self, 0, self->len);
+	ASSERT_LE(0, a);
+	b = export(self, 0, self->len);
+	ASSERT_LE(0, b);
+	/* three areas side by side: a, a, b at base, base + len, base + 2 len */
+	ASSERT_EQ(0, map(self, a, &base));
+	ASSERT_EQ(0, lab_unmap(self->iommufd, self->ioas, base, self->len, NULL));
+	lab_trace_watch(&self->tr, base, 3 * self->len);
+	for (i = 0; i < 3; i++) {
+		int ret = map_fixed(self, i < 2 ? a : b, base + i * self->len);
+
+		if (ret == -EEXIST || ret == -EINVAL)
+			SKIP(return, "no free IOVA window of 3 x %llu bytes at 0x%llx",
+			     (unsigned long long)self->len, (unsigned long long)base);
+		ASSERT_EQ(0, ret) TH_LOG("area %d: %s", i, strerror(-ret));
+	}
+	EXPECT_PT(3 * self->len, 0);
+
+	ASSERT_EQ(0, set_memory(self, false));
+	EXPECT_PT(0, 3 * self->len);
+	EXPECT_EQ(-ENODEV, map(self, a, &iova2));
+	EXPECT_EQ(-ENODEV, map(self, b, &iova2));
+	ASSERT_EQ(0, set_memory(self, true));
+	EXPECT_PT(0, 0);
+	ASSERT_EQ(0, lab_unmap(self->iommufd, self->ioas, base, 3 * self->len, &unmapped));
+	EXPECT_EQ(3 * self->len, unmapped);
+	EXPECT_PT(0, 0);
+	EXPECT_EQ(0, map_fixed(self, b, base));
+	EXPECT_PT(self->len, 0);
+}
+
 /* VFIO_DEVICE_FEATURE with a dma_buf payload of nr ranges, built by hand. */
 static int raw_export(FIXTURE_DATA(vfio) *self, uint32_t flags, uint32_t region,
 		      uint32_t dflags, uint32_t nr, const struct vfio_region_dma_range *r,
