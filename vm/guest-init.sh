@@ -55,6 +55,19 @@ for n in /sys/class/net/*; do
 	case ${n##*/} in lo) ;; *) ip link set "${n##*/}" up 2>/dev/null ;; esac
 done
 
+# The guest's own tmpfs hides the host's /tmp and /run: a checkout there (a clone in /tmp)
+# is reached through a non-recursive bind mount of the root, which has no submounts.
+case $RS_CWD in
+/tmp/*|/run/*)
+	mkdir -p /run/hostroot "$RS_CWD"
+	if mount --bind / /run/hostroot &&
+	   mount --bind "/run/hostroot$RS_CWD" "$RS_CWD"; then
+		say "host $RS_CWD reached through /run/hostroot"
+	else
+		say "cannot reach the host's $RS_CWD from the guest"
+	fi
+	;;
+esac
 cd "$RS_CWD" || cd /
 say "running: $(head -c 500 $out/cmd)"
 { sh $out/cmd </dev/null; echo $? >/run/rc; } 2>&1 | tee $out/cmd.log

@@ -30,7 +30,7 @@ expect() {
 
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
 echo "KTAP version 1"
-echo "1..9"
+echo "1..10"
 expect "KSRC that is not a directory" 2 "KSRC=/nonexistent: no such directory" -- \
 	env KSRC=/nonexistent vm/fetch-source.sh
 mkdir -p "$tmp/notlinux" && echo 'all:' >"$tmp/notlinux/Makefile"
@@ -65,6 +65,9 @@ expect "a patch that does not apply is named" 2 "patch 0001-broken.patch does no
 	vm/build-kernel.sh --patches "$tmp/patches" --force
 expect "unknown option" 2 "unknown option '--bogus'" -- "${vm[@]}" --bogus -- true
 expect "command exit status is returned" 7 "command exit 7" -- "${vm[@]}" -- sh -c 'exit 7'
+# the guest's tmpfs /tmp hides the host's: a checkout under /tmp must still work
+expect "a command runs in its directory under /tmp" 7 "command exit 7" -- \
+	sh -c "cd '$tmp' && touch marker && exec '$PWD/vm/run-vm.sh' -q --kernel '$kart' --out '$tmp/run' -- sh -c 'test -f marker && exit 7'"
 expect "a kernel WARNING fails the run and is named" 1 "kernel report.*WARNING: injected by the lab test" -- \
 	"${vm[@]}" -- sh -c 'echo "<2>WARNING: injected by the lab test" >/dev/kmsg'
 expect "a guest that never reaches init" 4 "never reached init" -- \
