@@ -1811,6 +1811,8 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_ktap_finish(ctx);
 	if (rs_results_write(ctx))
 		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;
+	if (rs_kcidb_write(ctx))
+		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;
 	rs_kmsg_marker(ctx, "run %s ends: %s", scn->name, ctx->status_word);
 	rs_log(ctx, "%s; results: %s", ctx->status_word,
 	       rs_results_have_json() ? ctx->results_file : "none (no JSON writer in this build)");

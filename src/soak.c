@@ -14,12 +14,7 @@
 #include <string.h>
 
 #include "rs_ctl.h"
-#if __has_include("rs_json.h")	/* until src/json.c lands */
 #include "rs_json.h"
-#define RS_SOAK_JSON 1
-#else
-#define RS_SOAK_JSON 0
-#endif
 #include "rs_soak.h"
 #include "rs_util.h"
 #include "rs_watch.h"
@@ -28,7 +23,6 @@
 /* Leak verdicts need a baseline taken after setup and enough samples after it. */
 #define RS_LEAK_MIN_INTERVALS	3
 
-#if RS_SOAK_JSON
 static void rs_j_summary(struct rs_json *j, const char *key, const struct rs_lat *l)
 {
 	struct rs_lat_summary s;
@@ -46,7 +40,6 @@ static void rs_j_summary(struct rs_json *j, const char *key, const struct rs_lat
 	}
 	rs_json_obj_end(j);
 }
-#endif
 
 void rs_soak_start(struct rs_ctx *ctx)
 {
@@ -113,10 +106,8 @@ void rs_soak_interval(struct rs_ctx *ctx)
 	int ph = atomic_load(&ctx->phase);
 	size_t nr_klog = 0, klog_fail = 0;
 	struct rs_health h;
-#if RS_SOAK_JSON
 	char letters[32];
 	struct rs_json *j;
-#endif
 
 	rs_soak_collect(ctx, iv, &revokes, &restores, &errors);
 	rs_health_sample(&h);
@@ -133,7 +124,6 @@ void rs_soak_interval(struct rs_ctx *ctx)
 		s->last = h;
 		s->after_base++;
 	}
-#if RS_SOAK_JSON
 	if (s->f) {
 		j = rs_json_new(s->f, false);
 		rs_json_obj_begin(j, NULL);
@@ -169,7 +159,6 @@ void rs_soak_interval(struct rs_ctx *ctx)
 			s->f = NULL;
 		}
 	}
-#endif
 	s->last_revokes = revokes;
 	s->last_t = now;
 	rs_lat_free(iv[0]);
