@@ -22,6 +22,7 @@
 enum { M_UNKNOWN, M_MAPPED, M_UNMAPPED };
 
 struct rs_buf {
+	uint64_t key;			/* ino ^ input << 56: each input is its own trace */
 	uint64_t ino, size;
 	uint32_t exp_name, dev;		/* string ids */
 	bool exported;			/* dma_buf_export seen */
@@ -36,6 +37,7 @@ struct rs_buf {
 };
 
 struct rs_att {
+	uint64_t key;			/* ptr ^ input << 56 */
 	uint64_t ptr;
 	uint32_t buf, importer;		/* index into bufs, string id */
 	int state;
@@ -110,12 +112,12 @@ static uint32_t *rs_tab_find(uint32_t *tab, size_t size, uint64_t key, uint64_t 
 
 static uint64_t rs_buf_key(const struct rs_report *r, uint32_t i)
 {
-	return r->bufs[i].ino;
+	return r->bufs[i].key;
 }
 
 static uint64_t rs_att_key(const struct rs_report *r, uint32_t i)
 {
-	return r->atts[i].ptr;
+	return r->atts[i].key;
 }
 
 static void rs_tab_grow(struct rs_report *r, uint32_t **tab, size_t *size, size_t nr,
@@ -183,49 +185,53 @@ static uint32_t rs_sv_id(struct rs_report *r, const struct rs_ev *ev, int f)
 	return rs_str_id(r, ev->str[f].s, ev->str[f].len);
 }
 
-static uint32_t rs_buf_get(struct rs_report *r, uint64_t ino)
+static uint32_t rs_buf_get(struct rs_report *r, uint64_t ino, uint32_t input)
 {
+	uint64_t key = ino ^ ((uint64_t)input << 56);
 	uint32_t *slot;
 	struct rs_buf *b;
 
 	if (r->buf_tab_size) {
-		slot = rs_tab_find(r->buf_tab, r->buf_tab_size, ino, rs_mix(ino), rs_buf_key, r);
+		slot = rs_tab_find(r->buf_tab, r->buf_tab_size, key, rs_mix(key), rs_buf_key, r);
 		if (*slot)
 			return *slot - 1;
 	}
 	rs_xgrow(&r->bufs, &r->cap_bufs, r->nr_bufs, sizeof(*r->bufs));
 	b = &r->bufs[r->nr_bufs];
 	memset(b, 0, sizeof(*b));
+	b->key = key;
 	b->ino = ino;
 	b->exp_name = b->dev = RS_NO_ID;
 	b->last_move = -1;
 	b->seg = -1;
 	r->nr_bufs++;
 	rs_tab_grow(r, &r->buf_tab, &r->buf_tab_size, r->nr_bufs, rs_buf_key);
-	slot = rs_tab_find(r->buf_tab, r->buf_tab_size, ino, rs_mix(ino), rs_buf_key, r);
+	slot = rs_tab_find(r->buf_tab, r->buf_tab_size, key, rs_mix(key), rs_buf_key, r);
 	*slot = (uint32_t)r->nr_bufs;
 	return (uint32_t)r->nr_bufs - 1;
 }
 
-static struct rs_att *rs_att_get(struct rs_report *r, uint64_t ptr, uint32_t buf)
+static struct rs_att *rs_att_get(struct rs_report *r, uint64_t ptr, uint32_t buf, uint32_t input)
 {
+	uint64_t key = ptr ^ ((uint64_t)input << 56);
 	uint32_t *slot;
 	struct rs_att *a;
 
 	if (r->att_tab_size) {
-		slot = rs_tab_find(r->att_tab, r->att_tab_size, ptr, rs_mix(ptr), rs_att_key, r);
+		slot = rs_tab_find(r->att_tab, r->att_tab_size, key, rs_mix(key), rs_att_key, r);
 		if (*slot)
 			return &r->atts[*slot - 1];
 	}
 	rs_xgrow(&r->atts, &r->cap_atts, r->nr_atts, sizeof(*r->atts));
 	a = &r->atts[r->nr_atts];
 	memset(a, 0, sizeof(*a));
+	a->key = key;
 	a->ptr = ptr;
 	a->buf = buf;
 	a->importer = a->inv_trigger = RS_NO_ID;
 	r->nr_atts++;
 	rs_tab_grow(r, &r->att_tab, &r->att_tab_size, r->nr_atts, rs_att_key);
-	slot = rs_tab_find(r->att_tab, r->att_tab_size, ptr, rs_mix(ptr), rs_att_key, r);
+	slot = rs_tab_find(r->att_tab, r->att_tab_size, key, rs_mix(key), rs_att_key, r);
 	*slot = (uint32_t)r->nr_atts;
 	return &r->atts[r->nr_atts - 1];
 }
@@ -424,7 +430,7 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 	}
 	if (ev->ts_ns > r->ts_last)
 		r->ts_last = ev->ts_ns;
-	bi = rs_buf_get(r, ev->num[F_INO]);
+	bi = rs_buf_get(r, ev->num[F_INO], input);
 	b = &r->bufs[bi];
 	if ((ev->have & (1ULL << F_EXP_NAME)) && b->exp_name == RS_NO_ID)
 		b->exp_name = rs_sv_id(r, ev, F_EXP_NAME);
@@ -435,11 +441,14 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 	if (ev->have & (1ULL << F_DEV_NAME))
 		imp = rs_sv_id(r, ev, F_DEV_NAME);
 	if (ev->have & (1ULL << F_ATTACH)) {
-		a = rs_att_get(r, ev->num[F_ATTACH], bi);
+		a = rs_att_get(r, ev->num[F_ATTACH], bi, input);
 		if (a->buf != bi || a->detached) {	/* the pointer was reused */
+			uint64_t key = a->key;
+
 			if (a->pending)
 				rs_never_unmapped(r, a, "its memory was reused", ev->ts_ns, input, line);
 			memset(a, 0, sizeof(*a));
+			a->key = key;
 			a->ptr = ev->num[F_ATTACH];
 			a->buf = bi;
 			a->importer = a->inv_trigger = RS_NO_ID;

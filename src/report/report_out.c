@@ -153,9 +153,15 @@ static void rs_text_header(struct rs_report *r, FILE *f)
 static void rs_text_breakdown(struct rs_report *r, FILE *f)
 {
 	static const bool right[11] = { 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1 };
-	size_t *idx = rs_sorted_groups(r), i, nr = 1, cap = 1;
-	struct rs_row *rows = rs_xcalloc(1, sizeof(*rows));
+	size_t *idx = rs_sorted_groups(r), i, nr = 1, total = 1;
+	struct rs_row *rows;
 	int s, p;
+
+	/* sized up front: the rows point into themselves */
+	for (i = 0; i < r->nr_groups; i++)
+		for (s = 0; s < ST_NR; s++)
+			total += r->groups[i].h[s] != NULL;
+	rows = rs_xcalloc(total, sizeof(*rows));
 
 	fprintf(f, "\nREVOKE BREAKDOWN (per exporter, trigger and importer; importer '-' = the whole dma-buf)\n");
 	rows[0] = (struct rs_row){ { "exporter", "trigger", "dir", "importer", "stage", "count",
@@ -168,7 +174,6 @@ static void rs_text_breakdown(struct rs_report *r, FILE *f)
 
 			if (!g->h[s])
 				continue;
-			rs_xgrow(&rows, &cap, nr, sizeof(*rows));
 			row = &rows[nr++];
 			memset(row, 0, sizeof(*row));
 			row->col[0] = rs_str(r, g->exporter);
@@ -509,7 +514,7 @@ static void rs_h(FILE *f, const char *s)
 static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 {
 	enum { W = 340, H = 96, PAD = 18 };
-	uint64_t bins[400] = { 0 }, lo, hi, n, maxc = 0;
+	uint64_t bins[430] = { 0 }, lo, hi, n, maxc = 0;
 	int b, bmin = 400, bmax = -1;
 	size_t i = 0;
 	double bw;
@@ -535,11 +540,17 @@ static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 	for (b = bmin; b <= bmax; b++)
 		if (bins[b] > maxc)
 			maxc = bins[b];
+	/* a margin on both sides, and at least 6 octaves shown, so one bar is not the plot */
+	bmin = bmin > 2 ? bmin - 2 : 0;
+	if (bmax + 2 < bmin + 24)
+		bmax = bmin + 24;
+	else
+		bmax += 2;
 	bw = (double)(W - 2) / (double)(bmax - bmin + 1);
 	fprintf(f, "<svg class=\"hist\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\">",
 		W, H + PAD, W, H + PAD);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" class=\"bg\"/>", W, H);
-	for (b = bmin; b <= bmax; b++) {
+	for (b = bmin; b <= bmax && b < 400; b++) {
 		double bh = bins[b] ? 2.0 + (double)(H - 8) * (double)bins[b] / (double)maxc : 0.0;
 
 		if (!bins[b])
@@ -560,8 +571,8 @@ static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"%d\"/>",
 			i ? "p99" : "p50", x, x, H);
 	}
-	rs_fmt_ns(t1, sizeof(t1), rs_hist_min(h));
-	rs_fmt_ns(t2, sizeof(t2), rs_hist_max(h));
+	rs_fmt_ns(t1, sizeof(t1), (uint64_t)exp2((double)bmin / 4.0));
+	rs_fmt_ns(t2, sizeof(t2), (uint64_t)exp2((double)(bmax + 1) / 4.0));
 	fprintf(f, "<text x=\"2\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
 		H + 13, t1, W - 2, H + 13, t2);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"dim\">max bin %llu</text></svg>",

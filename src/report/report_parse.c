@@ -137,7 +137,7 @@ static enum rs_ev_type rs_ev_lookup(const char *s, size_t len)
 	for (t = EV_NONE + 1; t < EV_NR; t++) {
 		const char *n = rs_ev_info[t].name;
 
-		if (n[len] == '\0' && !memcmp(n, s, len))
+		if (!strncmp(n, s, len) && n[len] == '\0')
 			return t;
 	}
 	return EV_NONE;
