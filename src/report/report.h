@@ -185,6 +185,7 @@ void rs_report_input_error(struct rs_report *r, uint32_t input, uint64_t line,
 const char *rs_viol_key(int kind);
 const char *rs_viol_label(int kind);
 uint64_t rs_buf_ino(const struct rs_report *r, uint32_t buf);
+uint32_t rs_buf_input(const struct rs_report *r, uint32_t buf);	/* index into inputs */
 uint32_t rs_buf_exporter(const struct rs_report *r, uint32_t buf);
 /* A merged histogram of a stage over groups matching (exporter, trigger, revoke), or all. */
 /* out.c helpers */

@@ -95,6 +95,21 @@ static bool rs_lost_line(struct rs_input *in, const char *line, size_t len)
 	return true;
 }
 
+/*
+ * Stack lines between events: perf script -g callchains ("\tffffffff81234567 func+0x1a
+ * ([kernel.kallsyms])") and tracefs stacktrace ("=> func").  p: first non-blank.
+ */
+static bool rs_stack_line(const char *p, const char *e)
+{
+	const char *h = p;
+
+	if (e - p >= 3 && p[0] == '=' && p[1] == '>' && p[2] == ' ')
+		return true;
+	while (h < e && ((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+		h++;
+	return h - p >= 8 && h < e && *h == ' ' && e[-1] == ')';
+}
+
 static void rs_line(struct rs_report *r, uint32_t input, const char *line, size_t len,
 		    bool last_no_nl)
 {
@@ -112,7 +127,7 @@ static void rs_line(struct rs_report *r, uint32_t input, const char *line, size_
 		in->ignored++;
 		return;
 	}
-	if (rs_lost_line(in, line, len)) {
+	if (rs_lost_line(in, line, len) || rs_stack_line(p, line + len)) {
 		in->ignored++;
 		return;
 	}

@@ -241,6 +241,11 @@ uint64_t rs_buf_ino(const struct rs_report *r, uint32_t buf)
 	return r->bufs[buf].ino;
 }
 
+uint32_t rs_buf_input(const struct rs_report *r, uint32_t buf)
+{
+	return (uint32_t)((r->bufs[buf].key ^ r->bufs[buf].ino) >> 56);
+}
+
 /* The exporter's name: the VFIO device if a vfio_pci event named it, else exp_name. */
 uint32_t rs_buf_exporter(const struct rs_report *r, uint32_t buf)
 {

@@ -621,7 +621,10 @@ static void rs_svg_timeline(struct rs_report *r, FILE *f)
 			i % 2, i * ROW, W, ROW);
 		fprintf(f, "<text x=\"4\" y=\"%zu\">", i * ROW + 13);
 		rs_h(f, rs_str(r, ex));
-		fprintf(f, " ino %llu</text>", (unsigned long long)rs_buf_ino(r, bufs[i]));
+		fprintf(f, " ino %llu", (unsigned long long)rs_buf_ino(r, bufs[i]));
+		if (r->nr_inputs > 1)
+			fprintf(f, " (input %u)", rs_buf_input(r, bufs[i]) + 1);
+		fputs("</text>", f);
 	}
 	for (i = 0; i < r->nr_segs; i++) {
 		const struct rs_seg *s = &r->segs[i];

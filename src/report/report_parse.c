@@ -470,8 +470,12 @@ static enum rs_report_format rs_parse_ptrace(const char *line, const char *e, st
 		if (memchr(name, ':', (size_t)(open - name)))
 			break;
 	}
-	if (!open)
-		return RS_FMT_UNKNOWN;
+	if (!open) {
+		/* a perf trace line of something else (a syscall): "ms [(dur)]: comm/tid ..." */
+		const char *slash = memchr(p, '/', (size_t)(e - p));
+
+		return slash && slash + 1 < e && is_digit(slash[1]) ? RS_FMT_PERF_TRACE : RS_FMT_UNKNOWN;
+	}
 	name = memchr(name, ':', (size_t)(open - name)) + 1;
 	ev->type = rs_ev_lookup(name, (size_t)(open - name));
 	if (ev->type == EV_NONE)

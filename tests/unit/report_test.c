@@ -223,6 +223,19 @@ TEST(garbled_lines)
 	rs_report_free(r);
 }
 
+/* Not events, not errors: callchains, tracefs stack traces, perf trace syscalls (hand-written). */
+TEST(noise_lines_are_not_errors)
+{
+	char *errs;
+	struct rs_report *r = load(_metadata, T("noise.mixed.txt"), &errs);
+
+	EXPECT_EQ(2, rs_report_events(r));
+	EXPECT_EQ(0, rs_report_input_errors(r)) TH_LOG("%s", errs);
+	EXPECT_EQ(0, rs_report_exit_code(r));
+	free(errs);
+	rs_report_free(r);
+}
+
 TEST(json_parses)
 {
 	struct rs_report *r = load(_metadata, T("hung-importer.tracefs.txt"), NULL);
