@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel mock importer (/dev/dma_buf_mock, CONFIG_DMA_BUF_MOCK_IMPORTER) against a
- * VFIO dma-buf exported from an ivshmem BAR and revoked through the PCI_COMMAND memory
- * bit, with the events of kernel-patches/ read from a private tracefs instance: each
+ * VFIO dma-buf exported from an ivshmem BAR2 (and an nvme BAR0) and revoked through the
+ * PCI_COMMAND memory bit (and every other trigger the device has), with the events of kernel-patches/ read from a private tracefs instance: each
  * behaviour (sync, deferred, stuck, pinned, fence) must produce its events
  * (docs/trace-events.md), the stuck importer must be reported as hung by the dma-buf core
  * within one dma_buf.hung_importer_ms period (plus a margin), and the revoke must complete
@@ -36,7 +36,6 @@
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define HUNG_PARAM	"/sys/module/dma_buf/parameters/hung_importer_ms"
-#define EXPORT_SIZE	(64 * 1024)
 
 static long long now_ns(void)
 {
@@ -178,6 +177,18 @@ FIXTURE(mock)
 	char hung_saved[32];
 };
 
+FIXTURE_VARIANT(mock)
+{
+	const char *env;	/* environment variable naming the device */
+	unsigned int region;	/* BAR exported */
+	uint64_t size;
+};
+
+/* ivshmem-plain: BAR2 RAM, alone behind a root port (bus reset); no PM or PCIe caps */
+FIXTURE_VARIANT_ADD(mock, ivshmem0) { "RS_IVSHMEM0", VFIO_PCI_BAR2_REGION_INDEX, 65536 };
+/* nvme (no guest driver): BAR0 registers; PCI PM (D3hot) and PCIe FLR */
+FIXTURE_VARIANT_ADD(mock, nvme) { "RS_NVME", VFIO_PCI_BAR0_REGION_INDEX, 4096 };
+
 static char *trace_text(FIXTURE_DATA(mock) *self)
 {
 	char p[192];
@@ -222,8 +233,8 @@ static int set_memory(FIXTURE_DATA(mock) *self, bool on, char *why)
 
 FIXTURE_SETUP(mock)
 {
-	const char *bdf = getenv("RS_IVSHMEM0");
-	struct rs_vfio_range r = { .offset = 0, .length = EXPORT_SIZE };
+	const char *bdf = getenv(variant->env);
+	struct rs_vfio_range r = { .offset = 0, .length = variant->size };
 	static const char *const systems[] = { "dma_buf", "vfio_pci", "dma_buf_mock" };
 	char why[RS_WHY_LEN], p[256];
 	struct stat st;
@@ -235,14 +246,14 @@ FIXTURE_SETUP(mock)
 	self->hung_saved[0] = '\0';
 	rs_vfio_init(&self->d);
 	if (!getenv("RS_VM") || !bdf || !*bdf)
-		SKIP(return, "not in the lab VM (no RS_VM / RS_IVSHMEM0)");
+		SKIP(return, "not in the lab VM (no RS_VM / %s)", variant->env);
 	if (access("/dev/dma_buf_mock", F_OK))
 		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no /dev/dma_buf_mock)");
 	ASSERT_EQ(0, rs_vfio_open(&self->d, bdf, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
 	self->opened = true;
 	/* a killed earlier run may have left the memory bit clear */
 	ASSERT_EQ(0, set_memory(self, true, why)) TH_LOG("%s", why);
-	self->dbuf = rs_vfio_export_dmabuf(&self->d, VFIO_PCI_BAR2_REGION_INDEX, &r, 1, why);
+	self->dbuf = rs_vfio_export_dmabuf(&self->d, variant->region, &r, 1, why);
 	ASSERT_LE(0, self->dbuf) TH_LOG("%s", why);
 	ASSERT_EQ(0, fstat(self->dbuf, &st));
 	self->ino = (unsigned long)st.st_ino;
@@ -710,10 +721,11 @@ TEST_F(mock, fence)
 }
 
 /*
- * Every VFIO trigger the lab's ivshmem device offers tags its events: low power entry and
- * exit, VFIO_DEVICE_RESET and VFIO_DEVICE_PCI_HOT_RESET (the device sits alone behind a
- * root port, so it has a bus reset), and the final close.  PM D3hot, FLR and AF FLR need
- * capabilities ivshmem lacks.  A sync mock importer keeps a mapping before each trigger.
+ * Every VFIO trigger the lab's devices offer tags its events: PCI_PM_CTRL D3hot and PCIe
+ * DEVCTL.BCR_FLR (nvme only), low power entry and exit, VFIO_DEVICE_RESET and
+ * VFIO_DEVICE_PCI_HOT_RESET (both devices sit alone behind a root port, so they have a bus
+ * reset), and the final close.  No lab device has AF FLR.  A sync mock importer keeps a
+ * mapping before each trigger; a trigger the device lacks is logged and skipped.
  */
 static void trigger_case(struct __test_metadata *_metadata, FIXTURE_DATA(mock) *self,
 			 uint32_t h, const char *name, bool restore,
@@ -756,6 +768,35 @@ static void trigger_case(struct __test_metadata *_metadata, FIXTURE_DATA(mock) *
 	free(t);
 }
 
+static int fire_pm_d3hot(FIXTURE_DATA(mock) *self, char *why)
+{
+	unsigned int pm = self->d.caps.pm;
+	int ret;
+
+	if (!pm) {
+		snprintf(why, RS_WHY_LEN, "%s has no PCI PM capability", self->d.bdf);
+		return -EOPNOTSUPP;
+	}
+	ret = rs_vfio_cfg_update16(&self->d, pm + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK,
+				   3 /* D3hot */, NULL, NULL, why);
+	usleep(20000);
+	if (!ret)
+		ret = rs_vfio_cfg_update16(&self->d, pm + PCI_PM_CTRL, PCI_PM_CTRL_STATE_MASK,
+					   0, NULL, NULL, why);
+	usleep(20000);
+	return ret;
+}
+
+static int fire_flr(FIXTURE_DATA(mock) *self, char *why)
+{
+	if (!self->d.caps.exp || !self->d.caps.flr) {
+		snprintf(why, RS_WHY_LEN, "%s has no PCIe FLR", self->d.bdf);
+		return -EOPNOTSUPP;
+	}
+	return rs_vfio_cfg_update16(&self->d, self->d.caps.exp + PCI_EXP_DEVCTL, 0,
+				    PCI_EXP_DEVCTL_BCR_FLR, NULL, NULL, why);
+}
+
 static int fire_low_power(FIXTURE_DATA(mock) *self, char *why)
 {
 	int ret = rs_vfio_low_power(&self->d, true, why);
@@ -785,6 +826,8 @@ TEST_F(mock, triggers)
 	uint32_t h;
 
 	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_SYNC, 0, true, &h));
+	trigger_case(_metadata, self, h, "pm_d3hot", false, fire_pm_d3hot);
+	trigger_case(_metadata, self, h, "flr", false, fire_flr);
 	trigger_case(_metadata, self, h, "low_power", true, fire_low_power);
 	trigger_case(_metadata, self, h, "reset", false, fire_reset);
 	trigger_case(_metadata, self, h, "hot_reset", false, fire_hot_reset);
