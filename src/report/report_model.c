@@ -510,8 +510,15 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 			b->revoked_window = true;
 		break;
 	case EV_INV_ATTACH:
+		/*
+		 * revocable=0: the importer has no invalidate_mappings callback, was not told
+		 * and owes no unmap (docs/trace-events.md); its duration covers nothing.
+		 */
+		if (!ev->num[F_REVOCABLE])
+			break;
 		rs_stage(r, bi, imp, ST_INV_ATTACH, ev->num[F_DURATION_NS]);
 		rs_imp_get(r, imp)->invalidations++;
+		/* a synchronous importer unmaps inside its callback: already M_UNMAPPED here */
 		if (a->state == M_MAPPED) {
 			uint32_t seq = b->move_open ? b->move_seq : 0;
 

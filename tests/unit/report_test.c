@@ -223,6 +223,37 @@ TEST(garbled_lines)
 	rs_report_free(r);
 }
 
+/* The contract's own sample lines (docs/trace-events.md, from the lab VM) all parse. */
+TEST(trace_events_doc_samples)
+{
+	char path[] = "/tmp/rs-report-doc.XXXXXX", *text, *line, *save = NULL;
+	size_t len, n = 0;
+	struct rs_report *r;
+	FILE *f;
+	int fd;
+
+	ASSERT_EQ(0, rs_read_file("docs/trace-events.md", &text, &len, 0));
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	f = fdopen(fd, "w");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* tracefs lines: "  comm-pid   [cpu] flags  secs.usecs: event: fields" */
+		if (line[0] != ' ' || !strstr(line, "] ") || !strstr(line, ": "))
+			continue;
+		fprintf(f, "%s\n", line);
+		n++;
+	}
+	fclose(f);
+	free(text);
+	EXPECT_LE(20, n);
+	r = load(_metadata, path, NULL);
+	EXPECT_EQ(n, rs_report_events(r));
+	EXPECT_EQ(0, rs_report_input_errors(r));
+	EXPECT_EQ(1, rs_report_hangs(r));
+	rs_report_free(r);
+	unlink(path);
+}
+
 /* Not events, not errors: callchains, tracefs stack traces, perf trace syscalls (hand-written). */
 TEST(noise_lines_are_not_errors)
 {

@@ -123,14 +123,19 @@ def setup(t, us=100000100, ino=4242, atts=((A1, IMP1), (A2, IMP2))):
 
 
 def revoke(t, us, trigger, ino=4242, atts=((A1, IMP1), (A2, IMP2)), unmap_after_end=None,
-           skip_unmap=(), end=True, inv_ns=(1500, 2100), unmap_gap=30):
-    """One revoke: move_begin, invalidate, fence wait, importers unmap, unmap wait, move_end."""
+           skip_unmap=(), end=True, inv_ns=(1500, 2100), unmap_gap=30, sync=()):
+    """One revoke: move_begin, invalidate, fence wait, importers unmap, unmap wait, move_end.
+    Attachments in sync unmap inside their invalidate callback, so their unmap comes before
+    their invalidate_attach (the kernel traces the unmap before the exporter's unmap op)."""
     k = dict(dev=DEV, ino=ino)
     t.add(us, "revokestorm", 1191, 1, "vfio_pci_dmabuf_move_begin", size=16384, revoke=1, trigger=trigger, **k)
     t.add(us + 2, "revokestorm", 1191, 1, "dma_buf_invalidate_begin", ino=ino, nr_attach=len(atts), **EXP)
     x = us + 2
     for i, (a, dev) in enumerate(atts):
         x += 2
+        if a in sync:
+            att(t, x - 1, "revokestorm", 1191, 1, "dma_buf_unmap_attachment", a, dev, ino,
+                since_invalidate_ns=(x - 1 - us - 2) * 1000 + 150)
         att(t, x, "revokestorm", 1191, 1, "dma_buf_invalidate_attach", a, dev, ino, revocable=1, peer2peer=1,
             duration_ns=inv_ns[i % len(inv_ns)])
     x += 1
@@ -142,7 +147,7 @@ def revoke(t, us, trigger, ino=4242, atts=((A1, IMP1), (A2, IMP2)), unmap_after_
     inv = x
     later = []
     for i, (a, dev) in enumerate(atts):
-        if a in skip_unmap:
+        if a in skip_unmap or a in sync:
             continue
         x += unmap_gap
         if unmap_after_end == a:
@@ -216,7 +221,7 @@ def clean():
     x = restore(t, x + 500, "command_memory")
     x = revoke(t, x + 5000, "flr", inv_ns=(1800, 2600), unmap_gap=45)
     x = restore(t, x + 800, "flr")
-    x = revoke(t, x + 5000, "command_memory", inv_ns=(1300, 2000), unmap_gap=25)
+    x = revoke(t, x + 5000, "command_memory", inv_ns=(1300, 2000), unmap_gap=25, sync=(A1,))
     x = restore(t, x + 500, "command_memory")
     teardown(t, x + 1000)
     return t
@@ -246,10 +251,17 @@ def main():
           is_dynamic=1, dev_name="0000:03:00.0", **amd)
     t.add(100000300, "ib_send_bw", 2201, 1, "dma_buf_map_attachment", ino=5150, attachment=0x7c1d22e0,
           is_dynamic=1, dev_name="0000:03:00.0", ret=0, **amd)
-    t.add(100050000, "kworker/1:2", 77, 1, "dma_buf_invalidate_begin", ino=5150, nr_attach=1, **amd)
+    # a pinned importer (no invalidate callback: revocable=0) is walked but owes no unmap
+    t.add(100000400, "rdma_pin", 2202, 0, "dma_buf_dynamic_attach", ino=5150, attachment=0x5e11a000,
+          is_dynamic=0, dev_name="0000:03:00.1", **amd)
+    t.add(100000500, "rdma_pin", 2202, 0, "dma_buf_map_attachment", ino=5150, attachment=0x5e11a000,
+          is_dynamic=0, dev_name="0000:03:00.1", ret=0, **amd)
+    t.add(100050000, "kworker/1:2", 77, 1, "dma_buf_invalidate_begin", ino=5150, nr_attach=2, **amd)
+    t.add(100050002, "kworker/1:2", 77, 1, "dma_buf_invalidate_attach", ino=5150, attachment=0x5e11a000,
+          is_dynamic=0, revocable=0, peer2peer=1, dev_name="0000:03:00.1", duration_ns=80, **amd)
     t.add(100050004, "kworker/1:2", 77, 1, "dma_buf_invalidate_attach", ino=5150, attachment=0x7c1d22e0,
-          is_dynamic=1, revocable=0, peer2peer=1, dev_name="0000:03:00.0", duration_ns=2500, **amd)
-    t.add(100050005, "kworker/1:2", 77, 1, "dma_buf_invalidate_end", ino=5150, nr_attach=1,
+          is_dynamic=1, revocable=1, peer2peer=1, dev_name="0000:03:00.0", duration_ns=2500, **amd)
+    t.add(100050005, "kworker/1:2", 77, 1, "dma_buf_invalidate_end", ino=5150, nr_attach=2,
           duration_ns=3900, **amd)
     t.add(100090000, "ib_send_bw", 2201, 1, "dma_buf_detach", ino=5150, attachment=0x7c1d22e0,
           is_dynamic=1, dev_name="0000:03:00.0", **amd)
