@@ -8,6 +8,7 @@
 #define RS_LIB_VFIO_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -59,6 +60,12 @@ struct rs_vfio_dev {
 	pthread_rwlock_t lock;
 	/* Read-modify-write of one config register. */
 	pthread_mutex_t cfg_lock;
+	/*
+	 * PCI_COMMAND as last written by rs_vfio_cfg_update16() or read by
+	 * rs_vfio_cfg_read16(), or -1: the read of a read-modify-write is skipped while it is
+	 * known.  Every other write, reset, feature, close or reopen forgets it.
+	 */
+	_Atomic int cmd_cache;
 
 	/* What the owning exporter exports: BAR and span of every buffer. */
 	unsigned int export_bar;

@@ -43,6 +43,7 @@ void rs_vfio_init(struct rs_vfio_dev *d)
 	memset(d, 0, sizeof(*d));
 	d->fd = d->iommufd = d->group_fd = d->container_fd = -1;
 	d->group = -1;
+	atomic_store(&d->cmd_cache, -1);
 	pthread_rwlock_init(&d->lock, NULL);
 	pthread_mutex_init(&d->cfg_lock, NULL);
 }
@@ -223,13 +224,21 @@ int rs_vfio_open(struct rs_vfio_dev *d, const char *bdf, enum rs_vfio_mode mode,
 	return ret;
 }
 
+/* Something else than our PCI_COMMAND writes may have changed the device's config space. */
+static void rs_vfio_forget(struct rs_vfio_dev *d)
+{
+	atomic_store(&d->cmd_cache, -1);
+}
+
 void rs_vfio_close_device(struct rs_vfio_dev *d)
 {
+	rs_vfio_forget(d);
 	rs_close_fd(&d->fd);
 }
 
 void rs_vfio_close(struct rs_vfio_dev *d)
 {
+	rs_vfio_forget(d);
 	rs_close_fd(&d->fd);
 	rs_close_fd(&d->group_fd);
 	rs_close_fd(&d->container_fd);
@@ -241,6 +250,7 @@ int rs_vfio_reopen_device(struct rs_vfio_dev *d, char *why)
 {
 	if (d->fd >= 0)
 		return 0;
+	rs_vfio_forget(d);
 	return open_device_fd(d, why);
 }
 
@@ -261,20 +271,28 @@ void rs_vfio_put(struct rs_vfio_dev *d)
 int rs_vfio_cfg_update16(struct rs_vfio_dev *d, unsigned int off, uint16_t clear, uint16_t set,
 			 uint16_t *old, uint16_t *new_val, char *why)
 {
+	int cached = off == PCI_COMMAND ? atomic_load(&d->cmd_cache) : -1;
 	uint16_t v, n;
 	int ret;
 
 	pthread_mutex_lock(&d->cfg_lock);
-	ret = rs_vfio_cfg_read16(d, off, &v);
-	if (ret) {
-		rs_why(why, ret, "%s: config read at 0x%x: %s", d->bdf, off, strerror(-ret));
-		goto out;
+	if (cached >= 0) {
+		v = (uint16_t)cached;
+	} else {
+		ret = rs_vfio_cfg_read16(d, off, &v);
+		if (ret) {
+			rs_why(why, ret, "%s: config read at 0x%x: %s", d->bdf, off,
+			       strerror(-ret));
+			goto out;
+		}
 	}
 	n = (uint16_t)((v & ~clear) | set);
-	ret = rs_vfio_cfg_write16(d, off, n);
+	ret = rs_vfio_cfg_write(d, off, &n, 2);
 	if (ret)
 		rs_why(why, ret, "%s: config write 0x%04x at 0x%x: %s", d->bdf, n, off,
 		       strerror(-ret));
+	if (!ret && off == PCI_COMMAND)
+		atomic_store(&d->cmd_cache, n);
 	if (old)
 		*old = v;
 	if (new_val)
@@ -330,6 +348,7 @@ int rs_vfio_cfg_write(struct rs_vfio_dev *d, unsigned int off, const void *buf, 
 {
 	ssize_t n;
 
+	rs_vfio_forget(d);
 	do {
 		n = pwrite(d->fd, buf, len, (off_t)(d->cfg_off + off));
 	} while (n < 0 && errno == EINTR);
@@ -340,7 +359,11 @@ int rs_vfio_cfg_write(struct rs_vfio_dev *d, unsigned int off, const void *buf, 
 
 int rs_vfio_cfg_read16(struct rs_vfio_dev *d, unsigned int off, uint16_t *v)
 {
-	return rs_vfio_cfg_read(d, off, v, 2);
+	int ret = rs_vfio_cfg_read(d, off, v, 2);
+
+	if (!ret && off == PCI_COMMAND)
+		atomic_store(&d->cmd_cache, *v);
+	return ret;
 }
 
 int rs_vfio_cfg_write16(struct rs_vfio_dev *d, unsigned int off, uint16_t v)
@@ -408,6 +431,8 @@ int rs_vfio_feature(struct rs_vfio_dev *d, uint32_t flags, const void *data, siz
 	f->flags = flags;
 	if (len)
 		memcpy(f->data, data, len);
+	if (flags & VFIO_DEVICE_FEATURE_SET)
+		rs_vfio_forget(d);
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_FEATURE, f);
 	free(f);
 	return ret;
@@ -446,6 +471,7 @@ int rs_vfio_reset(struct rs_vfio_dev *d, char *why)
 	if (!(d->info.flags & VFIO_DEVICE_FLAGS_RESET))
 		return rs_why(why, -EINVAL, "%s has no reset method (VFIO_DEVICE_GET_INFO has no "
 			      "VFIO_DEVICE_FLAGS_RESET)", d->bdf);
+	rs_vfio_forget(d);
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_RESET, NULL);
 	if (ret < 0)
 		return rs_why(why, ret, "%s: VFIO_DEVICE_RESET: %s", d->bdf, strerror(-ret));
@@ -528,6 +554,7 @@ int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why)
 		hr.fds[0] = d->group_fd;
 		hr.r.argsz = sizeof(hr);
 	}
+	rs_vfio_forget(d);
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_PCI_HOT_RESET, &hr);
 	if (ret < 0)
 		return rs_why(why, ret, "%s: VFIO_DEVICE_PCI_HOT_RESET: %s%s", d->bdf,

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# usage: bench/run.sh BUILD_DIR        (make bench; ./run.sh bench)
+#
+# The benchmarks (never tests: nothing here passes or fails on a number):
+#  - revoke rate: revokestorm vs bench/revoke_loop on the same device in one lab VM boot
+#    (bench/vm-revoke-rate.sh), reported as a ratio;
+#  - report parsing: bench/report_bench on the host, when it is built.
+# Environment: RS_BENCH_SECONDS (10) per measurement, RS_BENCH_ROUNDS (3), FLAVOUR.
+# Results go to stdout and BUILD_DIR/bench/results.txt.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:?usage: bench/run.sh BUILD_DIR}
+secs=${RS_BENCH_SECONDS:-10} rounds=${RS_BENCH_ROUNDS:-3}
+mkdir -p "$build/bench"
+res="$build/bench/results.txt"
+: >"$res"
+rc=0
+{
+	echo "# revokestorm benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs, $(uname -m)"
+	echo "# revoke rate: ${rounds} rounds of ${secs}s each, lab VM"
+} | tee -a "$res"
+vmout="$build/bench/vm"
+rm -rf "$vmout"
+"$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} -q --out "$vmout" -- \
+	bench/vm-revoke-rate.sh "$build" "$secs" "$rounds" 2>&1 | tee -a "$res"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+grep -a '^bench:' "$vmout/cmd.log" 2>/dev/null | tee -a "$res"
+if [ -x "$build/bench/report_bench" ]; then
+	"$build/bench/report_bench" 2>&1 | tee -a "$res"
+	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+fi
+echo "bench: results in $res"
+exit $rc
