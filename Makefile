@@ -53,7 +53,12 @@ need-khdr:
 need-ksrc:
 	@test -f "$(KSELFTEST)/kselftest_harness.h" || { echo "make: no kernel tree with kselftest_harness.h: run ./run.sh setup, or pass KSRC=/path/to/linux" >&2; exit 4; }
 
-$(O)/%.o: %.c | need-khdr
+# -MMD does not track -isystem headers: everything compiled against the kernel headers
+# depends on this stamp, which changes when KHDR names another kernel build.
+KHDR_STAMP	:= $(O)/.khdr
+$(shell mkdir -p $(O) && { echo '$(KHDR)' | cmp -s - $(KHDR_STAMP) || echo '$(KHDR)' >$(KHDR_STAMP); })
+
+$(O)/%.o: %.c $(KHDR_STAMP) | need-khdr
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -70,15 +75,15 @@ $(O)/revokestorm: $(O)/src/main.o $(O)/librevokestorm.a
 
 TEST_CFLAGS = $(CFLAGS) -isystem $(KSELFTEST) -Itests
 
-$(O)/tests/unit/%: tests/unit/%.c $(O)/librevokestorm.a | need-ksrc need-khdr
+$(O)/tests/unit/%: tests/unit/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-ksrc need-khdr
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 
-$(O)/tests/vm/%: tests/vm/%.c $(O)/librevokestorm.a | need-ksrc need-khdr
+$(O)/tests/vm/%: tests/vm/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-ksrc need-khdr
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(KSRC) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 
-$(O)/bench/%: bench/%.c $(O)/librevokestorm.a | need-khdr
+$(O)/bench/%: bench/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-khdr
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 

@@ -324,8 +324,6 @@ void rs_ktap_finish(struct rs_ctx *ctx);
 void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write results.json (atomically).  0 or -errno. */
 int rs_results_write(struct rs_ctx *ctx);
-/* False in a build without the JSON writer (src/json.c): no results.json then. */
-bool rs_results_have_json(void);
 
 /*
  * diag.c: on a hang, the stuck thread's state, wchan and kernel stack, the hang bundle

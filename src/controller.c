@@ -1815,7 +1815,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;
 	rs_kmsg_marker(ctx, "run %s ends: %s", scn->name, ctx->status_word);
 	rs_log(ctx, "%s; results: %s", ctx->status_word,
-	       rs_results_have_json() ? ctx->results_file : "none (no JSON writer in this build)");
+	       ctx->results_file);
 	if (ctx->trace && !stuck) {
 		rs_trace_stop(ctx->trace);
 		ctx->trace = NULL;

@@ -59,7 +59,7 @@ static void rs_kcidb_time(struct rs_json *j, const char *key, uint64_t wall_ns)
 static void rs_kcidb_body(struct rs_json *j, struct rs_ctx *ctx)
 {
 	char *version = rs_read_line("/proc/version");
-	char checkout[64], build[64], id[128], path[256];
+	char checkout[64], build[128], id[128], path[256];
 	struct utsname u;
 	uint64_t kh;
 	size_t i;

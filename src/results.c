@@ -219,11 +219,6 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 
 /* ------------------------------------------------------------------ JSON */
 
-bool rs_results_have_json(void)
-{
-	return true;
-}
-
 static pthread_mutex_t rs_results_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void rs_j_time(struct rs_json *j, const char *key, uint64_t wall_ns)

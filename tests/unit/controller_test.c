@@ -105,15 +105,10 @@ static void run_free(struct run_out *o)
 	free(o->json);
 }
 
-#if __has_include("rs_json.h")
-#define HAVE_JSON 1
-#else
-#define HAVE_JSON 0	/* a tree without src/json.c writes no results.json */
-#endif
-/* Checks of results.json; vacuous in a build without the JSON writer. */
-#define JSON_HAS(json, key, value)	(!HAVE_JSON || json_has(json, key, value))
-#define JSON_LACKS(json, key, value)	(!HAVE_JSON || !json_has(json, key, value))
-#define JSON_STR(json, s)		(!HAVE_JSON || strstr(json, s))
+/* Checks of results.json */
+#define JSON_HAS(json, key, value)	json_has(json, key, value)
+#define JSON_LACKS(json, key, value)	(!json_has(json, key, value))
+#define JSON_STR(json, s)		strstr(json, s)
 
 /* Does the JSON text have "key": value (whitespace-insensitive)? value is literal JSON. */
 static bool json_has(const char *json, const char *key, const char *value)
@@ -543,18 +538,16 @@ TEST(soak_intervals_and_leak_check_pass)
 	EXPECT_TRUE(JSON_HAS(o.json, "result", "\"pass\""));
 	iv = read_result_file(&o, "intervals.jsonl");
 	kc = read_result_file(&o, "kcidb.json");
-	if (HAVE_JSON) {
-		/* 400 ms in 20 ms intervals, and the last partial one; scheduling may merge some */
-		ASSERT_NE(NULL, iv);
-		EXPECT_LE(5, count_lines(iv));
-		EXPECT_NE(NULL, strstr(iv, "\"revoke\":{\"count\":"));
-		EXPECT_NE(NULL, strstr(iv, "\"fds\":"));
-		ASSERT_NE(NULL, kc);
-		EXPECT_TRUE(json_has(kc, "path", "\"revokestorm.test.leak-check\""));
-		EXPECT_TRUE(json_has(kc, "path", "\"revokestorm.test.r0.e0\""));
-		EXPECT_TRUE(json_has(kc, "status", "\"PASS\""));
-		EXPECT_FALSE(json_has(kc, "status", "\"FAIL\""));
-	}
+	/* 400 ms in 20 ms intervals, and the last partial one; scheduling may merge some */
+	ASSERT_NE(NULL, iv);
+	EXPECT_LE(5, count_lines(iv));
+	EXPECT_NE(NULL, strstr(iv, "\"revoke\":{\"count\":"));
+	EXPECT_NE(NULL, strstr(iv, "\"fds\":"));
+	ASSERT_NE(NULL, kc);
+	EXPECT_TRUE(json_has(kc, "path", "\"revokestorm.test.leak-check\""));
+	EXPECT_TRUE(json_has(kc, "path", "\"revokestorm.test.r0.e0\""));
+	EXPECT_TRUE(json_has(kc, "status", "\"PASS\""));
+	EXPECT_FALSE(json_has(kc, "status", "\"FAIL\""));
 	free(iv);
 	free(kc);
 	run_free(&o);
@@ -574,10 +567,8 @@ TEST(soak_leak_check_finds_fd_leak)
 	EXPECT_NE(NULL, strstr(o.ktap, "not ok 4 leak-check\n"));
 	EXPECT_NE(NULL, strstr(o.ktap, "# leak-check: open fds grew from "));
 	kc = read_result_file(&o, "kcidb.json");
-	if (HAVE_JSON) {
-		ASSERT_NE(NULL, kc);
-		EXPECT_TRUE(json_has(kc, "status", "\"FAIL\""));
-	}
+	ASSERT_NE(NULL, kc);
+	EXPECT_TRUE(json_has(kc, "status", "\"FAIL\""));
 	free(kc);
 	run_free(&o);
 }
