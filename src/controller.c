@@ -1443,7 +1443,7 @@ static void rs_finish(struct rs_ctx *ctx)
 	}
 	for (i = 0; i < ctx->nr_im; i++) {
 		struct rs_cimporter *m = ctx->im[i];
-		size_t ok = 0, skip = 0, bad = 0;
+		size_t ok = 0, bad = 0;
 		uint64_t tf = 0;
 
 		for (j = 0; j < ctx->nr_phases; j++)
@@ -1452,7 +1452,6 @@ static void rs_finish(struct rs_ctx *ctx)
 			struct rs_cimport *ci = m->imports[j];
 
 			ok += ci->state == RS_RES_PASS;
-			skip += ci->state == RS_RES_SKIP || ci->state == RS_RES_NOTRUN;
 			bad += ci->state == RS_RES_FAIL;
 			if (ci->state == RS_RES_FAIL && !m->reason[0])
 				rs_set_reason(m->reason, "import of buffer %u of %s: %s: %s",

@@ -137,7 +137,8 @@ static enum rs_ev_type rs_ev_lookup(const char *s, size_t len)
 	for (t = EV_NONE + 1; t < EV_NR; t++) {
 		const char *n = rs_ev_info[t].name;
 
-		if (!strncmp(n, s, len) && n[len] == '\0')
+		/* not strncmp(): input may hold a NUL byte where the name ends */
+		if (strlen(n) == len && !memcmp(n, s, len))
 			return t;
 	}
 	return EV_NONE;
