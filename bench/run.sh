@@ -6,7 +6,8 @@
 # The benchmarks (never tests: nothing here passes or fails on a number):
 #  - revoke rate: revokestorm vs bench/revoke_loop on the same device in one lab VM boot
 #    (bench/vm-revoke-rate.sh), reported as a ratio;
-#  - report parsing: bench/report_bench on the host, when it is built.
+#  - report parsing: revokestorm report against perf script on the same recorded events
+#    in the lab VM (bench/vm-report-vs-perf.sh), and bench/report_bench on the host.
 # Environment: RS_BENCH_SECONDS (10) per measurement, RS_BENCH_ROUNDS (3), FLAVOUR.
 # Results go to stdout and BUILD_DIR/bench/results.txt.
 set -u
@@ -22,13 +23,18 @@ rc=0
 	echo "# revoke rate: ${rounds} rounds of ${secs}s each, lab VM"
 } | tee -a "$res"
 vmout="$build/bench/vm"
-rm -rf "$vmout"
+rm -rf "$vmout" "$vmout-perf"
 "$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} -q --out "$vmout" -- \
 	bench/vm-revoke-rate.sh "$build" "$secs" "$rounds" 2>&1 | tee -a "$res"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 grep -a '^bench:' "$vmout/cmd.log" 2>/dev/null | tee -a "$res"
+echo "# report vs perf script on the patch set's events of a ${secs}s run, lab VM" | tee -a "$res"
+"$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} -q --out "$vmout-perf" -- \
+	bench/vm-report-vs-perf.sh "$build" "$secs" 2>&1 | tee -a "$res"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+grep -a '^bench:' "$vmout-perf/cmd.log" 2>/dev/null | tee -a "$res"
 if [ -x "$build/bench/report_bench" ]; then
-	"$build/bench/report_bench" 2>&1 | tee -a "$res"
+	"$build/bench/report_bench" --perf 2>&1 | tee -a "$res"
 	[ "${PIPESTATUS[0]}" = 0 ] || rc=1
 fi
 echo "bench: results in $res"

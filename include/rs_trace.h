@@ -40,6 +40,8 @@ void rs_trace_mark(struct rs_trace *t, const char *fmt, ...) __attribute__((form
 int rs_trace_snapshot(struct rs_trace *t, const char *path, size_t max_lines);
 /* Stop, flush everything collected, remove the instance.  Safe on NULL; idempotent. */
 void rs_trace_stop(struct rs_trace *t);
+/* The same; 0, or -errno with why saying what went wrong (perf failed, data incomplete). */
+int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen);
 
 /* The groups and their presence, for results and for "what is missing" messages. */
 const struct rs_trace_group *rs_trace_groups(const struct rs_trace *t, size_t *nr);

@@ -1816,7 +1816,10 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_log(ctx, "%s; results: %s", ctx->status_word,
 	       ctx->results_file);
 	if (ctx->trace && !stuck) {
-		rs_trace_stop(ctx->trace);
+		char why[256];
+
+		if (rs_trace_stop_checked(ctx->trace, why, sizeof(why)))
+			rs_log(ctx, "kernel events: %s", why);
 		ctx->trace = NULL;
 	}
 	rs_watch_stop(ctx->watch);

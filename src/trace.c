@@ -49,6 +49,7 @@ struct rs_trace {
 	char *inst;		/* our instance directory */
 	char *dir;		/* results directory */
 	char *out_path;		/* trace.txt or perf.data */
+	char *rec_path;		/* where perf records, when not out_path (see start_perf) */
 	struct rs_trace_group groups[RS_NR_GROUPS];
 	char missing[256];
 	int pipe_fd;
@@ -249,9 +250,40 @@ static char *find_perf(void)
 	return best;
 }
 
+/*
+ * Is path on a 9p mount?  statfs() cannot tell: 9p reports the server's file system
+ * type.  The longest mount point of /proc/self/mounts that is a prefix of it decides.
+ */
+static bool rs_on_9p(const char *path)
+{
+	char *real = realpath(path, NULL), line[1024], mnt[512], type[64];
+	size_t best = 0;
+	bool p9 = false;
+	FILE *f;
+
+	if (!real)
+		return false;
+	f = fopen("/proc/self/mounts", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		size_t n;
+
+		if (sscanf(line, "%*s %511s %63s", mnt, type) != 2)
+			continue;
+		n = strlen(mnt);
+		if (strncmp(real, mnt, n) || (real[n] && real[n] != '/' && n > 1) || n < best)
+			continue;
+		best = n;
+		p9 = !strcmp(type, "9p");
+	}
+	if (f)
+		fclose(f);
+	free(real);
+	return p9;
+}
+
 static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 {
-	char *argv[32], *perf = find_perf(), *evs[RS_NR_GROUPS * 2];
+	char *argv[32], *perf = find_perf(), *evs[RS_NR_GROUPS * 2], *log;
 	posix_spawn_file_actions_t fa;
 	size_t i, a = 0, e = 0;
 	int ret;
@@ -261,12 +293,23 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 		return -ENOENT;
 	}
 	t->out_path = rs_xasprintf("%s/perf.data", t->dir);
+	/*
+	 * perf writes straight from its mmap'd ring buffers, which a 9p file refuses with
+	 * EFAULT (the lab's results share): record to /tmp then, and copy at the end.
+	 */
+	if (rs_on_9p(t->dir)) {
+		char tmpl[] = "/tmp/rs-perf-XXXXXX";
+
+		if (mkdtemp(tmpl))
+			t->rec_path = rs_xasprintf("%s/perf.data", tmpl);
+	}
+	log = rs_xasprintf("%s/perf.log", t->dir);
 	argv[a++] = perf;
 	argv[a++] = "record";
 	argv[a++] = "-q";
 	argv[a++] = "-a";
 	argv[a++] = "-o";
-	argv[a++] = t->out_path;
+	argv[a++] = t->rec_path ? t->rec_path : t->out_path;
 	for (i = 0; i < RS_NR_GROUPS && a + 2 < RS_ARRAY_SIZE(argv) - 1; i++) {
 		const char *const *only = rs_trace_only[i];
 
@@ -283,10 +326,12 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 	argv[a] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ret = posix_spawnp(&t->perf_pid, perf, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	for (i = 0; i < e; i++)
 		free(evs[i]);
+	free(log);
 	if (ret) {
 		snprintf(why, whylen, "cannot run %s: %s", perf, strerror(ret));
 		free(perf);
@@ -406,27 +451,102 @@ long long rs_trace_lost(const struct rs_trace *t)
 	return lost;
 }
 
+/* Copy src to dst (perf.data out of /tmp); 0 or -errno. */
+static int rs_copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out, ret = 0;
+	char buf[1 << 16];
+	ssize_t n;
+
+	if (in < 0)
+		return -errno;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		ssize_t off = 0, w;
+
+		for (; off < n; off += w) {
+			w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w <= 0)
+				break;
+		}
+		if (off < n) {
+			ret = -errno;
+			break;
+		}
+	}
+	if (n < 0)
+		ret = -errno;
+	close(in);
+	if (close(out) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* Stop perf; say in why if it did not write a whole perf.data. */
+static int rs_perf_stop(struct rs_trace *t, char *why, size_t whylen)
+{
+	int status = 0, i, ret = 0;
+
+	kill(t->perf_pid, SIGINT);
+	for (i = 0; i < 100 && waitpid(t->perf_pid, &status, WNOHANG) == 0; i++)
+		usleep(100 * 1000);
+	if (i == 100) {
+		kill(t->perf_pid, SIGKILL);
+		waitpid(t->perf_pid, &status, 0);
+		snprintf(why, whylen, "perf record did not stop within 10 s of SIGINT and was killed: "
+			 "%s is incomplete", t->out_path);
+		ret = -ETIMEDOUT;
+	} else if (WIFEXITED(status) ? WEXITSTATUS(status) != 0 :
+		   !WIFSIGNALED(status) || WTERMSIG(status) != SIGINT) {
+		/* perf record re-raises SIGINT after writing its header: that is success */
+		snprintf(why, whylen, "perf record failed (%s %d): see %s/perf.log",
+			 WIFEXITED(status) ? "exit" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), t->dir);
+		ret = -EIO;
+	}
+	t->perf_pid = 0;
+	if (t->rec_path) {
+		int err = rs_copy_file(t->rec_path, t->out_path);
+
+		if (err && !ret) {
+			snprintf(why, whylen, "cannot copy %s to %s: %s", t->rec_path, t->out_path,
+				 strerror(-err));
+			ret = err;
+		}
+		unlink(t->rec_path);
+		*strrchr(t->rec_path, '/') = '\0';
+		rmdir(t->rec_path);
+	}
+	return ret;
+}
+
 void rs_trace_stop(struct rs_trace *t)
 {
+	char why[256];
+
+	rs_trace_stop_checked(t, why, sizeof(why));
+}
+
+int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
+{
+	int ret = 0;
+
 	if (!t)
-		return;
+		return 0;
 	if (t->reader_running) {
 		t->stop = 1;
 		pthread_join(t->reader, NULL);
 		t->reader_running = false;
 	}
-	if (t->perf_pid > 0) {
-		int status, i;
-
-		kill(t->perf_pid, SIGINT);
-		for (i = 0; i < 100 && waitpid(t->perf_pid, &status, WNOHANG) == 0; i++)
-			usleep(100 * 1000);
-		if (i == 100) {
-			kill(t->perf_pid, SIGKILL);
-			waitpid(t->perf_pid, &status, 0);
-		}
-		t->perf_pid = 0;
-	}
+	if (t->perf_pid > 0)
+		ret = rs_perf_stop(t, why, whylen);
 	if (t->pipe_fd >= 0)
 		close(t->pipe_fd);
 	if (t->out_fd >= 0)
@@ -440,7 +560,9 @@ void rs_trace_stop(struct rs_trace *t)
 	free(t->root);
 	free(t->dir);
 	free(t->out_path);
+	free(t->rec_path);
 	free(t);
+	return ret;
 }
 
 const struct rs_trace_group *rs_trace_groups(const struct rs_trace *t, size_t *nr)
