@@ -44,7 +44,7 @@ help:
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
-	@echo "make fuzz            longer libFuzzer run of the scenario parser (FUZZ_SECONDS=300)"
+	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
 
