@@ -48,6 +48,18 @@ void rs_hung_report_free(struct rs_hung_report *r);
  */
 char *rs_hung_report_scenario(const struct rs_hung_report *r, const char **why);
 
+/* The patch set's "dma-buf: ... hung importer ..." warning. */
+struct rs_hung_importer {
+	char exp_name[64], dev_name[64], driver[64];
+	unsigned long long ino, ms;
+	unsigned int mappings;
+};
+
+/* Parse the first such warning in text; 0 or -ENOENT. */
+int rs_hung_importer_parse(const char *text, struct rs_hung_importer *h);
+/* A starting scenario for it (malloc'd scenario text). */
+char *rs_hung_importer_scenario(const struct rs_hung_importer *h);
+
 /* CLI entry points (argv[0] is the subcommand). */
 int rs_repro_main(int argc, char **argv);
 int rs_minimize_main(int argc, char **argv);

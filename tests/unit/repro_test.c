@@ -5,6 +5,7 @@
 
 #include "kselftest_harness.h"
 #include "rs_repro.h"
+#include "rs_scenario.h"
 #include "rs_util.h"
 
 static char *scenario_for(struct __test_metadata *_metadata, const char *file, const char **why,
@@ -89,6 +90,64 @@ TEST(text_without_report)
 
 	EXPECT_EQ(-ENOENT, rs_hung_report_parse("BUG: kernel NULL pointer dereference\n", &r));
 	EXPECT_EQ(-ENOENT, rs_hung_report_parse("INFO: task truncated", &r));
+}
+
+/* Generated scenarios must load with the real plugins' keys (the binary's tables). */
+static void expect_loads(struct __test_metadata *_metadata, const char *scn)
+{
+	struct rs_scn_opts o = { .default_seed = 1 };
+	struct rs_scenario *s = NULL;
+	struct rs_diag d = { 0 };
+	int err;
+
+	setenv("RS_IVSHMEM0", "0000:01:00.0", 1);
+	err = rs_scn_load_mem("repro.ini", scn, strlen(scn), &o, &s, &d);
+	if (err)
+		rs_diag_print(&d, stderr);
+	EXPECT_EQ(0, err);
+	rs_diag_free(&d);
+	if (s)
+		rs_scn_free(s);
+}
+
+TEST(generated_scenarios_load)
+{
+	static const char *const files[] = { "vfio-unmap-wait.txt", "vfio-fence-reset.txt" };
+	struct rs_hung_report r;
+	const char *why;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		char *scn = scenario_for(_metadata, files[i], &why, &r);
+
+		ASSERT_NE(NULL, scn);
+		expect_loads(_metadata, scn);
+		free(scn);
+		rs_hung_report_free(&r);
+	}
+}
+
+TEST(hung_importer_warning)
+{
+	struct rs_hung_importer h;
+	char *text, *scn;
+	size_t len;
+
+	ASSERT_EQ(0, rs_read_file("tests/unit/reports/hung-importer-warning.txt", &text, &len, 0));
+	ASSERT_EQ(0, rs_hung_importer_parse(text, &h));
+	free(text);
+	EXPECT_STREQ("vfio_pci_core", h.exp_name);
+	EXPECT_EQ(3, h.ino);
+	EXPECT_STREQ("0000:01:00.0", h.dev_name);
+	EXPECT_STREQ("vfio-pci", h.driver);
+	EXPECT_EQ(1, h.mappings);
+	EXPECT_EQ(501, h.ms);
+	scn = rs_hung_importer_scenario(&h);
+	EXPECT_NE(NULL, strstr(scn, "behaviour = stuck"));
+	EXPECT_NE(NULL, strstr(scn, "hung importer 0000:01:00.0 (vfio-pci)"));
+	expect_loads(_metadata, scn);
+	free(scn);
+	EXPECT_EQ(-ENOENT, rs_hung_importer_parse("dma-buf: vfio_pci_core ino 3: hung", &h));
 }
 
 TEST_HARNESS_MAIN
