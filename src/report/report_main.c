@@ -455,9 +455,9 @@ int rs_report_main(int argc, char **argv)
 	bool read_err = false;
 	FILE *out = stdout;
 
-	optind = 1;
+	optind = 0;	/* 0: also reset getopt's permutation state */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			format = optarg;
