@@ -303,6 +303,10 @@ void rs_stats_fini(struct rs_stats *st);
 /* dst += src (counters, errors, histograms). */
 void rs_stats_merge(struct rs_stats *dst, const struct rs_stats *src);
 
+/* Every pair's and importer's counters summed: revokes, restores, and errors (revoke,
+ * restore, importer and traffic failures).  Takes the stats locks. */
+void rs_ctx_totals(struct rs_ctx *ctx, uint64_t *revokes, uint64_t *restores, uint64_t *errors);
+
 /* soak.c */
 void rs_soak_start(struct rs_ctx *ctx);
 /* One interval: a JSON line, and a health sample for the leak check. */
@@ -315,6 +319,9 @@ void rs_soak_stop(struct rs_ctx *ctx);
 int rs_kcidb_write(struct rs_ctx *ctx);
 
 /* results.c */
+struct rs_json;
+/* "key": { count, min_ns, mean_ns, p50_ns, p90_ns, p99_ns, p99_9_ns, max_ns } */
+void rs_json_lat(struct rs_json *j, const char *key, const struct rs_lat *l);
 void rs_ktap_header(struct rs_ctx *ctx);
 /* One test point, numbered in output order. */
 void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const char *reason);

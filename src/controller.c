@@ -1380,34 +1380,50 @@ static void rs_watchdog(struct rs_ctx *ctx)
 	}
 }
 
-static void rs_status_line(struct rs_ctx *ctx, uint64_t *last_revokes, uint64_t *last_t)
+void rs_ctx_totals(struct rs_ctx *ctx, uint64_t *revokes, uint64_t *restores, uint64_t *errors)
 {
-	struct rs_lat *all = rs_lat_new();
-	uint64_t revokes = 0, errors = 0, now = rs_now_ns(), p99;
-	unsigned int skips = 0;
-	int ph = atomic_load(&ctx->phase);
-	char el[32], pt[32];
 	size_t i, k;
-	double rate;
 
+	*revokes = *restores = *errors = 0;
 	for (i = 0; i < ctx->nr_pairs; i++) {
 		struct rs_pair *p = ctx->pairs[i];
 
 		pthread_mutex_lock(&p->st_lock);
-		skips += p->state == RS_RES_SKIP;
 		for (k = 0; k < ctx->nr_phases; k++) {
-			revokes += p->st[k].revokes;
-			errors += p->st[k].revoke_errors + p->st[k].restore_errors +
-				  p->st[k].importer_failures;
-			rs_lat_merge(all, p->st[k].lat[RS_OP_REVOKE]);
+			*revokes += p->st[k].revokes;
+			*restores += p->st[k].restores;
+			*errors += p->st[k].revoke_errors + p->st[k].restore_errors +
+				   p->st[k].importer_failures;
 		}
 		pthread_mutex_unlock(&p->st_lock);
 	}
 	for (i = 0; i < ctx->nr_im; i++) {
 		pthread_mutex_lock(&ctx->im[i]->st_lock);
 		for (k = 0; k < ctx->nr_phases; k++)
-			errors += ctx->im[i]->st[k].traffic_failures;
+			*errors += ctx->im[i]->st[k].traffic_failures;
 		pthread_mutex_unlock(&ctx->im[i]->st_lock);
+	}
+}
+
+static void rs_status_line(struct rs_ctx *ctx, uint64_t *last_revokes, uint64_t *last_t)
+{
+	struct rs_lat *all = rs_lat_new();
+	uint64_t revokes, restores, errors, now = rs_now_ns(), p99;
+	unsigned int skips = 0;
+	int ph = atomic_load(&ctx->phase);
+	char el[32], pt[32];
+	size_t i, k;
+	double rate;
+
+	rs_ctx_totals(ctx, &revokes, &restores, &errors);
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		struct rs_pair *p = ctx->pairs[i];
+
+		pthread_mutex_lock(&p->st_lock);
+		skips += p->state == RS_RES_SKIP;
+		for (k = 0; k < ctx->nr_phases; k++)
+			rs_lat_merge(all, p->st[k].lat[RS_OP_REVOKE]);
+		pthread_mutex_unlock(&p->st_lock);
 	}
 	rate = now > *last_t ? (double)(revokes - *last_revokes) * 1e9 / (double)(now - *last_t) : 0;
 	p99 = rs_lat_count(all) ? rs_lat_pct(all, 99.0) : 0;

@@ -267,7 +267,7 @@ static void rs_j_lat_fields(struct rs_json *j, const struct rs_lat_summary *s)
 	rs_json_uint(j, "max_ns", s->max);
 }
 
-static void rs_j_lat(struct rs_json *j, const char *key, const struct rs_lat *l)
+void rs_json_lat(struct rs_json *j, const char *key, const struct rs_lat *l)
 {
 	struct rs_lat_summary s;
 
@@ -660,7 +660,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_j_errs(j, "errors", &t);
 		rs_json_obj_begin(j, "latency");
 		for (op = 0; op < RS_OP_NR; op++)
-			rs_j_lat(j, rs_op_name(op), t.lat[op]);
+			rs_json_lat(j, rs_op_name(op), t.lat[op]);
 		rs_json_obj_end(j);
 		rs_json_obj_end(j);
 		rs_stats_fini(&t);

@@ -23,24 +23,6 @@
 /* Leak verdicts need a baseline taken after setup and enough samples after it. */
 #define RS_LEAK_MIN_INTERVALS	3
 
-static void rs_j_summary(struct rs_json *j, const char *key, const struct rs_lat *l)
-{
-	struct rs_lat_summary s;
-
-	rs_lat_summary(l, &s);
-	rs_json_obj_begin(j, key);
-	rs_json_uint(j, "count", s.count);
-	if (s.count) {
-		rs_json_uint(j, "min_ns", s.min);
-		rs_json_uint(j, "p50_ns", s.p50);
-		rs_json_uint(j, "p90_ns", s.p90);
-		rs_json_uint(j, "p99_ns", s.p99);
-		rs_json_uint(j, "p99_9_ns", s.p999);
-		rs_json_uint(j, "max_ns", s.max);
-	}
-	rs_json_obj_end(j);
-}
-
 void rs_soak_start(struct rs_ctx *ctx)
 {
 	struct rs_soak *s = &ctx->soak;
@@ -62,24 +44,16 @@ void rs_soak_start(struct rs_ctx *ctx)
 		rs_log(ctx, "no interval log: %s: %s", path, strerror(errno));
 }
 
-/* Counters summed over every pair and phase, and the interval histograms taken out. */
-static void rs_soak_collect(struct rs_ctx *ctx, struct rs_lat *iv[2], uint64_t *revokes,
-			    uint64_t *restores, uint64_t *errors)
+/* Every pair's interval histograms, taken out and merged into iv. */
+static void rs_soak_take(struct rs_ctx *ctx, struct rs_lat *iv[2])
 {
 	size_t i, k;
 
-	*revokes = *restores = *errors = 0;
 	for (i = 0; i < ctx->nr_pairs; i++) {
 		struct rs_pair *p = ctx->pairs[i];
 		struct rs_lat *old[2];
 
 		pthread_mutex_lock(&p->st_lock);
-		for (k = 0; k < ctx->nr_phases; k++) {
-			*revokes += p->st[k].revokes;
-			*restores += p->st[k].restores;
-			*errors += p->st[k].revoke_errors + p->st[k].restore_errors +
-				   p->st[k].importer_failures;
-		}
 		for (k = 0; k < 2; k++) {
 			old[k] = p->ival[k];
 			p->ival[k] = rs_lat_new();
@@ -89,12 +63,6 @@ static void rs_soak_collect(struct rs_ctx *ctx, struct rs_lat *iv[2], uint64_t *
 			rs_lat_merge(iv[k], old[k]);
 			rs_lat_free(old[k]);
 		}
-	}
-	for (i = 0; i < ctx->nr_im; i++) {
-		pthread_mutex_lock(&ctx->im[i]->st_lock);
-		for (k = 0; k < ctx->nr_phases; k++)
-			*errors += ctx->im[i]->st[k].traffic_failures;
-		pthread_mutex_unlock(&ctx->im[i]->st_lock);
 	}
 }
 
@@ -109,7 +77,8 @@ void rs_soak_interval(struct rs_ctx *ctx)
 	char letters[32];
 	struct rs_json *j;
 
-	rs_soak_collect(ctx, iv, &revokes, &restores, &errors);
+	rs_soak_take(ctx, iv);
+	rs_ctx_totals(ctx, &revokes, &restores, &errors);
 	rs_health_sample(&h);
 	if (ctx->watch) {
 		rs_watch_reports(ctx->watch, &nr_klog);
@@ -140,8 +109,8 @@ void rs_soak_interval(struct rs_ctx *ctx)
 		rs_json_uint(j, "errors", errors);
 		rs_json_double(j, "revokes_per_s", dt ? (double)(revokes - s->last_revokes) * 1e9 /
 					(double)dt : 0.0);
-		rs_j_summary(j, "revoke", iv[0]);
-		rs_j_summary(j, "restore", iv[1]);
+		rs_json_lat(j, "revoke", iv[0]);
+		rs_json_lat(j, "restore", iv[1]);
 		rs_json_int(j, "rss_kb", h.rss_kb);
 		rs_json_int(j, "fds", h.fds);
 		rs_json_int(j, "threads", h.threads);
