@@ -541,9 +541,10 @@ int rs_vfio_hot_reset_check(struct rs_vfio_dev *d, char *why)
 
 int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why)
 {
-	struct {
+	/* the header and one group fd (the group path); cdev users pass none */
+	union {
 		struct vfio_pci_hot_reset r;
-		int32_t fds[1];
+		char buf[sizeof(struct vfio_pci_hot_reset) + sizeof(int32_t)];
 	} hr;
 	int ret;
 
@@ -551,7 +552,7 @@ int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why)
 	hr.r.argsz = sizeof(hr.r);
 	if (d->mode == RS_VFIO_GROUP) {
 		hr.r.count = 1;
-		hr.fds[0] = d->group_fd;
+		hr.r.group_fds[0] = d->group_fd;
 		hr.r.argsz = sizeof(hr);
 	}
 	rs_vfio_forget(d);
