@@ -322,6 +322,8 @@ int rs_kcidb_write(struct rs_ctx *ctx);
 struct rs_json;
 /* "key": { count, min_ns, mean_ns, p50_ns, p90_ns, p99_ns, p99_9_ns, max_ns } */
 void rs_json_lat(struct rs_json *j, const char *key, const struct rs_lat *l);
+/* "key": ISO 8601 UTC with milliseconds, or null for 0 */
+void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns);
 void rs_ktap_header(struct rs_ctx *ctx);
 /* One test point, numbered in output order. */
 void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const char *reason);

@@ -22,17 +22,6 @@
 #define RS_KCIDB_ORIGIN	"revokestorm"
 #define RS_KCIDB_FILE	"kcidb.json"
 
-static uint64_t rs_fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static const char *rs_kcidb_status(enum rs_result r)
 {
 	switch (r) {
@@ -48,14 +37,6 @@ static const char *rs_kcidb_status(enum rs_result r)
 	return "SKIP";
 }
 
-static void rs_kcidb_time(struct rs_json *j, const char *key, uint64_t wall_ns)
-{
-	char buf[40];
-
-	rs_fmt_iso8601(wall_ns, buf, sizeof(buf));
-	rs_json_str(j, key, buf);
-}
-
 static void rs_kcidb_body(struct rs_json *j, struct rs_ctx *ctx)
 {
 	char *version = rs_read_line("/proc/version");
@@ -66,7 +47,7 @@ static void rs_kcidb_body(struct rs_json *j, struct rs_ctx *ctx)
 
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
-	kh = rs_fnv1a(version ? version : u.release);
+	kh = rs_hash_str(0, version ? version : u.release);
 	snprintf(checkout, sizeof(checkout), RS_KCIDB_ORIGIN ":%016llx", (unsigned long long)kh);
 	snprintf(build, sizeof(build), RS_KCIDB_ORIGIN ":%016llx-%s", (unsigned long long)kh,
 		 u.machine);
@@ -118,7 +99,7 @@ static void rs_kcidb_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_str(j, "path", path);
 		rs_json_str(j, "status", rs_kcidb_status(pt->result));
 		rs_json_bool(j, "waived", false);
-		rs_kcidb_time(j, "start_time", ctx->wall0);
+		rs_json_time(j, "start_time", ctx->wall0);
 		rs_json_double(j, "duration", (double)(ctx->wall_end - ctx->wall0) / 1e9);
 		rs_json_obj_begin(j, "environment");
 		rs_json_str(j, "comment", u.nodename);

@@ -221,7 +221,7 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 
 static pthread_mutex_t rs_results_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void rs_j_time(struct rs_json *j, const char *key, uint64_t wall_ns)
+void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns)
 {
 	char buf[40];
 
@@ -509,8 +509,8 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	for (a = 0; a < ctx->opts->argc; a++)
 		rs_json_str(j, NULL, ctx->opts->argv[a]);
 	rs_json_arr_end(j);
-	rs_j_time(j, "start_time", ctx->wall0);
-	rs_j_time(j, "end_time", ctx->wall_end);
+	rs_json_time(j, "start_time", ctx->wall0);
+	rs_json_time(j, "end_time", ctx->wall_end);
 	rs_j_secs(j, "elapsed_s", now_wall - ctx->wall0);
 	rs_j_secs(j, "duration_s", ctx->duration_ns);
 	rs_json_str(j, "results_dir", ctx->results_dir);
