@@ -131,6 +131,12 @@ static void rs_line(struct rs_report *r, uint32_t input, const char *line, size_
 		in->ignored++;
 		return;
 	}
+	if (memchr(line, '\0', len)) {
+		/* text never has one; a field cut at it would not be the field */
+		rs_report_input_error(r, input, in->lines, "NUL byte in line (binary data?): '%.*s'",
+				      (int)strnlen(line, len > 80 ? 80 : len), line);
+		return;
+	}
 	fmt = rs_parse_line(line, len, in->fmt, &ev, &why);
 	if (fmt != RS_FMT_UNKNOWN && in->fmt == RS_FMT_UNKNOWN)
 		in->fmt = fmt;
@@ -168,6 +174,12 @@ int rs_report_feed_stream(struct rs_report *r, FILE *f, const char *name)
 			if (ferror(f))
 				err = errno ? -errno : -EIO;
 			break;
+		}
+		if (!have && !r->inputs[input].lines && n >= 8 && !memcmp(buf, "PERFILE2", 8)) {
+			rs_report_input_error(r, input, 1, "a perf.data file, not text: pass its results "
+					      "directory, or the output of `perf script -i %s`", name);
+			free(buf);
+			return -EINVAL;
 		}
 		have += n;
 		p = buf;

@@ -144,6 +144,8 @@ uint32_t rs_str_id(struct rs_report *r, const char *s, size_t len)
 	uint64_t h = 1469598103934665603ULL;
 	size_t i, k;
 
+	/* a NUL inside the field (garbled input) ends the string, as rs_xstrndup() would */
+	len = strnlen(s, len);
 	for (i = 0; i < len; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	if (r->nr_strs * 2 >= r->str_tab_size) {

@@ -6,6 +6,7 @@
  * are listed; truncated and garbled input is reported with file:line and the partial
  * results kept; exit codes; JSON parses and HTML is self-contained.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,57 @@ TEST(noise_lines_are_not_errors)
 	EXPECT_EQ(2, rs_report_events(r));
 	EXPECT_EQ(0, rs_report_input_errors(r)) TH_LOG("%s", errs);
 	EXPECT_EQ(0, rs_report_exit_code(r));
+	free(errs);
+	rs_report_free(r);
+}
+
+/* A NUL inside a line (fuzzer-found: it once made the string table read past a field). */
+TEST(nul_byte_in_line)
+{
+	static const char in[] =
+		"     revokestorm-1187    [001] .....    100.000100: dma_buf_export: exp_name=vfio_pci_core size=16384 ino=4242\n"
+		"     revokestorm-1190    [000] .....    100.000200: dma_buf_dynamic_attach: exp_name=vfio_pci_core size=16384 ino=4242 attachment:00000000a1b2c3d4 is_dynamic=1 dev_name=0000:00:04.0\n"
+		"     revokestorm-1190    [000] .....    100.000300: dma_buf_dynamic_attach: exp_name=vfio_pci_core size=16384 ino=4242 attachment:00000000e5f60718 is_dynamic=1 dev_name=0000:00:04.0\0xyz\n";
+	struct rs_report *r = rs_report_new();
+	FILE *f = fmemopen((void *)in, sizeof(in) - 1, "r");
+	char *errs = NULL;
+	size_t len;
+	FILE *ef = open_memstream(&errs, &len);
+
+	ASSERT_NE(NULL, f);
+	rs_report_set_errfile(r, ef);
+	EXPECT_EQ(0, rs_report_feed_stream(r, f, "mem"));
+	rs_report_finish(r);
+	fclose(ef);
+	fclose(f);
+	EXPECT_EQ(2, rs_report_events(r));
+	EXPECT_EQ(1, rs_report_input_errors(r));
+	EXPECT_EQ(2, rs_report_exit_code(r));
+	EXPECT_NE(NULL, strstr(errs, "mem:3: NUL byte in line (binary data?)")) TH_LOG("%s", errs);
+	free(errs);
+	rs_report_free(r);
+}
+
+/* perf.data given where text is wanted: one error that says what to pass instead. */
+TEST(perf_data_file)
+{
+	static const char in[] = "PERFILE2\x68\0\0\0\0\0\0\0\n\n";
+	struct rs_report *r = rs_report_new();
+	FILE *f = fmemopen((void *)in, sizeof(in) - 1, "r");
+	char *errs = NULL;
+	size_t len;
+	FILE *ef = open_memstream(&errs, &len);
+
+	ASSERT_NE(NULL, f);
+	rs_report_set_errfile(r, ef);
+	EXPECT_EQ(-EINVAL, rs_report_feed_stream(r, f, "results/perf.data"));
+	rs_report_finish(r);
+	fclose(ef);
+	fclose(f);
+	EXPECT_EQ(1, rs_report_input_errors(r));
+	EXPECT_NE(NULL, strstr(errs, "results/perf.data:1: a perf.data file, not text: pass its results "
+			       "directory, or the output of `perf script -i results/perf.data`"))
+		TH_LOG("%s", errs);
 	free(errs);
 	rs_report_free(r);
 }
