@@ -100,9 +100,9 @@ check-unit: $(O)/revokestorm $(UNIT_TESTS)
 
 FUZZ_SECONDS ?= 300
 fuzz-smoke: $(FUZZERS)
-	@tests/run-fuzz.sh 20 $(FUZZERS)
+	@tests/run-fuzz.sh smoke 20 $(FUZZERS)
 fuzz: $(FUZZERS)
-	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+	@tests/run-fuzz.sh long $(FUZZ_SECONDS) $(FUZZERS)
 
 check-vm: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm \
