@@ -37,6 +37,7 @@ esac
 
 src=$("$RS_TOP/vm/fetch-source.sh")
 ver=$(rs_tree_version "$src")
+sid=$(rs_source_id "$src")
 
 # Patches in series order: kernel-patches/series if present, else sorted names.
 patches=()
@@ -56,7 +57,7 @@ fi
 
 key=$( {
 	echo "recipe $RECIPE flavour $flavour"
-	echo "source $src $ver $(cat "$(dirname "$src")/.rs-version" 2>/dev/null || true)"
+	echo "source $ver $sid"
 	cat "${patches[@]}" /dev/null
 	cat "${frags[@]}"
 } | sha256sum | cut -c1-16)
@@ -96,13 +97,33 @@ if ! git -C "$tree" rev-parse -q --verify rs-base >/dev/null 2>&1; then
 	rs_say "preparing a git copy of $src in $tree (once per source)"
 	rm -rf "$tree"
 	mkdir -p "$tree"
-	rsync -a --exclude=.git "$src/" "$tree/"
 	git -C "$tree" init -q
-	git -C "$tree" add -A -f	# Debian's .gitignore ignores the top level
-	git -C "$tree" commit -q -m "Linux $ver (from $src)"
-	git -C "$tree" tag rs-base
 fi
 git -C "$tree" am --abort >/dev/null 2>&1 || true
+if [ "$(git -C "$tree" log -1 --format=%b rs-base 2>/dev/null)" != "source-id: $sid" ]; then
+	# first use, or the user's tree changed: take it in again (rsync keeps the mtime
+	# of unchanged files, so the build stays incremental)
+	git -C "$tree" rev-parse -q --verify rs-base >/dev/null 2>&1 &&
+		rs_say "$src changed since its copy was made; refreshing $tree"
+	git -C "$tree" checkout -q -f --detach 2>/dev/null || true
+	case $sid in
+	git\ *)
+		# what git would commit: tracked and untracked files, never ignored build output
+		git -C "$src" ls-files -z -co --exclude-standard | sort -z >"$tree.list"
+		rsync -a --from0 --files-from="$tree.list" "$src/" "$tree/"
+		git -C "$tree" ls-files -z | sort -z | comm -z -23 - "$tree.list" |
+			(cd "$tree" && xargs -0r rm -f --)
+		rm -f "$tree.list"
+		git -C "$tree" add -A
+		;;
+	*)
+		rsync -a --delete --exclude=/.git "$src/" "$tree/"
+		git -C "$tree" add -A -f	# Debian's .gitignore ignores the top level
+		;;
+	esac
+	git -C "$tree" commit -q --allow-empty -m "Linux $ver (from $src)" -m "source-id: $sid"
+	git -C "$tree" tag -f rs-base >/dev/null
+fi
 git -C "$tree" checkout -q -f rs-base
 git -C "$tree" clean -fdxq
 for p in "${patches[@]}"; do

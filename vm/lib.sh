@@ -29,6 +29,25 @@ rs_tree_version() {
 	printf '%s.%s.%s\n' "$v" "$p" "${s:-0}"
 }
 
+# What identifies the contents of source tree $1 (same id, same tree): Debian's package
+# version for a fetched tree; HEAD plus a hash of uncommitted changes and untracked files
+# for a git tree; else the path and the newest file time.  Never the path alone: a
+# user's tree changes under the same name.
+rs_source_id() {
+	local src=$1
+	if [ -f "$(dirname "$src")/.rs-version" ]; then
+		echo "debian $(cat "$(dirname "$src")/.rs-version")"
+	elif git -C "$src" rev-parse -q --verify HEAD >/dev/null 2>&1 &&
+	     [ "$(git -C "$src" rev-parse --show-toplevel)" = "$(cd "$src" && pwd -P)" ]; then
+		echo "git $(git -C "$src" rev-parse HEAD) $( {
+			git -C "$src" diff HEAD --binary
+			git -C "$src" ls-files -o --exclude-standard -z | (cd "$src" && xargs -0r sha256sum)
+		} | sha256sum | cut -c1-16)"
+	else
+		echo "tree $src $(find "$src" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -n1)"
+	fi
+}
+
 # Install the Debian packages in "$@" that are missing, saying which.
 rs_need_pkgs() {
 	local missing=() p

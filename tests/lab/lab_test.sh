@@ -30,7 +30,7 @@ expect() {
 
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
 echo "KTAP version 1"
-echo "1..10"
+echo "1..11"
 expect "KSRC that is not a directory" 2 "KSRC=/nonexistent: no such directory" -- \
 	env KSRC=/nonexistent vm/fetch-source.sh
 mkdir -p "$tmp/notlinux" && echo 'all:' >"$tmp/notlinux/Makefile"
@@ -63,6 +63,43 @@ diff --git a/Makefile b/Makefile
 PATCH
 expect "a patch that does not apply is named" 2 "patch 0001-broken.patch does not apply" -- \
 	vm/build-kernel.sh --patches "$tmp/patches" --force
+# A user's git tree (KSRC): the lab's copy holds what git would commit (not ignored build
+# output), and an edit to the tree changes the cache key and refreshes the copy.
+check_ksrc_git() {
+	local g=$tmp/gitk k1 k2 k3 t
+	n=$((n + 1))
+	mkdir -p "$g/drivers/vfio/pci" "$g/tools/testing/selftests"
+	printf 'VERSION = 7\nPATCHLEVEL = 2\nSUBLEVEL = 0\n' >"$g/Makefile"
+	touch "$g/drivers/vfio/pci/vfio_pci_dmabuf.c" "$g/tools/testing/selftests/kselftest_harness.h"
+	echo '*.o' >"$g/.gitignore"
+	echo 'int a;' >"$g/a.c"
+	git -C "$g" init -q && git -C "$g" add -A &&
+		git -C "$g" -c user.name=t -c user.email=t@invalid commit -q -m base
+	echo 'int u;' >"$g/u.c"
+	echo junk >"$g/built.o"
+	local env=(env RS_CACHE="$tmp/cache" KSRC="$g")
+	k1=$("${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" --print-dir)
+	"${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" >/dev/null 2>"$tmp/err"
+	t=$(echo "$tmp"/cache/tree/7.2.0-*)
+	echo 'int a = 1;' >"$g/a.c"
+	k2=$("${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" --print-dir)
+	"${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" >/dev/null 2>>"$tmp/err"
+	rm "$g/u.c"
+	k3=$("${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" --print-dir)
+	if [ -f "$t/u.c" ] && [ ! -e "$t/built.o" ] && [ -f "$t/.gitignore" ] &&
+	   grep -q 'a = 1' "$t/a.c" && [ "$k1" != "$k2" ] && [ "$k2" != "$k3" ] &&
+	   grep -q "changed since its copy was made" "$tmp/err" &&
+	   grep -q "patch 0001-broken.patch does not apply" "$tmp/err"; then
+		echo "ok $n lab: a KSRC git tree is copied as git sees it and refreshed when it changes"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n lab: KSRC git tree copy/refresh (keys $k1 $k2 $k3; copy $t)"
+		ls -a "$t" 2>&1 | sed 's/^/# /'
+		sed 's/^/# /' "$tmp/err" | tail -n 8
+		fail=$((fail + 1))
+	fi
+}
+check_ksrc_git
 expect "unknown option" 2 "unknown option '--bogus'" -- "${vm[@]}" --bogus -- true
 expect "command exit status is returned" 7 "command exit 7" -- "${vm[@]}" -- sh -c 'exit 7'
 # the guest's tmpfs /tmp hides the host's: a checkout under /tmp must still work
