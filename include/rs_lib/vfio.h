@@ -63,9 +63,11 @@ struct rs_vfio_dev {
 	/*
 	 * PCI_COMMAND as last written by rs_vfio_cfg_update16() or read by
 	 * rs_vfio_cfg_read16(), or -1: the read of a read-modify-write is skipped while it is
-	 * known.  Every other write, reset, feature, close or reopen forgets it.
+	 * known.  Every other write, reset, feature, close or reopen forgets it; a hot reset
+	 * (which restores the config of every device it resets) forgets it on all devices
+	 * of the process: the value is kept with the hot-reset epoch it was seen in.
 	 */
-	_Atomic int cmd_cache;
+	_Atomic int64_t cmd_cache;
 
 	/* What the owning exporter exports: BAR and span of every buffer. */
 	unsigned int export_bar;

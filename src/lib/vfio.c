@@ -230,6 +230,24 @@ static void rs_vfio_forget(struct rs_vfio_dev *d)
 	atomic_store(&d->cmd_cache, -1);
 }
 
+/* Bumped by every hot reset: it may have reset devices other than the one it went through. */
+static _Atomic uint32_t rs_hot_reset_epoch;
+
+static void rs_cmd_cache_set(struct rs_vfio_dev *d, uint16_t v)
+{
+	atomic_store(&d->cmd_cache, (int64_t)atomic_load(&rs_hot_reset_epoch) << 16 | v);
+}
+
+/* The remembered PCI_COMMAND, or -1 when unknown or older than the last hot reset. */
+static int rs_cmd_cache_get(struct rs_vfio_dev *d)
+{
+	int64_t c = atomic_load(&d->cmd_cache);
+
+	if (c < 0 || (uint32_t)(c >> 16) != atomic_load(&rs_hot_reset_epoch))
+		return -1;
+	return (int)(c & 0xffff);
+}
+
 void rs_vfio_close_device(struct rs_vfio_dev *d)
 {
 	rs_vfio_forget(d);
@@ -271,7 +289,7 @@ void rs_vfio_put(struct rs_vfio_dev *d)
 int rs_vfio_cfg_update16(struct rs_vfio_dev *d, unsigned int off, uint16_t clear, uint16_t set,
 			 uint16_t *old, uint16_t *new_val, char *why)
 {
-	int cached = off == PCI_COMMAND ? atomic_load(&d->cmd_cache) : -1;
+	int cached = off == PCI_COMMAND ? rs_cmd_cache_get(d) : -1;
 	uint16_t v, n;
 	int ret;
 
@@ -292,7 +310,7 @@ int rs_vfio_cfg_update16(struct rs_vfio_dev *d, unsigned int off, uint16_t clear
 		rs_why(why, ret, "%s: config write 0x%04x at 0x%x: %s", d->bdf, n, off,
 		       strerror(-ret));
 	if (!ret && off == PCI_COMMAND)
-		atomic_store(&d->cmd_cache, n);
+		rs_cmd_cache_set(d, n);
 	if (old)
 		*old = v;
 	if (new_val)
@@ -362,7 +380,7 @@ int rs_vfio_cfg_read16(struct rs_vfio_dev *d, unsigned int off, uint16_t *v)
 	int ret = rs_vfio_cfg_read(d, off, v, 2);
 
 	if (!ret && off == PCI_COMMAND)
-		atomic_store(&d->cmd_cache, *v);
+		rs_cmd_cache_set(d, *v);
 	return ret;
 }
 
@@ -555,7 +573,7 @@ int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why)
 		hr.r.group_fds[0] = d->group_fd;
 		hr.r.argsz = sizeof(hr);
 	}
-	rs_vfio_forget(d);
+	atomic_fetch_add(&rs_hot_reset_epoch, 1);
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_PCI_HOT_RESET, &hr);
 	if (ret < 0)
 		return rs_why(why, ret, "%s: VFIO_DEVICE_PCI_HOT_RESET: %s%s", d->bdf,
