@@ -58,7 +58,7 @@ struct rs_hung_importer {
 /* Parse the first such warning in text; 0 or -ENOENT. */
 int rs_hung_importer_parse(const char *text, struct rs_hung_importer *h);
 /* A starting scenario for it (malloc'd scenario text). */
-char *rs_hung_importer_scenario(const struct rs_hung_importer *h);
+char *rs_hung_importer_scenario(const struct rs_hung_importer *h, const char **why);
 
 /* CLI entry points (argv[0] is the subcommand). */
 int rs_repro_main(int argc, char **argv);

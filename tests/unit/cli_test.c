@@ -152,4 +152,44 @@ TEST(run)
 	free(text);
 }
 
+/* repro on kernel logs: what it cannot map is refused with the reason and exit 2. */
+TEST(repro_kernel_logs)
+{
+	char outf[] = "/tmp/rs-cli-repro-XXXXXX.ini", *out, *scn;
+	size_t len;
+	int fd = mkstemps(outf, 4);
+
+	char *plain = scenario("[    1.000000] Linux version 7.2.13\n[    2.000000] nothing hung here\n");
+
+	close(fd);
+	EXPECT_EQ(2, cli(&out, (char *const[]){ "revokestorm", "repro", plain, NULL }));
+	EXPECT_NE(NULL, strstr(out, ": no \"INFO: task ... blocked for more than N seconds\" report, "
+			       "no \"dma-buf: ... hung importer\" warning and no hang bundle: nothing to "
+			       "reproduce")) TH_LOG("%s", out);
+	free(out);
+	unlink(plain);
+	free(plain);
+	EXPECT_EQ(2, cli(&out, (char *const[]){ "revokestorm", "repro", "tests/unit/reports/unrelated.txt", NULL }));
+	EXPECT_NE(NULL, strstr(out, "task jbd2/sda1-8:321: cannot map this hang to a scenario: no frame "
+			       "of the dma-buf revoke path")) TH_LOG("%s", out);
+	free(out);
+	EXPECT_EQ(2, cli(&out, (char *const[]){ "revokestorm", "repro",
+						"tests/unit/reports/hung-importer-warning-rdma.txt", NULL }));
+	EXPECT_NE(NULL, strstr(out, "hung importer 0000:5e:00.0 of ib_uverbs ino 7731: cannot map this "
+			       "hang to a scenario: the RDMA uverbs exporter")) TH_LOG("%s", out);
+	free(out);
+	EXPECT_EQ(0, cli(&out, (char *const[]){ "revokestorm", "repro",
+						"tests/unit/reports/hung-importer-warning.txt", "-o", outf,
+						NULL }));
+	EXPECT_NE(NULL, strstr(out, "run it with: revokestorm run")) TH_LOG("%s", out);
+	free(out);
+	ASSERT_EQ(0, rs_read_file(outf, &scn, &len, 0));
+	EXPECT_NE(NULL, strstr(scn, "behaviour = stuck"));
+	free(scn);
+	EXPECT_EQ(2, cli(&out, (char *const[]){ "revokestorm", "repro", "/nonexistent.txt", NULL }));
+	EXPECT_NE(NULL, strstr(out, "/nonexistent.txt"));
+	free(out);
+	unlink(outf);
+}
+
 TEST_HARNESS_MAIN

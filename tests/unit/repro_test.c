@@ -130,6 +130,7 @@ TEST(generated_scenarios_load)
 TEST(hung_importer_warning)
 {
 	struct rs_hung_importer h;
+	const char *why = NULL;
 	char *text, *scn;
 	size_t len;
 
@@ -142,12 +143,36 @@ TEST(hung_importer_warning)
 	EXPECT_STREQ("vfio-pci", h.driver);
 	EXPECT_EQ(1, h.mappings);
 	EXPECT_EQ(501, h.ms);
-	scn = rs_hung_importer_scenario(&h);
+	scn = rs_hung_importer_scenario(&h, &why);
+	ASSERT_NE(NULL, scn);
 	EXPECT_NE(NULL, strstr(scn, "behaviour = stuck"));
 	EXPECT_NE(NULL, strstr(scn, "hung importer 0000:01:00.0 (vfio-pci)"));
 	expect_loads(_metadata, scn);
 	free(scn);
 	EXPECT_EQ(-ENOENT, rs_hung_importer_parse("dma-buf: vfio_pci_core ino 3: hung", &h));
+}
+
+/* The same warning from the RDMA uverbs exporter (patch 5): refused with the reason. */
+TEST(hung_importer_warning_rdma)
+{
+	struct rs_hung_importer h;
+	const char *why = NULL;
+	char *text;
+	size_t len;
+
+	ASSERT_EQ(0, rs_read_file("tests/unit/reports/hung-importer-warning-rdma.txt", &text, &len, 0));
+	ASSERT_EQ(0, rs_hung_importer_parse(text, &h));
+	free(text);
+	EXPECT_STREQ("ib_uverbs", h.exp_name);
+	EXPECT_STREQ("mlx5_core", h.driver);
+	EXPECT_EQ(NULL, rs_hung_importer_scenario(&h, &why));
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, "RDMA uverbs exporter"));
+	strcpy(h.exp_name, "amdgpu");
+	why = NULL;
+	EXPECT_EQ(NULL, rs_hung_importer_scenario(&h, &why));
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, "vfio_pci_core exporter only"));
 }
 
 TEST_HARNESS_MAIN
