@@ -134,6 +134,8 @@ int rs_vfio_reset(struct rs_vfio_dev *d, char *why);
 int rs_vfio_hot_reset_check(struct rs_vfio_dev *d, char *why);
 int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why);
 int rs_vfio_low_power(struct rs_vfio_dev *d, bool enter, char *why);
+/* LOW_POWER_ENTRY_WITH_WAKEUP: the kernel signals eventfd when an access wakes the device. */
+int rs_vfio_low_power_wakeup(struct rs_vfio_dev *d, int eventfd, char *why);
 
 /*
  * Undo what a killed run may have left: PCI_COMMAND.MEMORY set, PM state D0, low power

@@ -593,6 +593,18 @@ int rs_vfio_low_power(struct rs_vfio_dev *d, bool enter, char *why)
 	return 0;
 }
 
+int rs_vfio_low_power_wakeup(struct rs_vfio_dev *d, int eventfd, char *why)
+{
+	struct vfio_device_low_power_entry_with_wakeup w = { .wakeup_eventfd = eventfd };
+	int ret = rs_vfio_feature(d, VFIO_DEVICE_FEATURE_SET |
+				  VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP, &w, sizeof(w));
+
+	if (ret < 0)
+		return rs_why(why, ret, "%s: VFIO_DEVICE_FEATURE LOW_POWER_ENTRY_WITH_WAKEUP: %s",
+			      d->bdf, strerror(-ret));
+	return 0;
+}
+
 int rs_vfio_recover(const char *bdf, char *did, size_t len, char *why)
 {
 	struct rs_vfio_dev d;

@@ -2,15 +2,24 @@
 /*
  * Trigger "low-power": VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY (revokes, needs no PM
  * capability) and LOW_POWER_EXIT to restore (the only way back: a runtime resume on its
- * own does not un-revoke).
+ * own does not un-revoke).  With wakeup, the entry is LOW_POWER_ENTRY_WITH_WAKEUP; the
+ * first access that resumes the device ends low power and signals the eventfd, but leaves
+ * the dma-bufs revoked, so the restore is LOW_POWER_EXIT all the same.
  */
 #include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "rs_lib/plug.h"
 #include "rs_lib/vfio.h"
 #include "rs_util.h"
 
-static const struct rs_opt low_power_opts[] = { { NULL } };
+static const struct rs_opt low_power_opts[] = {
+	{ "wakeup", RS_OPT_BOOL, "false",
+	  "enter with LOW_POWER_ENTRY_WITH_WAKEUP (an eventfd the kernel signals on wake-up)" },
+	{ NULL },
+};
 
 static int low_power_probe(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
@@ -21,7 +30,9 @@ static int low_power_probe(struct rs_trigger *t, struct rs_exporter *ex, void *h
 	ret = rs_vfio_get(d, why);
 	if (ret)
 		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_feature_probe(d, VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
+	ret = rs_vfio_feature_probe(d, rs_sec_bool(t->o.sec, "wakeup") ?
+				    VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP :
+				    VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
 				    VFIO_DEVICE_FEATURE_SET);
 	if (!ret)
 		ret = rs_vfio_feature_probe(d, VFIO_DEVICE_FEATURE_LOW_POWER_EXIT,
@@ -41,7 +52,17 @@ static int low_power_set(struct rs_trigger *t, struct rs_vfio_dev *d, bool enter
 	ret = rs_vfio_get(d, why);
 	if (ret)
 		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_low_power(d, enter, why);
+	if (enter && rs_sec_bool(t->o.sec, "wakeup")) {
+		/* the kernel holds its own reference to the eventfd until the wake-up or exit */
+		int efd = eventfd(0, EFD_CLOEXEC);
+
+		ret = efd < 0 ? rs_why(why, -errno, "eventfd: %s", strerror(errno)) :
+				rs_vfio_low_power_wakeup(d, efd, why);
+		if (efd >= 0)
+			close(efd);
+	} else {
+		ret = rs_vfio_low_power(d, enter, why);
+	}
 	rs_vfio_put(d);
 	if (ret)
 		return rs_fail(&t->o, ret, why);
