@@ -532,6 +532,74 @@ TEST_F(mock, deferred)
 	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h));
 }
 
+/*
+ * Deferred, like xe: the unmap comes at the next map when that is sooner than the delay.
+ * The revoke waits for the unmap; a MAP during that wait unmaps ("reason=map"), which
+ * lets the revoke end, and then fails on the revoked buffer.  After the restore the
+ * importer maps again, and the still-pending delayed work must not unmap that mapping.
+ */
+TEST_F(mock, deferred_unmap_at_next_map)
+{
+	struct dma_buf_mock_status st;
+	struct revoker rv = { .self = self };
+	char why[RS_WHY_LEN];
+	struct ev mi, mu, uw;
+	long long until;
+	uint32_t h;
+	char *t = NULL;
+
+	/* far longer than the test: only the MAP can end the revoke's wait */
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_DEFERRED, 600000, true, &h));
+	trace_clear(self);
+	ASSERT_EQ(0, pthread_create(&rv.thr, NULL, revoke_thread, &rv));
+	until = now_ns() + 10000 * 1000000LL;
+	do {
+		free(t);
+		usleep(20000);
+		t = trace_text(self);
+		ASSERT_NE(NULL, t);
+		mi = find_ev(t, 0, "dma_buf_mock_invalidate", self->ino_s, "behaviour=deferred",
+			     NULL);
+	} while (!mi.line && now_ns() < until);
+	EXPECT_NE(NULL, mi.line) TH_LOG("no dma_buf_mock_invalidate:\n%s", t);
+	free(t);
+	EXPECT_FALSE(revoker_done(&rv)) TH_LOG("the revoke did not wait for the deferred unmap");
+
+	EXPECT_EQ(-ENODEV, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
+	EXPECT_TRUE(revoker_wait(&rv, 10000)) TH_LOG("the revoke did not end after the MAP's unmap");
+	if (!revoker_done(&rv)) {
+		close(self->mfd);
+		self->mfd = -1;
+	}
+	pthread_join(rv.thr, NULL);
+	EXPECT_EQ(0, rv.ret) TH_LOG("%s", rv.why);
+
+	t = trace_text(self);
+	ASSERT_NE(NULL, t);
+	mu = find_ev(t, 0, "dma_buf_mock_unmap", self->ino_s, "behaviour=deferred", "reason=map",
+		     NULL);
+	uw = find_ev(t, 0, "vfio_pci_dmabuf_unmap_wait", self->dev_s, self->ino_s, NULL);
+	ASSERT_NE(NULL, mu.line) TH_LOG("%s", t);
+	ASSERT_NE(NULL, uw.line) TH_LOG("%s", t);
+	EXPECT_LT(mu.pos, uw.pos);
+	EXPECT_EQ(NULL, find_ev(t, 0, "dma_buf_mock_unmap", self->ino_s, "reason=deferred",
+				NULL).line) TH_LOG("%s", t);
+	TH_LOG("sample: %.*s", EV_SHOW(mu));
+	free(t);
+	ASSERT_EQ(0, mock_status(self, h, &st));
+	EXPECT_EQ(0, st.mapped);
+	EXPECT_EQ(1, st.unmaps);
+	EXPECT_EQ(-ENODEV, st.last_map_err);
+
+	/* restored: the next map works and stays (invalidated was cleared by the unmap) */
+	ASSERT_EQ(0, set_memory(self, true, why)) TH_LOG("%s", why);
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
+	ASSERT_EQ(0, mock_status(self, h, &st));
+	EXPECT_EQ(1, st.mapped);
+	EXPECT_EQ(2, st.maps);
+	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h));
+}
+
 /* A stuck importer holds the revoke up; the core names it; RELEASE lets the revoke end. */
 TEST_F(mock, stuck)
 {
