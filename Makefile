@@ -21,7 +21,8 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-		   -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+		   -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+		   $(if $(filter 1,$(WERROR)),-Werror)
 CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Iinclude \
 		   $(if $(KHDR),-isystem $(KHDR)) $(PKG_CFLAGS) \
@@ -46,6 +47,7 @@ help:
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
+	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
 
 need-khdr:

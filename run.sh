@@ -30,7 +30,7 @@ setup() {
 	KART=$(vm/build-kernel.sh --flavour "$FLAVOUR")
 	rs_say "lab kernel: $KART"
 	rs_say "building revokestorm and its tests"
-	make -s -j"$(nproc)" FLAVOUR="$FLAVOUR" KART="$KART" all tests >/dev/null
+	make -s -j"$(nproc)" FLAVOUR="$FLAVOUR" KART="$KART" WERROR="${WERROR:-}" all tests >/dev/null
 }
 
 main_job() {
@@ -65,8 +65,9 @@ main_job() {
 case ${1:-} in
 check)
 	shift
+	WERROR=1	# the tests build warning-free, or fail
 	setup
-	exec make FLAVOUR="$FLAVOUR" KART="$KART" check "$@"
+	exec make FLAVOUR="$FLAVOUR" KART="$KART" WERROR=1 check "$@"
 	;;
 setup)
 	setup
