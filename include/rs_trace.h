@@ -52,6 +52,8 @@ long long rs_trace_lost(const struct rs_trace *t);
 
 /* Parse "off", "tracefs", "perf". */
 int rs_trace_mode_parse(const char *s, enum rs_trace_mode *mode);
+/* Is path (which must exist) on a file system of type fstype in the mounts table? */
+bool rs_path_fs_is(const char *path, const char *mounts, const char *fstype);
 /* Find the tracefs mount point; NULL if none. */
 const char *rs_tracefs_root(void);
 

@@ -251,19 +251,19 @@ static char *find_perf(void)
 }
 
 /*
- * Is path on a 9p mount?  statfs() cannot tell: 9p reports the server's file system
- * type.  The longest mount point of /proc/self/mounts that is a prefix of it decides.
+ * statfs() cannot tell 9p: it reports the server's file system type.  The longest mount
+ * point of the mounts table that is a prefix of the path decides.
  */
-static bool rs_on_9p(const char *path)
+bool rs_path_fs_is(const char *path, const char *mounts, const char *fstype)
 {
 	char *real = realpath(path, NULL), line[1024], mnt[512], type[64];
 	size_t best = 0;
-	bool p9 = false;
+	bool is = false;
 	FILE *f;
 
 	if (!real)
 		return false;
-	f = fopen("/proc/self/mounts", "re");
+	f = fopen(mounts, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		size_t n;
 
@@ -273,12 +273,12 @@ static bool rs_on_9p(const char *path)
 		if (strncmp(real, mnt, n) || (real[n] && real[n] != '/' && n > 1) || n < best)
 			continue;
 		best = n;
-		p9 = !strcmp(type, "9p");
+		is = !strcmp(type, fstype);
 	}
 	if (f)
 		fclose(f);
 	free(real);
-	return p9;
+	return is;
 }
 
 static int start_perf(struct rs_trace *t, char *why, size_t whylen)
@@ -297,7 +297,7 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 	 * perf writes straight from its mmap'd ring buffers, which a 9p file refuses with
 	 * EFAULT (the lab's results share): record to /tmp then, and copy at the end.
 	 */
-	if (rs_on_9p(t->dir)) {
+	if (rs_path_fs_is(t->dir, "/proc/self/mounts", "9p")) {
 		char tmpl[] = "/tmp/rs-perf-XXXXXX";
 
 		if (mkdtemp(tmpl))

@@ -4,6 +4,7 @@
  * exercised by the VM tests): which groups are found, what is reported missing, and
  * that everything written to trace_pipe ends up in trace.txt and in snapshots.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,102 @@ TEST_F(fake_tracefs, events_reach_trace_txt_and_snapshot)
 	EXPECT_NE(NULL, strstr(buf, "ino=0\n"));
 	EXPECT_NE(NULL, strstr(buf, "ino=99\n"));
 	free(buf);
+}
+
+/* Wait up to ms for path to contain needle. */
+static bool file_has(const char *path, const char *needle, int ms)
+{
+	bool found = false;
+	size_t len;
+	char *buf;
+
+	for (; !found && ms > 0; ms -= 50) {
+		if (!rs_read_file(path, &buf, &len, 0)) {
+			found = strstr(buf, needle);
+			free(buf);
+		}
+		if (!found)
+			usleep(50 * 1000);
+	}
+	return found;
+}
+
+/* perf record exits with an error (e.g. 9p's EFAULT): reported, with its log kept. */
+TEST_F(fake_tracefs, perf_failure_is_reported)
+{
+	char perf[192], p[256], why[256] = "", *buf;
+	static const char script[] = "#!/bin/sh\ntrap '' INT\n"
+		"echo 'failed to write perf data, error: Bad address' >&2\nexit 1\n";
+	struct rs_trace *t;
+	size_t len;
+
+	snprintf(perf, sizeof(perf), "%s/fake-perf", self->out);
+	ASSERT_EQ(0, rs_write_file_atomic(perf, script, sizeof(script) - 1));
+	chmod(perf, 0755);
+	setenv("PERF", perf, 1);
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_PERF, self->root, self->out, why, sizeof(why)))
+		TH_LOG("%s", why);
+	/* once it wrote its error, SIGINT is ignored: the stop finds it failed */
+	snprintf(p, sizeof(p), "%s/perf.log", self->out);
+	EXPECT_TRUE(file_has(p, "Bad address", 10000));
+	EXPECT_EQ(-EIO, rs_trace_stop_checked(t, why, sizeof(why)));
+	snprintf(p, sizeof(p), "perf record failed (exit 1): see %s/perf.log", self->out);
+	EXPECT_STREQ(p, why);
+	snprintf(p, sizeof(p), "%s/perf.log", self->out);
+	ASSERT_EQ(0, rs_read_file(p, &buf, &len, 0));
+	EXPECT_NE(NULL, strstr(buf, "Bad address"));
+	free(buf);
+	unsetenv("PERF");
+}
+
+/* perf record ends by re-raising SIGINT after writing its header: that is success. */
+TEST_F(fake_tracefs, perf_stopped_by_sigint_is_success)
+{
+	static const char script[] = "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
+				     "while :; do sleep 0.05; done\n";
+	char perf[192], why[256] = "";
+	struct rs_trace *t;
+
+	snprintf(perf, sizeof(perf), "%s/fake-perf", self->out);
+	ASSERT_EQ(0, rs_write_file_atomic(perf, script, sizeof(script) - 1));
+	chmod(perf, 0755);
+	setenv("PERF", perf, 1);
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_PERF, self->root, self->out, why, sizeof(why)))
+		TH_LOG("%s", why);
+	usleep(300 * 1000);
+	EXPECT_EQ(0, rs_trace_stop_checked(t, why, sizeof(why))) TH_LOG("%s", why);
+	unsetenv("PERF");
+}
+
+/* 9p detection (perf then records to /tmp): the longest mount point prefix decides. */
+TEST(path_fs_type_from_mounts)
+{
+	char d[] = "/tmp/rs-mounts.XXXXXX", p[256], m[128];
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(d));
+	snprintf(p, sizeof(p), "%s/share/deeper", d);
+	ASSERT_EQ(0, rs_mkdir_p(p, 0755));
+	snprintf(p, sizeof(p), "%s/shared", d);
+	ASSERT_EQ(0, rs_mkdir_p(p, 0755));
+	snprintf(m, sizeof(m), "%s/mounts", d);
+	f = fopen(m, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "/dev/root / ext4 rw 0 0\ntmpfs %s tmpfs rw 0 0\nrsout %s/share 9p rw 0 0\n"
+		"/dev/vdb %s/share/deeper ext4 rw 0 0\n", d, d, d);
+	fclose(f);
+	snprintf(p, sizeof(p), "%s/share", d);
+	EXPECT_TRUE(rs_path_fs_is(p, m, "9p"));
+	snprintf(p, sizeof(p), "%s/share/../share/.", d);
+	EXPECT_TRUE(rs_path_fs_is(p, m, "9p"));
+	snprintf(p, sizeof(p), "%s/shared", d);		/* a prefix of the name, not of the path */
+	EXPECT_FALSE(rs_path_fs_is(p, m, "9p"));
+	EXPECT_TRUE(rs_path_fs_is(p, m, "tmpfs"));
+	snprintf(p, sizeof(p), "%s/share/deeper", d);	/* a mount inside the share */
+	EXPECT_FALSE(rs_path_fs_is(p, m, "9p"));
+	EXPECT_FALSE(rs_path_fs_is("/nonexistent/x", m, "9p"));
+	snprintf(p, sizeof(p), "rm -rf %s", d);
+	system(p);
 }
 
 TEST(no_tracefs_is_a_clear_error)
