@@ -388,6 +388,9 @@ static void rs_build(struct rs_ctx *ctx)
 		ctx->loads[i] = l;
 	}
 	ctx->ktap_plan = (unsigned int)(ctx->nr_phases + ctx->nr_pairs + ctx->nr_im);
+	/* an exporter no trigger acts on gets a test point of its own (exporter.NAME) */
+	for (i = 0; i < ctx->nr_ex; i++)
+		ctx->ktap_plan += !ctx->ex[i]->nr_pairs;
 	ctx->workers = rs_xcalloc(1 + ctx->nr_pairs + ctx->nr_im, sizeof(*ctx->workers));
 	ctx->workers[ctx->nr_workers++] = &ctx->seq;
 	for (i = 0; i < ctx->nr_pairs; i++)
@@ -1497,6 +1500,21 @@ static void rs_finish(struct rs_ctx *ctx)
 		}
 		fail |= m->state == RS_RES_FAIL || m->state == RS_RES_HANG;
 		ran |= m->state != RS_RES_SKIP;
+	}
+	/*
+	 * An exporter that could not open or export fails the run even when nothing else
+	 * names it (no trigger acts on it; its importers only skip its missing buffers).
+	 */
+	for (i = 0; i < ctx->nr_ex; i++) {
+		struct rs_cexp *e = ctx->ex[i];
+
+		if (e->state == RS_RES_NOTRUN) {
+			e->state = RS_RES_SKIP;
+			if (!e->reason[0])
+				rs_set_reason(e->reason, "not reached: %s", ctx->error ? ctx->error :
+					      "the run stopped during setup");
+		}
+		fail |= e->state == RS_RES_FAIL;
 	}
 	for (i = 0; i < ctx->nr_phases; i++)
 		fail |= ctx->phases[i].result == RS_RES_FAIL || ctx->phases[i].result == RS_RES_HANG;

@@ -189,6 +189,15 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 		rs_ktap_point(ctx, m->state, name, m->reason);
 		m->ktap_id = ctx->ktap_next;
 	}
+	for (i = 0; i < ctx->nr_ex; i++) {
+		struct rs_cexp *e = ctx->ex[i];
+		char name[128];
+
+		if (e->nr_pairs)
+			continue;	/* its trigger pairs carry its verdict */
+		snprintf(name, sizeof(name), "exporter.%s", e->sec->name);
+		rs_ktap_point(ctx, e->state, name, e->state == RS_RES_PASS ? NULL : e->reason);
+	}
 	if (ctx->watch) {
 		size_t nr, fails = rs_watch_failures(ctx->watch);
 		const struct rs_klog_report *r = rs_watch_reports(ctx->watch, &nr);

@@ -226,6 +226,19 @@ TEST(failures_exit1)
 	EXPECT_NE(NULL, strstr(o.ktap, "not ok 3 importer.i1\n"));
 	EXPECT_TRUE(JSON_HAS(o.json, "what", "\"traffic\""));
 	run_free(&o);
+
+	/* an exporter that cannot open fails the run though no trigger acts on it */
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[exporter e1]\ntype = t-exp\nfail_open = true\n"
+			      "[importer i0]\ntype = t-imp\n"
+			      "[trigger r0]\ntype = t-trig\nexporters = e0\ninterval = 10ms\n", &o));
+	EXPECT_EQ(1, o.code) TH_LOG("%s", o.ktap);
+	EXPECT_NE(NULL, strstr(o.ktap, "1..4\n")) TH_LOG("%s", o.ktap);
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 r0.e0\n")) TH_LOG("%s", o.ktap);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 4 exporter.e1")) TH_LOG("%s", o.ktap);
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"fail\""));
+	run_free(&o);
 }
 
 TEST(traffic_while_revoked_is_expected)
