@@ -98,19 +98,28 @@ for size in "${sizes[@]}"; do
 	vfio_devs+=("$bdf")
 	i=$((i + 1))
 done >"$out/env"
+# Two functions of one multifunction ivshmem behind a third root port: a bus whose hot
+# reset revokes the dma-bufs of both devices.
 devargs+=(-device edu,addr=0x5
 	  -device pcie-root-port,id=rp1,chassis=2,addr=0x3
 	  -device nvme,serial=rsnvme0,bus=rp1
+	  -device pcie-root-port,id=rp2,chassis=3,addr=0x4
+	  -object memory-backend-ram,id=shmmf0,size=1M
+	  -object memory-backend-ram,id=shmmf1,size=1M
+	  -device ivshmem-plain,memdev=shmmf0,bus=rp2,addr=0x0.0,multifunction=on
+	  -device ivshmem-plain,memdev=shmmf1,bus=rp2,addr=0x0.1
 	  -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,addr=0x8)
-vfio_devs+=(0000:00:05.0 0000:02:00.0)
+vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 {
 	echo "RS_EDU=0000:00:05.0"
 	echo "RS_NVME=0000:02:00.0"
+	echo "RS_IVSHMEM_MF0=0000:03:00.0"
+	echo "RS_IVSHMEM_MF1=0000:03:00.1"
 	echo "RS_VFIO_DEVICES='${vfio_devs[*]}'"
 	printf 'RS_CWD=%q\n' "$PWD"
 	echo "RS_VM=1"
 	echo "RS_OUT=/run/rsout"
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_CWD RS_VM RS_OUT $(grep -o '^RS_IVSHMEM[0-9]*' "$out/env" | tr '\n' ' ')"
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in

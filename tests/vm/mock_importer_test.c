@@ -936,6 +936,73 @@ TEST_F(mock, misc_device_cannot_map)
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(-ENOENT, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, 12345));
 }
+/*
+ * A hot reset through one function revokes the dma-bufs of every device it resets
+ * (vfio_pci_dev_set_hot_reset: vfio_pci_core.c:2580, un-revoked at :2611 once the bus
+ * reset restored PCI_COMMAND).  The lab's RS_IVSHMEM_MF0/1 are two functions behind one
+ * root port, in one IOMMU group; both are opened through the same iommufd, as the cdev
+ * hot reset requires.  A sync mock importer on each buffer counts the invalidations and
+ * unmaps.
+ */
+TEST(hot_reset_revokes_every_function)
+{
+	const char *bdf[2] = { getenv("RS_IVSHMEM_MF0"), getenv("RS_IVSHMEM_MF1") };
+	struct rs_vfio_range r = { .offset = 0, .length = 65536 };
+	struct rs_vfio_dev d[2];
+	struct dma_buf_mock_attach a[2];
+	struct dma_buf_mock_status st;
+	int buf[2] = { -1, -1 }, mfd, i;
+	char why[RS_WHY_LEN];
+
+	if (!getenv("RS_VM") || !bdf[0] || !bdf[1])
+		SKIP(return, "not in the lab VM (no RS_VM / RS_IVSHMEM_MF0 / RS_IVSHMEM_MF1)");
+	if (access("/dev/dma_buf_mock", F_OK))
+		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no /dev/dma_buf_mock)");
+	for (i = 0; i < 2; i++)
+		rs_vfio_init(&d[i]);
+	ASSERT_EQ(0, rs_vfio_open(&d[0], bdf[0], RS_VFIO_CDEV, why)) TH_LOG("%s", why);
+	d[1].iommufd = dup(d[0].iommufd);
+	d[1].ioas_id = d[0].ioas_id;
+	ASSERT_EQ(0, rs_vfio_open(&d[1], bdf[1], RS_VFIO_CDEV, why)) TH_LOG("%s", why);
+	mfd = open("/dev/dma_buf_mock", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, mfd);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, rs_vfio_cfg_update16(&d[i], PCI_COMMAND, 0, PCI_COMMAND_MEMORY, NULL,
+						  NULL, why)) TH_LOG("%s", why);
+		buf[i] = rs_vfio_export_dmabuf(&d[i], VFIO_PCI_BAR2_REGION_INDEX, &r, 1, why);
+		ASSERT_LE(0, buf[i]) TH_LOG("%s", why);
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].dmabuf_fd = buf[i];
+		a[i].behaviour = DMA_BUF_MOCK_SYNC;
+		a[i].flags = DMA_BUF_MOCK_F_MAP;
+		snprintf(a[i].dev_name, sizeof(a[i].dev_name), "%.31s", d[i].bdf);
+		ASSERT_EQ(0, ioctl(mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a[i])) TH_LOG("%s", strerror(errno));
+	}
+
+	ASSERT_EQ(0, rs_vfio_hot_reset_check(&d[0], why)) TH_LOG("%s", why);
+	ASSERT_EQ(0, rs_vfio_hot_reset(&d[0], why)) TH_LOG("%s", why);
+	for (i = 0; i < 2; i++) {
+		struct dma_buf_mock_handle h = { .handle = a[i].handle };
+
+		memset(&st, 0, sizeof(st));
+		st.handle = a[i].handle;
+		ASSERT_EQ(0, ioctl(mfd, DMA_BUF_MOCK_IOCTL_STATUS, &st));
+		/* revoked, then un-revoked after the bus reset: both invalidate */
+		EXPECT_EQ(2, st.invalidations) TH_LOG("%s: a hot reset through %s", bdf[i], bdf[0]);
+		EXPECT_EQ(1, st.unmaps);
+		EXPECT_EQ(0, st.mapped);
+		/* live again: the bus reset restored PCI_COMMAND.MEMORY */
+		EXPECT_EQ(0, ioctl(mfd, DMA_BUF_MOCK_IOCTL_MAP, &h)) TH_LOG("%s: %s", bdf[i],
+									    strerror(errno));
+	}
+	close(mfd);
+	for (i = 0; i < 2; i++) {
+		close(buf[i]);
+		rs_vfio_close(&d[i]);
+		rs_vfio_destroy(&d[i]);
+	}
+}
+
 #else /* !HAVE_MOCK */
 
 TEST(mock_importer)
