@@ -22,6 +22,7 @@
 #include "rs_util.h"
 
 #define RS_MAX_INCLUDE_DEPTH	16
+#define RS_MAX_INCLUDES		256	/* files read in all: no exponential include trees */
 #define RS_MAX_NAME		64
 #define RS_MAX_SECTIONS		4096
 #define RS_MAX_VALUE		65536
@@ -390,6 +391,7 @@ struct rs_parser {
 		char *path;
 	} stack[RS_MAX_INCLUDE_DEPTH + 1];
 	int depth;
+	unsigned int files;		/* read so far, the main file included */
 };
 
 static const char *rs_penv(struct rs_parser *P, const char *name)
@@ -776,6 +778,16 @@ static void rs_parse_file(struct rs_parser *P, const char *path, const char *whe
 	if (P->depth > RS_MAX_INCLUDE_DEPTH) {
 		rs_diag_add(P->d, true, "%s: includes nested deeper than %d", where,
 			    RS_MAX_INCLUDE_DEPTH);
+		free(ident);
+		return;
+	}
+	if (P->files++ == RS_MAX_INCLUDES) {
+		rs_diag_add(P->d, true, "%s: more than %d files included in all (is a file "
+			    "included again and again through others?)", where, RS_MAX_INCLUDES);
+		free(ident);
+		return;
+	}
+	if (P->files > RS_MAX_INCLUDES) {
 		free(ident);
 		return;
 	}
