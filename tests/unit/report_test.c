@@ -268,6 +268,23 @@ TEST(noise_lines_are_not_errors)
 	rs_report_free(r);
 }
 
+/* Feed len bytes of `in` as input `name`; messages go to *errs (caller frees). */
+static struct rs_report *load_mem(const char *in, size_t len, const char *name, int *ret,
+				  char **errs)
+{
+	struct rs_report *r = rs_report_new();
+	FILE *f = fmemopen((void *)in, len, "r");
+	size_t elen;
+	FILE *ef = open_memstream(errs, &elen);
+
+	rs_report_set_errfile(r, ef);
+	*ret = rs_report_feed_stream(r, f, name);
+	rs_report_finish(r);
+	fclose(ef);
+	fclose(f);
+	return r;
+}
+
 /* A NUL inside a line (fuzzer-found: it once made the string table read past a field). */
 TEST(nul_byte_in_line)
 {
@@ -275,18 +292,11 @@ TEST(nul_byte_in_line)
 		"     revokestorm-1187    [001] .....    100.000100: dma_buf_export: exp_name=vfio_pci_core size=16384 ino=4242\n"
 		"     revokestorm-1190    [000] .....    100.000200: dma_buf_dynamic_attach: exp_name=vfio_pci_core size=16384 ino=4242 attachment:00000000a1b2c3d4 is_dynamic=1 dev_name=0000:00:04.0\n"
 		"     revokestorm-1190    [000] .....    100.000300: dma_buf_dynamic_attach: exp_name=vfio_pci_core size=16384 ino=4242 attachment:00000000e5f60718 is_dynamic=1 dev_name=0000:00:04.0\0xyz\n";
-	struct rs_report *r = rs_report_new();
-	FILE *f = fmemopen((void *)in, sizeof(in) - 1, "r");
 	char *errs = NULL;
-	size_t len;
-	FILE *ef = open_memstream(&errs, &len);
+	int ret;
+	struct rs_report *r = load_mem(in, sizeof(in) - 1, "mem", &ret, &errs);
 
-	ASSERT_NE(NULL, f);
-	rs_report_set_errfile(r, ef);
-	EXPECT_EQ(0, rs_report_feed_stream(r, f, "mem"));
-	rs_report_finish(r);
-	fclose(ef);
-	fclose(f);
+	EXPECT_EQ(0, ret);
 	EXPECT_EQ(2, rs_report_events(r));
 	EXPECT_EQ(1, rs_report_input_errors(r));
 	EXPECT_EQ(2, rs_report_exit_code(r));
@@ -299,18 +309,11 @@ TEST(nul_byte_in_line)
 TEST(perf_data_file)
 {
 	static const char in[] = "PERFILE2\x68\0\0\0\0\0\0\0\n\n";
-	struct rs_report *r = rs_report_new();
-	FILE *f = fmemopen((void *)in, sizeof(in) - 1, "r");
 	char *errs = NULL;
-	size_t len;
-	FILE *ef = open_memstream(&errs, &len);
+	int ret;
+	struct rs_report *r = load_mem(in, sizeof(in) - 1, "results/perf.data", &ret, &errs);
 
-	ASSERT_NE(NULL, f);
-	rs_report_set_errfile(r, ef);
-	EXPECT_EQ(-EINVAL, rs_report_feed_stream(r, f, "results/perf.data"));
-	rs_report_finish(r);
-	fclose(ef);
-	fclose(f);
+	EXPECT_EQ(-EINVAL, ret);
 	EXPECT_EQ(1, rs_report_input_errors(r));
 	EXPECT_NE(NULL, strstr(errs, "results/perf.data:1: a perf.data file, not text: pass its results "
 			       "directory, or the output of `perf script -i results/perf.data`"))

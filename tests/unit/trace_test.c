@@ -142,21 +142,29 @@ static bool file_has(const char *path, const char *needle, int ms)
 	return found;
 }
 
+/* A fake perf ($PERF) running script; rs_trace_start() in perf mode with it. */
+static int start_fake_perf(FIXTURE_DATA(fake_tracefs) *self, const char *script,
+			   struct rs_trace **t, char *why, size_t whylen)
+{
+	char perf[192];
+
+	snprintf(perf, sizeof(perf), "%s/fake-perf", self->out);
+	if (rs_write_file_atomic(perf, script, strlen(script)) || chmod(perf, 0755))
+		return -EIO;
+	setenv("PERF", perf, 1);
+	return rs_trace_start(t, RS_TRACE_PERF, self->root, self->out, why, whylen);
+}
+
 /* perf record exits with an error (e.g. 9p's EFAULT): reported, with its log kept. */
 TEST_F(fake_tracefs, perf_failure_is_reported)
 {
-	char perf[192], p[256], why[256] = "", *buf;
-	static const char script[] = "#!/bin/sh\ntrap '' INT\n"
-		"echo 'failed to write perf data, error: Bad address' >&2\nexit 1\n";
+	char p[256], why[256] = "", *buf;
 	struct rs_trace *t;
 	size_t len;
 
-	snprintf(perf, sizeof(perf), "%s/fake-perf", self->out);
-	ASSERT_EQ(0, rs_write_file_atomic(perf, script, sizeof(script) - 1));
-	chmod(perf, 0755);
-	setenv("PERF", perf, 1);
-	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_PERF, self->root, self->out, why, sizeof(why)))
-		TH_LOG("%s", why);
+	ASSERT_EQ(0, start_fake_perf(self, "#!/bin/sh\ntrap '' INT\n"
+				     "echo 'failed to write perf data, error: Bad address' >&2\n"
+				     "exit 1\n", &t, why, sizeof(why))) TH_LOG("%s", why);
 	/* once it wrote its error, SIGINT is ignored: the stop finds it failed */
 	snprintf(p, sizeof(p), "%s/perf.log", self->out);
 	EXPECT_TRUE(file_has(p, "Bad address", 10000));
@@ -173,16 +181,11 @@ TEST_F(fake_tracefs, perf_failure_is_reported)
 /* perf record ends by re-raising SIGINT after writing its header: that is success. */
 TEST_F(fake_tracefs, perf_stopped_by_sigint_is_success)
 {
-	static const char script[] = "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
-				     "while :; do sleep 0.05; done\n";
-	char perf[192], why[256] = "";
+	char why[256] = "";
 	struct rs_trace *t;
 
-	snprintf(perf, sizeof(perf), "%s/fake-perf", self->out);
-	ASSERT_EQ(0, rs_write_file_atomic(perf, script, sizeof(script) - 1));
-	chmod(perf, 0755);
-	setenv("PERF", perf, 1);
-	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_PERF, self->root, self->out, why, sizeof(why)))
+	ASSERT_EQ(0, start_fake_perf(self, "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
+				     "while :; do sleep 0.05; done\n", &t, why, sizeof(why)))
 		TH_LOG("%s", why);
 	usleep(300 * 1000);
 	EXPECT_EQ(0, rs_trace_stop_checked(t, why, sizeof(why))) TH_LOG("%s", why);

@@ -363,6 +363,22 @@ static bool revoker_wait(struct revoker *r, int ms)
 	return revoker_done(r);
 }
 
+/*
+ * After the action that should let the revoke end (`after`): it ends within 10 s, else
+ * closing the mock context detaches everything so the test never leaves it blocked.
+ */
+static void revoker_finish(struct __test_metadata *_metadata, struct revoker *r,
+			   const char *after)
+{
+	EXPECT_TRUE(revoker_wait(r, 10000)) TH_LOG("the revoke did not end after %s", after);
+	if (!revoker_done(r)) {
+		close(r->self->mfd);
+		r->self->mfd = -1;
+	}
+	pthread_join(r->thr, NULL);
+	EXPECT_EQ(0, r->ret) TH_LOG("%s", r->why);
+}
+
 static bool kmsg_has(const char *needle, const char *needle2)
 {
 	char buf[8192];
@@ -566,13 +582,7 @@ TEST_F(mock, deferred_unmap_at_next_map)
 	EXPECT_FALSE(revoker_done(&rv)) TH_LOG("the revoke did not wait for the deferred unmap");
 
 	EXPECT_EQ(-ENODEV, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
-	EXPECT_TRUE(revoker_wait(&rv, 10000)) TH_LOG("the revoke did not end after the MAP's unmap");
-	if (!revoker_done(&rv)) {
-		close(self->mfd);
-		self->mfd = -1;
-	}
-	pthread_join(rv.thr, NULL);
-	EXPECT_EQ(0, rv.ret) TH_LOG("%s", rv.why);
+	revoker_finish(_metadata, &rv, "the MAP's unmap");
 
 	t = trace_text(self);
 	ASSERT_NE(NULL, t);
@@ -671,14 +681,7 @@ TEST_F(mock, stuck)
 	EXPECT_FALSE(revoker_done(&rv));
 	rel = now_ns();
 	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_RELEASE, h));
-	EXPECT_TRUE(revoker_wait(&rv, 10000)) TH_LOG("the revoke did not complete after RELEASE");
-	if (!revoker_done(&rv)) {
-		/* do not leave the revoke blocked: closing the context detaches everything */
-		close(self->mfd);
-		self->mfd = -1;
-	}
-	pthread_join(rv.thr, NULL);
-	EXPECT_EQ(0, rv.ret) TH_LOG("%s", rv.why);
+	revoker_finish(_metadata, &rv, "RELEASE");
 
 	t = trace_text(self);
 	ASSERT_NE(NULL, t);

@@ -394,19 +394,25 @@ TEST_F(vfio, revoke_low_power)
  * that keeps memory on un-revokes every buffer (vfio_pci_config.c:633-634) although low
  * power is still engaged.  This test asserts what 7.2.13 does; see the report.
  */
+/* Wait up to ms for the device's runtime suspend; rt gets the last runtime_status. */
+static bool runtime_suspended(const char *bdf, char *rt, size_t len, int ms)
+{
+	for (;; ms -= 100) {
+		snprintf(rt, len, "?");
+		rs_pci_attr(bdf, "power/runtime_status", rt, len);
+		if (!strcmp(rt, "suspended") || ms <= 0)
+			return !strcmp(rt, "suspended");
+		usleep(100 * 1000);
+	}
+}
+
 /* Log the power state; wait (up to 3 s) for the runtime suspend if `settle`. */
 static void log_power(struct __test_metadata *_metadata, FIXTURE_DATA(vfio) *self,
 		      const char *when, bool settle)
 {
 	char st[32] = "?", rt[32] = "?";
-	int i;
 
-	for (i = 0; i < 30; i++) {
-		rs_pci_attr(self->d.bdf, "power/runtime_status", rt, sizeof(rt));
-		if (!settle || !strcmp(rt, "suspended"))
-			break;
-		usleep(100 * 1000);
-	}
+	runtime_suspended(self->d.bdf, rt, sizeof(rt), settle ? 3000 : 0);
 	rs_pci_attr(self->d.bdf, "power_state", st, sizeof(st));
 	TH_LOG("%s: %s power_state %s, runtime_status %s", when, self->d.bdf, st, rt);
 }
@@ -457,7 +463,7 @@ TEST_F(vfio, low_power_wakeup_leaves_dmabuf_revoked)
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	uint64_t iova = 0, iova2 = 0, count = 0;
 	char rt[32] = "?";
-	int fd, efd, ret, i;
+	int fd, efd, ret;
 
 	if (rs_vfio_feature_probe(&self->d, VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP,
 				  VFIO_DEVICE_FEATURE_SET))
@@ -473,13 +479,7 @@ TEST_F(vfio, low_power_wakeup_leaves_dmabuf_revoked)
 	EXPECT_EQ(-ENODEV, map(self, fd, &iova2));
 
 	/* a wake-up is signalled only once the device really was runtime-suspended */
-	for (i = 0; i < 50; i++) {
-		rs_pci_attr(self->d.bdf, "power/runtime_status", rt, sizeof(rt));
-		if (!strcmp(rt, "suspended"))
-			break;
-		usleep(100 * 1000);
-	}
-	if (strcmp(rt, "suspended")) {
+	if (!runtime_suspended(self->d.bdf, rt, sizeof(rt), 5000)) {
 		close(efd);
 		SKIP(return, "%s never runtime-suspended (runtime_status %s)", self->d.bdf, rt);
 	}
@@ -492,13 +492,7 @@ TEST_F(vfio, low_power_wakeup_leaves_dmabuf_revoked)
 	ASSERT_EQ(0, low_power(self, false));
 	/* ...that exit un-revoked; redo the wake-up and look before any exit */
 	ASSERT_EQ(0, rs_vfio_low_power_wakeup(&self->d, efd, NULL));
-	for (i = 0; i < 50; i++) {
-		rs_pci_attr(self->d.bdf, "power/runtime_status", rt, sizeof(rt));
-		if (!strcmp(rt, "suspended"))
-			break;
-		usleep(100 * 1000);
-	}
-	ASSERT_STREQ("suspended", rt);
+	ASSERT_TRUE(runtime_suspended(self->d.bdf, rt, sizeof(rt), 5000)) TH_LOG("%s", rt);
 	ASSERT_EQ(0, ioctl(self->d.fd, VFIO_DEVICE_GET_INFO, &info));
 	EXPECT_EQ(sizeof(count), read(efd, &count, sizeof(count))) TH_LOG("no wake-up signalled");
 	ret = map(self, fd, &iova2);
