@@ -131,7 +131,11 @@ int rs_vfio_reset(struct rs_vfio_dev *d, char *why);
  * Hot reset: check (info only, no reset) or do.  cdev: all affected devices must be
  * owned through our iommufd; group: they must all be in our group.
  */
-int rs_vfio_hot_reset_check(struct rs_vfio_dev *d, char *why);
+/*
+ * Can we hot-reset d (every device it resets is ours)?  others (cdev only; may be NULL)
+ * gets the names of the other devices it resets that are opened through our iommufd.
+ */
+int rs_vfio_hot_reset_check(struct rs_vfio_dev *d, char *others, size_t len, char *why);
 int rs_vfio_hot_reset(struct rs_vfio_dev *d, char *why);
 int rs_vfio_low_power(struct rs_vfio_dev *d, bool enter, char *why);
 /* LOW_POWER_ENTRY_WITH_WAKEUP: the kernel signals eventfd when an access wakes the device. */

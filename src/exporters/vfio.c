@@ -5,8 +5,12 @@
  * and a container.  Each buffer covers [offset, offset + size) of the BAR in `ranges`
  * page-aligned ranges.  handle("vfio") is the struct rs_vfio_dev triggers act on,
  * with owner ops to close the device and re-open it with every buffer re-exported.
+ * All cdev exporters share one iommufd, so devices of one IOMMU group can be exported
+ * side by side.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +25,59 @@ struct vfio_ex {
 	unsigned int bar;
 	uint64_t offset, size;
 	unsigned int nr_ranges;
+	bool shares_iommufd;
 	char state_id[48];
 };
+
+/*
+ * One iommufd and IOAS for every cdev exporter of the process: the devices of an IOMMU
+ * group can only be bound to one iommufd, and a cdev hot reset needs every device it
+ * resets bound to the caller's.  Exporters open one after the other (setup); the lock
+ * is for the daemon, whose scenarios come and go.
+ */
+static pthread_mutex_t vfio_shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static int vfio_shared_iommufd = -1;
+static uint32_t vfio_shared_ioas;
+static unsigned int vfio_shared_users;
+
+/* Open v->dev; a cdev joins (or starts) the shared iommufd. */
+static int vfio_ex_open_shared(struct vfio_ex *v, const char *bdf, enum rs_vfio_mode mode,
+			       char *why)
+{
+	int ret;
+
+	pthread_mutex_lock(&vfio_shared_lock);
+	if (mode != RS_VFIO_GROUP && vfio_shared_iommufd >= 0) {
+		v->dev.iommufd = fcntl(vfio_shared_iommufd, F_DUPFD_CLOEXEC, 0);
+		v->dev.ioas_id = vfio_shared_ioas;
+	}
+	ret = rs_vfio_open(&v->dev, bdf, mode, why);
+	if (!ret && v->dev.mode == RS_VFIO_CDEV) {
+		if (vfio_shared_iommufd < 0) {
+			vfio_shared_iommufd = fcntl(v->dev.iommufd, F_DUPFD_CLOEXEC, 0);
+			vfio_shared_ioas = v->dev.ioas_id;
+		}
+		if (vfio_shared_iommufd >= 0) {
+			vfio_shared_users++;
+			v->shares_iommufd = true;
+		}
+	} else if (!ret) {
+		rs_close_fd(&v->dev.iommufd);	/* the group path does not use it */
+	}
+	pthread_mutex_unlock(&vfio_shared_lock);
+	return ret;
+}
+
+static void vfio_ex_leave_shared(struct vfio_ex *v)
+{
+	if (!v->shares_iommufd)
+		return;
+	pthread_mutex_lock(&vfio_shared_lock);
+	if (!--vfio_shared_users)
+		rs_close_fd(&vfio_shared_iommufd);
+	pthread_mutex_unlock(&vfio_shared_lock);
+	v->shares_iommufd = false;
+}
 
 static const struct rs_opt vfio_opts[] = {
 	{ "device", RS_OPT_STR, NULL, "PCI device bound to vfio-pci, e.g. 0000:01:00.0" },
@@ -123,7 +178,7 @@ static int vfio_ex_open(struct rs_exporter *ex)
 	rs_vfio_init(&v->dev);
 	v->ex = ex;
 	v->nr_ranges = (unsigned int)ranges;
-	ret = rs_vfio_open(&v->dev, rs_sec_str(ex->o.sec, "device"), modes[mode], why);
+	ret = vfio_ex_open_shared(v, rs_sec_str(ex->o.sec, "device"), modes[mode], why);
 	if (ret) {
 		ret = rs_fail(&ex->o, ret, why);
 		goto fail;
@@ -183,6 +238,7 @@ static int vfio_ex_open(struct rs_exporter *ex)
 	return 0;
 fail:
 	rs_vfio_destroy(&v->dev);
+	vfio_ex_leave_shared(v);
 	free(v);
 	return ret;
 }
@@ -233,6 +289,7 @@ static void vfio_ex_close(struct rs_exporter *ex)
 	if (!v)
 		return;
 	rs_vfio_destroy(&v->dev);
+	vfio_ex_leave_shared(v);
 	free(v);
 	ex->o.priv = NULL;
 }

@@ -44,10 +44,10 @@ static const struct hint hints[] = {
 	{ RS_HINT_HOT_RESET, EBUSY, " (memory_lock contended, e.g. a revoke in progress)" },
 	{ RS_HINT_HOT_RESET, EPERM, " (an affected device is not ours)" },
 	{ RS_HINT_TEST_CMD, ENOTTY, " (kernel without CONFIG_IOMMUFD_TEST)" },
-	{ RS_HINT_VFIO_OPEN, EPERM, " (its IOMMU group is bound to another iommufd, e.g. by "
-	  "another exporter: one device per IOMMU group)" },
-	{ RS_HINT_VFIO_OPEN, EBUSY, " (its group is open elsewhere, e.g. by another exporter: "
-	  "one device per IOMMU group)" },
+	{ RS_HINT_VFIO_OPEN, EPERM, " (its IOMMU group is bound to another iommufd: another "
+	  "process uses a device of the group)" },
+	{ RS_HINT_VFIO_OPEN, EBUSY, " (the group is open elsewhere: another process, or "
+	  "another exporter on the group path; access = cdev shares one iommufd)" },
 };
 
 const char *rs_errno_hint(enum rs_hint_op op, int err)

@@ -527,18 +527,28 @@ static int hot_reset_info(struct rs_vfio_dev *d, struct vfio_pci_hot_reset_info 
 	return rs_why(why, -ENOSPC, "%s: hot reset info keeps growing", d->bdf);
 }
 
-int rs_vfio_hot_reset_check(struct rs_vfio_dev *d, char *why)
+int rs_vfio_hot_reset_check(struct rs_vfio_dev *d, char *others, size_t len, char *why)
 {
 	struct vfio_pci_hot_reset_info *info = NULL;
 	uint32_t i;
 	int ret = hot_reset_info(d, &info, why);
 
+	if (others && len)
+		others[0] = '\0';
 	if (ret)
 		return ret;
 	for (i = 0; i < info->count; i++) {
 		struct vfio_pci_dependent_device *dd = &info->devices[i];
 
 		if (info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
+			if (dd->devid != (uint32_t)VFIO_PCI_DEVID_NOT_OWNED &&
+			    dd->devid != (uint32_t)VFIO_PCI_DEVID_OWNED && dd->devid != d->devid &&
+			    others && len) {
+				size_t n = strlen(others);
+
+				snprintf(others + n, len - n, "%s%04x:%02x:%02x.%x", n ? " " : "",
+					 dd->segment, dd->bus, PCI_SLOT(dd->devfn), PCI_FUNC(dd->devfn));
+			}
 			if (dd->devid == (uint32_t)VFIO_PCI_DEVID_NOT_OWNED) {
 				ret = rs_why(why, -EPERM, "%s: hot reset also resets "
 					     "%04x:%02x:%02x.%x, which is not opened through "

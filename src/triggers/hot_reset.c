@@ -17,16 +17,21 @@ static const struct rs_opt hot_reset_opts[] = { { NULL } };
 static int hot_reset_probe(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
 	struct rs_vfio_dev *d = handle;
-	char why[RS_WHY_LEN];
+	char why[RS_WHY_LEN], others[160];
 	int ret;
 
 	ret = rs_vfio_get(d, why);
 	if (ret)
 		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_hot_reset_check(d, why);
+	ret = rs_vfio_hot_reset_check(d, others, sizeof(others), why);
 	rs_vfio_put(d);
 	if (ret == -ENODEV || ret == -EPERM || ret == -ENOTTY)
 		return rs_skip(&t->o, "%s", why);
+	if (!ret && others[0])
+		/* their dma-bufs would be revoked behind their exporters' backs */
+		return rs_skip(&t->o, "%s: a hot reset also resets %s, opened by another exporter "
+			       "of this run; revokestorm does not follow a revoke across exporters",
+			       d->bdf, others);
 	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 

@@ -982,7 +982,7 @@ TEST(hot_reset_revokes_every_function)
 		ASSERT_EQ(0, ioctl(mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a[i])) TH_LOG("%s", strerror(errno));
 	}
 
-	ASSERT_EQ(0, rs_vfio_hot_reset_check(&d[0], why)) TH_LOG("%s", why);
+	ASSERT_EQ(0, rs_vfio_hot_reset_check(&d[0], NULL, 0, why)) TH_LOG("%s", why);
 	ASSERT_EQ(0, rs_vfio_hot_reset(&d[0], why)) TH_LOG("%s", why);
 	for (i = 0; i < 2; i++) {
 		struct dma_buf_mock_handle h = { .handle = a[i].handle };

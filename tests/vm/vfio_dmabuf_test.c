@@ -588,7 +588,7 @@ TEST_F(vfio, revoke_hot_reset)
 	char why[RS_WHY_LEN];
 	int fd, ret;
 
-	ret = rs_vfio_hot_reset_check(&self->d, why);
+	ret = rs_vfio_hot_reset_check(&self->d, NULL, 0, why);
 	if (ret)
 		SKIP(return, "no usable hot reset: %s", why);
 	fd = export(self, 0, self->len);
