@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The supervisor: the thread that calls rs_run().  It never calls into a plugin.
+ * It takes signals, prints the status line and the interval log, and watches every
+ * worker: a plugin call that does not return within hang_timeout is a hang.  It
+ * records the stuck thread's kernel stack, wchan and the kernel log, writes the
+ * partial results and stops the run; if the worker stays stuck through cleanup,
+ * rs_run() returns with res->stuck set and the caller must _exit() (the thread
+ * cannot be joined).
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "controller.h"
+#include "rs_trace.h"
+#include "rs_units.h"
+#include "rs_util.h"
+#include "rs_watch.h"
+
+#define RS_WATCH_NS		(100ULL * 1000000ULL)
+
+static struct rs_ctx *rs_active;
+static _Atomic int rs_pending_signals;
+
+static void rs_signal_handler(int sig)
+{
+	atomic_fetch_add(&rs_pending_signals, 1);
+	rs_wake();
+}
+
+void rs_run_request_stop(void)
+{
+	atomic_fetch_add(&rs_pending_signals, 1);
+	rs_wake();
+}
+
+static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t elapsed)
+{
+	struct rs_hang *h;
+	char t1[32], t2[32];
+	int ph = atomic_load(&ctx->phase);
+
+	w->hung = true;
+	atomic_store(&ctx->hung, true);
+	ctx->hangs = rs_xrealloc(ctx->hangs, (ctx->nr_hangs + 1) * sizeof(*ctx->hangs));
+	h = &ctx->hangs[ctx->nr_hangs++];
+	memset(h, 0, sizeof(*h));
+	h->worker = rs_xstrdup(w->name);
+	h->op = rs_xstrdup(w->op);
+	h->tid = atomic_load(&w->tid);
+	h->elapsed_ns = elapsed;
+	rs_log(ctx, "HANG: %s worker %s: '%s' has not returned after %s (hang_timeout %s)",
+	       w->kind, w->name, w->op, rs_fmt_time(elapsed, t1, sizeof(t1)),
+	       rs_fmt_time(ctx->hang_timeout_ns, t2, sizeof(t2)));
+	rs_hang_collect(ctx, h, h->tid);
+	if (h->wchan && *h->wchan)
+		rs_log(ctx, "HANG: thread %d is in state %s, wchan %s", h->tid,
+		       h->task_state ? h->task_state : "?", h->wchan);
+	if (!strcmp(w->kind, "trigger")) {
+		struct rs_pair *p = rs_container_of(w, struct rs_pair, w);
+
+		pthread_mutex_lock(&p->st_lock);
+		p->state = RS_RES_HANG;
+		rs_set_reason(p->reason, "hung for %s in: %s", t1, w->op);
+		pthread_mutex_unlock(&p->st_lock);
+	} else if (!strcmp(w->kind, "traffic")) {
+		struct rs_cimporter *m = rs_container_of(w, struct rs_cimporter, traffic);
+
+		m->state = RS_RES_HANG;
+		rs_set_reason(m->reason, "hung for %s in: %s", t1, w->op);
+	}
+	if (ph >= 0) {
+		ctx->phases[ph].failures++;
+		pthread_mutex_lock(&ctx->lock);
+		ctx->phases[ph].result = RS_RES_HANG;
+		pthread_mutex_unlock(&ctx->lock);
+	}
+	rs_stop(ctx, RS_STOP_HANG);
+	rs_results_write(ctx);
+}
+
+static void rs_watchdog(struct rs_ctx *ctx)
+{
+	uint64_t now = rs_now_ns();
+	size_t i;
+
+	for (i = 0; i < ctx->nr_workers; i++) {
+		struct rs_worker *w = ctx->workers[i];
+		uint64_t t0 = atomic_load(&w->op_start);
+
+		if (t0 && !w->hung && now > t0 && now - t0 > ctx->hang_timeout_ns)
+			rs_declare_hang(ctx, w, now - t0);
+	}
+}
+
+void rs_ctx_totals(struct rs_ctx *ctx, uint64_t *revokes, uint64_t *restores, uint64_t *errors)
+{
+	size_t i, k;
+
+	*revokes = *restores = *errors = 0;
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		struct rs_pair *p = ctx->pairs[i];
+
+		pthread_mutex_lock(&p->st_lock);
+		for (k = 0; k < ctx->nr_phases; k++) {
+			*revokes += p->st[k].revokes;
+			*restores += p->st[k].restores;
+			*errors += p->st[k].revoke_errors + p->st[k].restore_errors +
+				   p->st[k].importer_failures;
+		}
+		pthread_mutex_unlock(&p->st_lock);
+	}
+	for (i = 0; i < ctx->nr_im; i++) {
+		pthread_mutex_lock(&ctx->im[i]->st_lock);
+		for (k = 0; k < ctx->nr_phases; k++)
+			*errors += ctx->im[i]->st[k].traffic_failures;
+		pthread_mutex_unlock(&ctx->im[i]->st_lock);
+	}
+}
+
+static void rs_status_line(struct rs_ctx *ctx, uint64_t *last_revokes, uint64_t *last_t)
+{
+	struct rs_lat *all = rs_lat_new();
+	uint64_t revokes, restores, errors, now = rs_now_ns(), p99;
+	unsigned int skips = 0;
+	int ph = atomic_load(&ctx->phase);
+	char el[32], pt[32];
+	size_t i, k;
+	double rate;
+
+	rs_ctx_totals(ctx, &revokes, &restores, &errors);
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		struct rs_pair *p = ctx->pairs[i];
+
+		pthread_mutex_lock(&p->st_lock);
+		skips += p->state == RS_RES_SKIP;
+		for (k = 0; k < ctx->nr_phases; k++)
+			rs_lat_merge(all, p->st[k].lat[RS_OP_REVOKE]);
+		pthread_mutex_unlock(&p->st_lock);
+	}
+	rate = now > *last_t ? (double)(revokes - *last_revokes) * 1e9 / (double)(now - *last_t) : 0;
+	p99 = rs_lat_count(all) ? rs_lat_pct(all, 99.0) : 0;
+	fprintf(ctx->status, "revokestorm: [%s] %s%s: %llu revokes (%.1f/s), p99 %s, %llu errors, %u skipped%s\n",
+		rs_fmt_time(rs_ctx_elapsed(ctx) / 100000000ULL * 100000000ULL, el, sizeof(el)),
+		ph >= 0 ? "phase " : "", ph >= 0 ? ctx->phases[ph].name : "setup",
+		(unsigned long long)revokes, rate,
+		p99 ? rs_fmt_time(p99, pt, sizeof(pt)) : "-", (unsigned long long)errors, skips,
+		ctx->nr_hangs ? ", HANG" : "");
+	fflush(ctx->status);
+	*last_revokes = revokes;
+	*last_t = now;
+	rs_lat_free(all);
+}
+
+static bool rs_any_stuck(struct rs_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_workers; i++)
+		if (rs_worker_running(ctx->workers[i], true))
+			return true;
+	return false;
+}
+
+int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_run_result *res)
+{
+	struct rs_ctx *ctx = rs_xcalloc(1, sizeof(*ctx));
+	struct sigaction sa = { .sa_handler = rs_signal_handler }, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	pthread_condattr_t ca;
+	uint64_t status_every, next_status, last_revokes = 0, last_t, hang_at = 0;
+	bool show_status;
+	bool abandoned = false, stuck;
+	int err, i, code;
+
+	memset(res, 0, sizeof(*res));
+	ctx->magic = RS_CTX_MAGIC;
+	ctx->scn = scn;
+	ctx->opts = opts;
+	ctx->ktap = opts->ktap ? opts->ktap : stdout;
+	ctx->status = opts->status ? opts->status : stderr;
+	ctx->seed = scn->seed;
+	ctx->duration_ns = scn->duration_ns;
+	ctx->hang_timeout_ns = rs_sec_time_ns(scn->global, "hang_timeout");
+	ctx->cleanup_timeout_ns = rs_sec_time_ns(scn->global, "cleanup_timeout");
+	ctx->t0 = rs_now_ns();
+	ctx->wall0 = rs_wall_ns();
+	ctx->status_word = "running";
+	ctx->state_path = rs_xstrdup(opts->state_file ? opts->state_file :
+				     rs_sec_str(scn->global, "state_file"));
+	atomic_store(&ctx->phase, -1);
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->log_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ctx->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	rs_worker_init(ctx, &ctx->seq, "sequencer", "sequencer");
+
+	err = rs_results_dir(ctx);
+	if (err) {
+		fprintf(ctx->status, "revokestorm: cannot use results directory %s: %s\n",
+			ctx->results_dir, strerror(-err));
+		rs_ctx_free(ctx);
+		res->exit_code = RS_EXIT_USAGE;
+		return res->exit_code;
+	}
+	snprintf(res->results_dir, sizeof(res->results_dir), "%s", ctx->results_dir);
+	snprintf(res->results_file, sizeof(res->results_file), "%s", ctx->results_file);
+
+	err = rs_wake_open();
+	if (err) {
+		fprintf(ctx->status, "revokestorm: pipe: %s\n", strerror(-err));
+		rs_ctx_free(ctx);
+		res->exit_code = RS_EXIT_INTERNAL;
+		return res->exit_code;
+	}
+	atomic_store(&rs_pending_signals, 0);
+	if (opts->handle_signals) {
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		for (i = 0; i < 3; i++)
+			sigaction(sigs[i], &sa, &old[i]);
+	}
+	rs_active = ctx;
+
+	rs_build(ctx);
+	ctx->taint_start = rs_taint_read();
+	if (rs_sec_bool(scn->global, "klog_check")) {
+		char why[256] = "";
+
+		if (rs_watch_start(&ctx->watch, rs_opt_str(scn->global, "klog_allow"), why,
+				   sizeof(why))) {
+			ctx->watch = NULL;
+			rs_log(ctx, "kernel log not checked: %s", why);
+		} else {
+			ctx->ktap_plan++;
+		}
+	}
+	rs_soak_start(ctx);
+	if (ctx->soak.leak_check)
+		ctx->ktap_plan++;
+	rs_ktap_header(ctx);
+	rs_log(ctx, "scenario %s (%s), seed %llu, %zu exporters, %zu importers, %zu trigger workers, %zu loads, %zu phases; results in %s",
+	       scn->name, scn->path, (unsigned long long)scn->seed, ctx->nr_ex, ctx->nr_im,
+	       ctx->nr_pairs, ctx->nr_loads, ctx->nr_phases, ctx->results_dir);
+	rs_kmsg_marker(ctx, "run %s seed %llu starts", scn->name, (unsigned long long)scn->seed);
+	rs_trace_setup(ctx);
+	rs_results_write(ctx);
+
+	if (rs_worker_start(&ctx->seq, rs_seq_main, ctx)) {
+		ctx->internal_error = true;
+		ctx->error = rs_xstrdup("cannot start the sequencer thread");
+		atomic_store(&ctx->seq_done, true);
+	}
+
+	/* the status interval paces both the stderr line and the interval log */
+	status_every = rs_sec_time_ns(scn->global, "status_interval");
+	show_status = !opts->quiet;
+	last_t = rs_now_ns();
+	next_status = status_every ? last_t + status_every : UINT64_MAX;
+	while (!atomic_load(&ctx->seq_done)) {
+		struct pollfd pfd = { .fd = rs_wake_pollfd(), .events = POLLIN };
+		uint64_t now = rs_now_ns(), wait = RS_WATCH_NS;
+
+		if (next_status > now && next_status - now < wait)
+			wait = next_status - now;
+		poll(&pfd, 1, (int)(wait / 1000000ULL) + 1);
+		rs_wake_drain();
+		if (atomic_load(&rs_pending_signals)) {
+			int n = atomic_exchange(&rs_pending_signals, 0);
+
+			atomic_fetch_add(&ctx->nr_signals, n);
+			if (atomic_load(&ctx->stop) == RS_STOP_NONE) {
+				rs_log(ctx, "stopping (signal); again to stop without waiting for cleanup");
+				rs_stop(ctx, RS_STOP_SIGNAL);
+			}
+			if (atomic_load(&ctx->nr_signals) >= 2) {
+				rs_log(ctx, "second signal: not waiting for cleanup");
+				abandoned = true;
+				break;
+			}
+		}
+		rs_watchdog(ctx);
+		now = rs_now_ns();
+		if (ctx->nr_hangs && !hang_at)
+			hang_at = now;
+		if (hang_at && now - hang_at > ctx->cleanup_timeout_ns + ctx->hang_timeout_ns) {
+			rs_log(ctx, "cleanup did not finish after the hang; giving up on it");
+			abandoned = true;
+			break;
+		}
+		if (now >= next_status) {
+			if (show_status)
+				rs_status_line(ctx, &last_revokes, &last_t);
+			rs_soak_interval(ctx);
+			next_status = now + status_every;
+		}
+	}
+	if (ctx->soak.f)
+		rs_soak_interval(ctx);	/* the last, partial interval */
+
+	ctx->wall_end = rs_wall_ns();
+	ctx->taint_end = rs_taint_read();
+	stuck = rs_any_stuck(ctx);
+	if (abandoned && !ctx->cleanup_complete)
+		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
+		       ctx->state_path ? ctx->state_path : "");
+	rs_finish(ctx);
+	rs_ktap_finish(ctx);
+	if (rs_results_write(ctx))
+		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;
+	if (rs_kcidb_write(ctx))
+		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;
+	rs_kmsg_marker(ctx, "run %s ends: %s", scn->name, ctx->status_word);
+	rs_log(ctx, "%s; results: %s", ctx->status_word,
+	       ctx->results_file);
+	if (ctx->trace && !stuck) {
+		char why[256];
+
+		if (rs_trace_stop_checked(ctx->trace, why, sizeof(why)))
+			rs_log(ctx, "kernel events: %s", why);
+		ctx->trace = NULL;
+	}
+	rs_watch_stop(ctx->watch);
+	ctx->watch = NULL;
+	rs_soak_stop(ctx);
+	code = ctx->exit_code;
+	res->exit_code = code;
+	res->stuck = stuck;
+	if (opts->handle_signals)
+		for (i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
+	if (!stuck) {
+		rs_active = NULL;
+		if (ctx->seq.started)
+			pthread_join(ctx->seq.th, NULL);
+		rs_ctx_free(ctx);
+	}
+	/* stuck: threads still use ctx; the caller _exit()s */
+	return code;
+}
+
+void rs_run_emergency(void)
+{
+	struct rs_ctx *ctx = rs_active;
+	size_t i;
+
+	if (!ctx || ctx->wall_end)
+		return;
+	rs_active = NULL;
+	rs_stop(ctx, RS_STOP_ERROR);
+	for (i = 0; i < ctx->nr_loads; i++) {
+		struct rs_cload *l = ctx->loads[i];
+
+		if (l->running && l->c.u.l.ops->stop)
+			l->c.u.l.ops->stop(&l->c.u.l);
+		l->running = false;
+	}
+	ctx->wall_end = rs_wall_ns();
+	ctx->internal_error = true;
+	ctx->status_word = "error";
+	ctx->exit_code = RS_EXIT_INTERNAL;
+	rs_results_write(ctx);
+}
