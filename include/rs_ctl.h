@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Controller internals shared by controller.c, core.c (the plugin-facing helpers),
+ * Controller internals shared by src/controller/, core.c (the plugin-facing helpers),
  * results.c (KTAP and JSON) and the unit tests.  Plugins never see this.
  *
  * Threads: the supervisor (the caller of rs_run) never calls a plugin; it handles
@@ -17,7 +17,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "rs_lat.h"
 #include "rs_plugin.h"
+#include "rs_result.h"
 #include "rs_run.h"
 #include "rs_scenario.h"
 #include "rs_soak.h"
@@ -25,13 +27,6 @@
 #define RS_CTX_MAGIC	0x72737463u	/* "rstc" */
 #define RS_REASON	256
 
-enum rs_result {
-	RS_RES_NOTRUN,
-	RS_RES_PASS,
-	RS_RES_FAIL,
-	RS_RES_SKIP,
-	RS_RES_HANG,
-};
 
 enum rs_stop {
 	RS_STOP_NONE,
@@ -48,24 +43,7 @@ enum rs_op {
 	RS_OP_NR,
 };
 
-const char *rs_result_name(enum rs_result r);	/* "pass", "fail", ... */
 const char *rs_op_name(enum rs_op op);		/* "revoke", "restore", "remap" */
-
-/* Latency recording (src/stats.c, over the histogram of src/hist.c). */
-struct rs_lat;
-struct rs_lat_summary {
-	uint64_t count, min, max, p50, p90, p99, p999;
-	double mean;
-};
-struct rs_lat *rs_lat_new(void);
-void rs_lat_free(struct rs_lat *l);
-void rs_lat_record(struct rs_lat *l, uint64_t ns);
-void rs_lat_merge(struct rs_lat *dst, const struct rs_lat *src);
-void rs_lat_summary(const struct rs_lat *l, struct rs_lat_summary *s);
-uint64_t rs_lat_count(const struct rs_lat *l);
-uint64_t rs_lat_pct(const struct rs_lat *l, double pct);
-/* False in a build without the histogram: percentiles then read 0. */
-bool rs_lat_have_percentiles(void);
 
 /* Every plugin object the core creates lives in one of these (see rs_rand()). */
 struct rs_cobj {
@@ -303,25 +281,11 @@ void rs_stats_fini(struct rs_stats *st);
 /* dst += src (counters, errors, histograms). */
 void rs_stats_merge(struct rs_stats *dst, const struct rs_stats *src);
 
-/* Every pair's and importer's counters summed: revokes, restores, and errors (revoke,
- * restore, importer and traffic failures).  Takes the stats locks. */
-void rs_ctx_totals(struct rs_ctx *ctx, uint64_t *revokes, uint64_t *restores, uint64_t *errors);
-
-/* soak.c */
-void rs_soak_start(struct rs_ctx *ctx);
-/* One interval: a JSON line, and a health sample for the leak check. */
-void rs_soak_interval(struct rs_ctx *ctx);
-/* RS_RES_NOTRUN when leak_check is off; why says what was compared. */
-enum rs_result rs_soak_verdict(struct rs_ctx *ctx, char *why, size_t len);
-void rs_soak_stop(struct rs_ctx *ctx);
-
 /* kcidb.c: kcidb.json in the results directory.  0 or -errno. */
 int rs_kcidb_write(struct rs_ctx *ctx);
 
 /* results.c */
 struct rs_json;
-/* "key": { count, min_ns, mean_ns, p50_ns, p90_ns, p99_ns, p99_9_ns, max_ns } */
-void rs_json_lat(struct rs_json *j, const char *key, const struct rs_lat *l);
 /* "key": ISO 8601 UTC with milliseconds, or null for 0 */
 void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns);
 void rs_ktap_header(struct rs_ctx *ctx);

@@ -5,16 +5,19 @@
  * (RSS, fds, threads) checked for growth across the run.  A nightly soak is a long
  * `revokestorm run --duration 8h`; this is what makes hour 7 as readable as minute 1.
  *
- * Everything here runs in the supervisor thread; the pairs' interval histograms are
- * swapped out under their stats lock, so recording never waits on a write.
+ * Everything here runs in the supervisor thread, on the figures it hands over in a
+ * struct rs_soak_sample (it swaps the pairs' interval histograms out under their stats
+ * lock, so recording never waits on a write).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rs_ctl.h"
 #include "rs_json.h"
+#include "rs_lat.h"
+#include "rs_plugin.h"
 #include "rs_soak.h"
 #include "rs_util.h"
 #include "rs_watch.h"
@@ -23,73 +26,42 @@
 /* Leak verdicts need a baseline taken after setup and enough samples after it. */
 #define RS_LEAK_MIN_INTERVALS	3
 
-void rs_soak_start(struct rs_ctx *ctx)
+void rs_soak_start(struct rs_soak *s, struct rs_ctx *log, const struct rs_section *global,
+		   uint64_t duration_ns, const char *results_dir)
 {
-	struct rs_soak *s = &ctx->soak;
 	char path[PATH_MAX + 32];
 	uint64_t every;
 
-	s->leak_fds = rs_sec_int(ctx->scn->global, "leak_fds");
-	s->leak_rss_kb = (long)(rs_sec_size(ctx->scn->global, "leak_rss") >> 10);
-	every = rs_sec_time_ns(ctx->scn->global, "status_interval");
+	s->log = log;
+	s->leak_fds = rs_sec_int(global, "leak_fds");
+	s->leak_rss_kb = (long)(rs_sec_size(global, "leak_rss") >> 10);
+	every = rs_sec_time_ns(global, "status_interval");
 	/* a run too short to have a baseline and samples after it has no leak verdict */
-	s->leak_check = rs_sec_bool(ctx->scn->global, "leak_check") && every &&
-			ctx->duration_ns >= (RS_LEAK_MIN_INTERVALS + 2) * every;
+	s->leak_check = rs_sec_bool(global, "leak_check") && every &&
+			duration_ns >= (RS_LEAK_MIN_INTERVALS + 2) * every;
 	s->last_t = rs_now_ns();
-	if (!rs_sec_bool(ctx->scn->global, "interval_log"))
+	if (!rs_sec_bool(global, "interval_log"))
 		return;
-	snprintf(path, sizeof(path), "%s/%s", ctx->results_dir, RS_INTERVALS_FILE);
+	snprintf(path, sizeof(path), "%s/%s", results_dir, RS_INTERVALS_FILE);
 	s->f = fopen(path, "ae");
 	if (!s->f)
-		rs_log(ctx, "no interval log: %s: %s", path, strerror(errno));
+		rs_log(log, "no interval log: %s: %s", path, strerror(errno));
 }
 
-/* Every pair's interval histograms, taken out and merged into iv. */
-static void rs_soak_take(struct rs_ctx *ctx, struct rs_lat *iv[2])
+void rs_soak_interval(struct rs_soak *s, const struct rs_soak_sample *smp)
 {
-	size_t i, k;
-
-	for (i = 0; i < ctx->nr_pairs; i++) {
-		struct rs_pair *p = ctx->pairs[i];
-		struct rs_lat *old[2];
-
-		pthread_mutex_lock(&p->st_lock);
-		for (k = 0; k < 2; k++) {
-			old[k] = p->ival[k];
-			p->ival[k] = rs_lat_new();
-		}
-		pthread_mutex_unlock(&p->st_lock);
-		for (k = 0; k < 2; k++) {
-			rs_lat_merge(iv[k], old[k]);
-			rs_lat_free(old[k]);
-		}
-	}
-}
-
-void rs_soak_interval(struct rs_ctx *ctx)
-{
-	struct rs_soak *s = &ctx->soak;
-	struct rs_lat *iv[2] = { rs_lat_new(), rs_lat_new() };
-	uint64_t revokes, restores, errors, now = rs_now_ns(), dt = now - s->last_t;
-	int ph = atomic_load(&ctx->phase);
-	size_t nr_klog = 0, klog_fail = 0;
+	uint64_t now = rs_now_ns(), dt = now - s->last_t;
 	struct rs_health h;
 	char letters[32];
 	struct rs_json *j;
 
-	rs_soak_take(ctx, iv);
-	rs_ctx_totals(ctx, &revokes, &restores, &errors);
 	rs_health_sample(&h);
-	if (ctx->watch) {
-		rs_watch_reports(ctx->watch, &nr_klog);
-		klog_fail = rs_watch_failures(ctx->watch);
-	}
 	s->nr++;
 	/* the baseline is the first interval that ran with everything set up */
-	if (!s->have_base && ctx->setup_done && ph >= 0) {
+	if (!s->have_base && smp->setup_done && smp->phase) {
 		s->base = h;
 		s->have_base = true;
-	} else if (s->have_base && ph >= 0) {	/* not the cleanup's */
+	} else if (s->have_base && smp->phase) {	/* not the cleanup's */
 		s->last = h;
 		s->after_base++;
 	}
@@ -97,50 +69,47 @@ void rs_soak_interval(struct rs_ctx *ctx)
 		j = rs_json_new(s->f, false);
 		rs_json_obj_begin(j, NULL);
 		rs_json_uint(j, "interval", s->nr);
-		rs_json_double(j, "elapsed_s", (double)rs_ctx_elapsed(ctx) / 1e9);
+		rs_json_double(j, "elapsed_s", (double)smp->elapsed_ns / 1e9);
 		rs_json_double(j, "interval_s", (double)dt / 1e9);
 		rs_json_uint(j, "wall_ns", rs_wall_ns());
-		if (ph >= 0)
-			rs_json_str(j, "phase", ctx->phases[ph].name);
+		if (smp->phase)
+			rs_json_str(j, "phase", smp->phase);
 		else
 			rs_json_null(j, "phase");
-		rs_json_uint(j, "revokes", revokes);
-		rs_json_uint(j, "restores", restores);
-		rs_json_uint(j, "errors", errors);
-		rs_json_double(j, "revokes_per_s", dt ? (double)(revokes - s->last_revokes) * 1e9 /
+		rs_json_uint(j, "revokes", smp->revokes);
+		rs_json_uint(j, "restores", smp->restores);
+		rs_json_uint(j, "errors", smp->errors);
+		rs_json_double(j, "revokes_per_s", dt ? (double)(smp->revokes - s->last_revokes) * 1e9 /
 					(double)dt : 0.0);
-		rs_json_lat(j, "revoke", iv[0]);
-		rs_json_lat(j, "restore", iv[1]);
+		rs_json_lat(j, "revoke", smp->lat[0]);
+		rs_json_lat(j, "restore", smp->lat[1]);
 		rs_json_int(j, "rss_kb", h.rss_kb);
 		rs_json_int(j, "fds", h.fds);
 		rs_json_int(j, "threads", h.threads);
 		rs_taint_letters(h.taint, letters, sizeof(letters));
 		rs_json_uint(j, "taint", h.taint);
 		rs_json_str(j, "taint_letters", letters);
-		rs_json_uint(j, "kernel_reports", nr_klog);
-		rs_json_uint(j, "kernel_failures", klog_fail);
-		rs_json_uint(j, "hangs", ctx->nr_hangs);
+		rs_json_uint(j, "kernel_reports", smp->kernel_reports);
+		rs_json_uint(j, "kernel_failures", smp->kernel_failures);
+		rs_json_uint(j, "hangs", smp->hangs);
 		rs_json_obj_end(j);
 		if (rs_json_end(j) || fputc('\n', s->f) == EOF || fflush(s->f)) {
-			rs_log(ctx, "interval log: write failed: %s; no more interval lines",
+			rs_log(s->log, "interval log: write failed: %s; no more interval lines",
 			       strerror(errno));
 			fclose(s->f);
 			s->f = NULL;
 		}
 	}
-	s->last_revokes = revokes;
+	s->last_revokes = smp->revokes;
 	s->last_t = now;
-	rs_lat_free(iv[0]);
-	rs_lat_free(iv[1]);
 }
 
 /*
  * The leak verdict: fds or RSS grew by more than the scenario allows between the first
  * interval after setup and the last one before cleanup.  Short runs are not judged.
  */
-enum rs_result rs_soak_verdict(struct rs_ctx *ctx, char *why, size_t len)
+enum rs_result rs_soak_verdict(struct rs_soak *s, char *why, size_t len)
 {
-	struct rs_soak *s = &ctx->soak;
 	long drss;
 	int dfds;
 
@@ -168,9 +137,9 @@ enum rs_result rs_soak_verdict(struct rs_ctx *ctx, char *why, size_t len)
 	return RS_RES_PASS;
 }
 
-void rs_soak_stop(struct rs_ctx *ctx)
+void rs_soak_stop(struct rs_soak *s)
 {
-	if (ctx->soak.f)
-		fclose(ctx->soak.f);
-	ctx->soak.f = NULL;
+	if (s->f)
+		fclose(s->f);
+	s->f = NULL;
 }

@@ -95,7 +95,9 @@ static void rs_watchdog(struct rs_ctx *ctx)
 	}
 }
 
-void rs_ctx_totals(struct rs_ctx *ctx, uint64_t *revokes, uint64_t *restores, uint64_t *errors)
+/* Every pair's and importer's counters summed: revokes, restores, and errors (revoke,
+ * restore, importer and traffic failures).  Takes the stats locks. */
+static void rs_ctx_totals(struct rs_ctx *ctx, uint64_t *revokes, uint64_t *restores, uint64_t *errors)
 {
 	size_t i, k;
 
@@ -118,6 +120,52 @@ void rs_ctx_totals(struct rs_ctx *ctx, uint64_t *revokes, uint64_t *restores, ui
 			*errors += ctx->im[i]->st[k].traffic_failures;
 		pthread_mutex_unlock(&ctx->im[i]->st_lock);
 	}
+}
+
+/* Every pair's interval histograms, taken out and merged into iv. */
+static void rs_interval_take(struct rs_ctx *ctx, struct rs_lat *iv[2])
+{
+	size_t i, k;
+
+	for (i = 0; i < ctx->nr_pairs; i++) {
+		struct rs_pair *p = ctx->pairs[i];
+		struct rs_lat *old[2];
+
+		pthread_mutex_lock(&p->st_lock);
+		for (k = 0; k < 2; k++) {
+			old[k] = p->ival[k];
+			p->ival[k] = rs_lat_new();
+		}
+		pthread_mutex_unlock(&p->st_lock);
+		for (k = 0; k < 2; k++) {
+			rs_lat_merge(iv[k], old[k]);
+			rs_lat_free(old[k]);
+		}
+	}
+}
+
+/* One status interval's figures to the interval log and the leak check. */
+static void rs_soak_sample(struct rs_ctx *ctx)
+{
+	struct rs_lat *iv[2] = { rs_lat_new(), rs_lat_new() };
+	int ph = atomic_load(&ctx->phase);
+	struct rs_soak_sample smp = {
+		.phase = ph >= 0 ? ctx->phases[ph].name : NULL,
+		.setup_done = ctx->setup_done,
+		.lat = { iv[0], iv[1] },
+		.hangs = ctx->nr_hangs,
+	};
+
+	rs_interval_take(ctx, iv);
+	rs_ctx_totals(ctx, &smp.revokes, &smp.restores, &smp.errors);
+	if (ctx->watch) {
+		rs_watch_reports(ctx->watch, &smp.kernel_reports);
+		smp.kernel_failures = rs_watch_failures(ctx->watch);
+	}
+	smp.elapsed_ns = rs_ctx_elapsed(ctx);
+	rs_soak_interval(&ctx->soak, &smp);
+	rs_lat_free(iv[0]);
+	rs_lat_free(iv[1]);
 }
 
 static void rs_status_line(struct rs_ctx *ctx, uint64_t *last_revokes, uint64_t *last_t)
@@ -239,7 +287,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 			ctx->ktap_plan++;
 		}
 	}
-	rs_soak_start(ctx);
+	rs_soak_start(&ctx->soak, ctx, scn->global, ctx->duration_ns, ctx->results_dir);
 	if (ctx->soak.leak_check)
 		ctx->ktap_plan++;
 	rs_ktap_header(ctx);
@@ -295,12 +343,12 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		if (now >= next_status) {
 			if (show_status)
 				rs_status_line(ctx, &last_revokes, &last_t);
-			rs_soak_interval(ctx);
+			rs_soak_sample(ctx);
 			next_status = now + status_every;
 		}
 	}
 	if (ctx->soak.f)
-		rs_soak_interval(ctx);	/* the last, partial interval */
+		rs_soak_sample(ctx);	/* the last, partial interval */
 
 	ctx->wall_end = rs_wall_ns();
 	ctx->taint_end = rs_taint_read();
@@ -326,7 +374,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	}
 	rs_watch_stop(ctx->watch);
 	ctx->watch = NULL;
-	rs_soak_stop(ctx);
+	rs_soak_stop(&ctx->soak);
 	code = ctx->exit_code;
 	res->exit_code = code;
 	res->stuck = stuck;

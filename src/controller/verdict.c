@@ -89,7 +89,7 @@ void rs_finish(struct rs_ctx *ctx)
 		fail |= ctx->loads[i]->state == RS_RES_FAIL;
 	fail |= ctx->nr_hangs > 0;
 	fail |= ctx->watch && rs_watch_failures(ctx->watch);
-	ctx->soak.result = rs_soak_verdict(ctx, ctx->soak.reason, sizeof(ctx->soak.reason));
+	ctx->soak.result = rs_soak_verdict(&ctx->soak, ctx->soak.reason, sizeof(ctx->soak.reason));
 	fail |= ctx->soak.result == RS_RES_FAIL;
 
 	if (ctx->internal_error) {
