@@ -15,49 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "rs_options.h"
 #include "rs_plugin.h"
 #include "rs_registry.h"
-
-enum rs_sec_kind {
-	RS_SEC_EXPORTER = RS_KIND_EXPORTER,
-	RS_SEC_IMPORTER = RS_KIND_IMPORTER,
-	RS_SEC_TRIGGER = RS_KIND_TRIGGER,
-	RS_SEC_LOAD = RS_KIND_LOAD,
-	RS_SEC_PHASE,
-	RS_SEC_GLOBAL,
-	RS_SEC_NR,
-};
-
-enum rs_origin {
-	RS_ORIGIN_DEFAULT,	/* the option table's default */
-	RS_ORIGIN_GLOBAL,	/* inherited from [global] */
-	RS_ORIGIN_SECTION,	/* set in the section itself */
-	RS_ORIGIN_CMDLINE,	/* --set, --duration, --seed */
-	RS_ORIGIN_COMPUTED,	/* derived by the core: random seed, run duration, name */
-};
-
-/* Core option flags (core tables only; plugin options never carry these). */
-#define RS_OPTF_OPTIONAL	(1u << 0)	/* no default: may stay unset */
-#define RS_OPTF_NOINHERIT	(1u << 1)	/* never taken from [global] */
-
-struct rs_core_opt {
-	struct rs_opt opt;
-	unsigned int flags;
-};
-
-struct rs_kv {
-	char *key;
-	char *value;		/* final text (${} expanded) */
-	char *raw;		/* as written when it differs from value, else NULL */
-	char *where;		/* "file:line", "--set", "default", "computed" */
-	enum rs_origin origin;
-	const struct rs_opt *opt;
-	union {
-		int64_t i;	/* INT, ENUM (index into choices) */
-		uint64_t u;	/* SIZE (bytes), TIME (ns) */
-		bool b;		/* BOOL */
-	} v;
-};
 
 struct rs_section {
 	enum rs_sec_kind kind;
@@ -149,25 +109,5 @@ bool rs_sec_has(const struct rs_section *s, const char *key);
  * "loads"): is name selected?  An unset key selects everything.
  */
 bool rs_sec_list_has(const struct rs_section *s, const char *key, const char *name);
-
-const char *rs_sec_kind_name(enum rs_sec_kind kind);	/* "exporter", ..., "global" */
-const char *rs_origin_name(enum rs_origin o);		/* "default", "global", ... */
-const char *rs_opt_type_name(enum rs_opt_type t);	/* "str", "int", "size", ... */
-
-/* The core's own keys of a section kind, terminated by { .opt.key = NULL }. */
-const struct rs_core_opt *rs_core_opts(enum rs_sec_kind kind);
-
-/*
- * Check a plugin option table: key syntax, types, defaults that parse, enum choices,
- * duplicates, clashes with core keys.  Returns the number of problems, *msgs malloc'd.
- */
-size_t rs_opt_table_check(enum rs_sec_kind kind, const char *type, const struct rs_opt *opts,
-			  char ***msgs);
-
-/* Parse a value as opt says; 0 or -EINVAL with *why. */
-int rs_opt_parse(const struct rs_opt *opt, const char *value, struct rs_kv *out, const char **why);
-
-/* Split a comma-separated list; returns the number of words, *words malloc'd (free each). */
-size_t rs_list_split(const char *value, char ***words);
 
 #endif /* RS_SCENARIO_H */

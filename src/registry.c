@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "rs_registry.h"
-#include "rs_scenario.h"
+#include "rs_options.h"
 #include "rs_util.h"
 
 static const struct rs_opt rs_no_opts[] = { { .key = NULL } };
