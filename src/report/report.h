@@ -78,7 +78,7 @@ struct rs_group {
 	struct rs_hist *h[ST_NR];
 };
 
-struct rs_importer {
+struct rs_rep_importer {
 	uint32_t name, driver;
 	uint64_t attaches, detaches, maps, map_errors, unmaps, unmaps_after_inv, invalidations,
 		 rejected, hangs, violations;
@@ -109,7 +109,7 @@ struct rs_seg {			/* timeline: one move of one dma-buf */
 	uint32_t trigger;
 };
 
-struct rs_buf;
+struct rs_rep_buf;
 struct rs_att;
 
 struct rs_input {
@@ -133,7 +133,7 @@ struct rs_report {
 	uint32_t *str_tab;		/* open addressing: id + 1, 0 empty */
 	size_t str_tab_size;
 	/* dma-bufs and attachments, by ino / attachment pointer */
-	struct rs_buf *bufs;
+	struct rs_rep_buf *bufs;
 	size_t nr_bufs, cap_bufs;
 	uint32_t *buf_tab;
 	size_t buf_tab_size;
@@ -144,7 +144,7 @@ struct rs_report {
 	/* breakdown */
 	struct rs_group *groups;
 	size_t nr_groups, cap_groups;
-	struct rs_importer *imps;
+	struct rs_rep_importer *imps;
 	size_t nr_imps, cap_imps;
 	/* findings */
 	struct rs_hang_rec *hangs;
@@ -187,12 +187,16 @@ const char *rs_viol_label(int kind);
 uint64_t rs_buf_ino(const struct rs_report *r, uint32_t buf);
 uint32_t rs_buf_input(const struct rs_report *r, uint32_t buf);	/* index into inputs */
 uint32_t rs_buf_exporter(const struct rs_report *r, uint32_t buf);
-/* A merged histogram of a stage over groups matching (exporter, trigger, revoke), or all. */
-/* out.c helpers */
+const char *rs_dir_name(int revoke);
+
+/* fmt.c: what the text, JSON and HTML forms (text.c, json.c, html.c) share */
+#define RS_NR_PCTS	4
+extern const double rs_pcts[RS_NR_PCTS];	/* 50, 90, 99, 99.9 */
 void rs_fmt_ns(char *buf, size_t len, uint64_t ns);
 void rs_fmt_ts(char *buf, size_t len, uint64_t ns);
 int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b);
 size_t *rs_sorted_groups(const struct rs_report *r);
-const char *rs_dir_name(int revoke);
+uint64_t rs_findings(const struct rs_report *r);	/* hangs and violations */
+const char *rs_verdict(const struct rs_report *r);	/* one line */
 
 #endif /* RS_REPORT_INT_H */

@@ -21,7 +21,7 @@
 
 enum { M_UNKNOWN, M_MAPPED, M_UNMAPPED };
 
-struct rs_buf {
+struct rs_rep_buf {
 	uint64_t key;			/* ino ^ input << 56: each input is its own trace */
 	uint64_t ino, size;
 	uint32_t exp_name, dev;		/* string ids */
@@ -191,7 +191,7 @@ static uint32_t rs_buf_get(struct rs_report *r, uint64_t ino, uint32_t input)
 {
 	uint64_t key = ino ^ ((uint64_t)input << 56);
 	uint32_t *slot;
-	struct rs_buf *b;
+	struct rs_rep_buf *b;
 
 	if (r->buf_tab_size) {
 		slot = rs_tab_find(r->buf_tab, r->buf_tab_size, key, rs_mix(key), rs_buf_key, r);
@@ -251,12 +251,12 @@ uint32_t rs_buf_input(const struct rs_report *r, uint32_t buf)
 /* The exporter's name: the VFIO device if a vfio_pci event named it, else exp_name. */
 uint32_t rs_buf_exporter(const struct rs_report *r, uint32_t buf)
 {
-	const struct rs_buf *b = &r->bufs[buf];
+	const struct rs_rep_buf *b = &r->bufs[buf];
 
 	return b->dev != RS_NO_ID ? b->dev : b->exp_name;
 }
 
-static struct rs_importer *rs_imp_get(struct rs_report *r, uint32_t name)
+static struct rs_rep_importer *rs_imp_get(struct rs_report *r, uint32_t name)
 {
 	size_t i;
 
@@ -305,7 +305,7 @@ static struct rs_group *rs_group_get(struct rs_report *r, uint32_t exporter, uin
 static void rs_stage(struct rs_report *r, uint32_t buf, uint32_t importer, int stage,
 		     uint64_t ns)
 {
-	const struct rs_buf *b = &r->bufs[buf];
+	const struct rs_rep_buf *b = &r->bufs[buf];
 	struct rs_group *g;
 
 	g = rs_group_get(r, rs_buf_exporter(r, buf), b->move_open ? b->move_trigger : RS_NO_ID,
@@ -378,7 +378,7 @@ static void rs_violation(struct rs_report *r, int kind, uint32_t buf, const stru
 
 static void rs_seg_open(struct rs_report *r, uint32_t buf, uint64_t ts)
 {
-	struct rs_buf *b = &r->bufs[buf];
+	struct rs_rep_buf *b = &r->bufs[buf];
 	struct rs_seg *s;
 
 	b->seg = -1;
@@ -425,7 +425,7 @@ static void rs_never_unmapped(struct rs_report *r, struct rs_att *a, const char 
 void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input, uint64_t line)
 {
 	uint32_t bi, imp = RS_NO_ID;
-	struct rs_buf *b;
+	struct rs_rep_buf *b;
 	struct rs_att *a = NULL;
 	char t[32];
 
@@ -592,7 +592,7 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 		break;
 	case EV_UNMAP_WAIT_HUNG: {
 		struct rs_hang_rec *h;
-		struct rs_importer *im = rs_imp_get(r, imp);
+		struct rs_rep_importer *im = rs_imp_get(r, imp);
 
 		r->hangs_total++;
 		im->hangs++;
