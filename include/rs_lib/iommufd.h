@@ -37,6 +37,9 @@ void rs_iommufd_close(struct rs_iommufd *f);
 int rs_iommufd_map_file(struct rs_iommufd *f, int fd, uint64_t start, uint64_t length,
 			uint64_t *iova, bool fixed, char *why);
 int rs_iommufd_unmap(struct rs_iommufd *f, uint64_t iova, uint64_t length, char *why);
+/* IOMMU_IOAS_MAP of our own memory [va, va + length) at the fixed IOVA iova. */
+int rs_iommufd_map_user(struct rs_iommufd *f, void *va, uint64_t length, uint64_t iova,
+			char *why);
 
 /* Compiled with iommufd_test.h? */
 bool rs_iommufd_test_built(void);

@@ -107,6 +107,17 @@ int rs_vfio_cfg_update8(struct rs_vfio_dev *d, unsigned int off, uint8_t clear, 
 			char *why);
 
 int rs_vfio_region_info(struct rs_vfio_dev *d, unsigned int index, struct vfio_region_info *ri);
+/*
+ * A BAR through its region: read or write len (1, 2, 4 or 8) bytes at off (pread/pwrite
+ * of the region, what vfio's own selftests do without an mmap), and an mmap of the whole
+ * BAR (for registers that must be written with one instruction, e.g. a DSA portal).
+ */
+int rs_vfio_bar_read(struct rs_vfio_dev *d, unsigned int bar, uint64_t off, void *buf,
+		     size_t len);
+int rs_vfio_bar_write(struct rs_vfio_dev *d, unsigned int bar, uint64_t off, const void *buf,
+		      size_t len);
+int rs_vfio_bar_mmap(struct rs_vfio_dev *d, unsigned int bar, void **addr, uint64_t *size,
+		     char *why);
 /* Config space through the config region (virtualised by vfio). */
 int rs_vfio_cfg_read(struct rs_vfio_dev *d, unsigned int off, void *buf, size_t len);
 int rs_vfio_cfg_write(struct rs_vfio_dev *d, unsigned int off, const void *buf, size_t len);

@@ -70,6 +70,27 @@ int rs_iommufd_map_file(struct rs_iommufd *f, int fd, uint64_t start, uint64_t l
 	return 0;
 }
 
+int rs_iommufd_map_user(struct rs_iommufd *f, void *va, uint64_t length, uint64_t iova,
+			char *why)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+			 IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = f->ioas_id,
+		.user_va = (uintptr_t)va,
+		.length = length,
+		.iova = iova,
+	};
+	int ret = rs_ioctl(f->fd, IOMMU_IOAS_MAP, &m);
+
+	if (ret < 0)
+		return rs_why(why, ret, "IOMMU_IOAS_MAP of %llu bytes of our memory at iova 0x%llx: "
+			      "%s", (unsigned long long)length, (unsigned long long)iova,
+			      strerror(-ret));
+	return 0;
+}
+
 int rs_iommufd_unmap(struct rs_iommufd *f, uint64_t iova, uint64_t length, char *why)
 {
 	struct iommu_ioas_unmap um = {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
@@ -349,6 +350,63 @@ int rs_vfio_region_info(struct rs_vfio_dev *d, unsigned int index, struct vfio_r
 	ri->argsz = sizeof(*ri);
 	ri->index = index;
 	return rs_ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, ri) < 0 ? -errno : 0;
+}
+
+static int bar_rw(struct rs_vfio_dev *d, unsigned int bar, uint64_t off, void *buf, size_t len,
+		  bool write)
+{
+	struct vfio_region_info ri;
+	ssize_t n;
+	int ret;
+
+	if (bar > VFIO_PCI_BAR5_REGION_INDEX)
+		return -EINVAL;
+	ret = rs_vfio_region_info(d, bar, &ri);
+	if (ret)
+		return ret;
+	if (off > ri.size || len > ri.size - off)
+		return -ERANGE;
+	do {
+		n = write ? pwrite(d->fd, buf, len, (off_t)(ri.offset + off)) :
+			    pread(d->fd, buf, len, (off_t)(ri.offset + off));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int rs_vfio_bar_read(struct rs_vfio_dev *d, unsigned int bar, uint64_t off, void *buf,
+		     size_t len)
+{
+	return bar_rw(d, bar, off, buf, len, false);
+}
+
+int rs_vfio_bar_write(struct rs_vfio_dev *d, unsigned int bar, uint64_t off, const void *buf,
+		      size_t len)
+{
+	return bar_rw(d, bar, off, (void *)buf, len, true);
+}
+
+int rs_vfio_bar_mmap(struct rs_vfio_dev *d, unsigned int bar, void **addr, uint64_t *size,
+		     char *why)
+{
+	struct vfio_region_info ri;
+	void *p;
+	int ret;
+
+	ret = bar > VFIO_PCI_BAR5_REGION_INDEX ? -EINVAL : rs_vfio_region_info(d, bar, &ri);
+	if (ret || !ri.size)
+		return rs_why(why, ret ? ret : -ENODEV, "%s has no BAR%u", d->bdf, bar);
+	if (!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return rs_why(why, -EOPNOTSUPP, "%s: BAR%u cannot be mmapped through VFIO",
+			      d->bdf, bar);
+	p = mmap(NULL, ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, d->fd, (off_t)ri.offset);
+	if (p == MAP_FAILED)
+		return rs_why(why, -errno, "%s: mmap of BAR%u (%llu bytes): %s", d->bdf, bar,
+			      (unsigned long long)ri.size, strerror(errno));
+	*addr = p;
+	*size = ri.size;
+	return 0;
 }
 
 int rs_vfio_cfg_read(struct rs_vfio_dev *d, unsigned int off, void *buf, size_t len)
