@@ -45,9 +45,17 @@ enum rs_op {
 
 const char *rs_op_name(enum rs_op op);		/* "revoke", "restore", "remap" */
 
+/* A plugin's own counter (rs_count()); name is set before nr_counters counts it. */
+struct rs_counter {
+	const char *name;
+	_Atomic uint64_t v;
+};
+
 /* Every plugin object the core creates lives in one of these (see rs_rand()). */
 struct rs_cobj {
 	uint64_t rng;
+	_Atomic unsigned int nr_counters;
+	struct rs_counter counters[RS_MAX_COUNTERS];
 	union {
 		struct rs_obj o;
 		struct rs_exporter ex;
@@ -98,6 +106,7 @@ struct rs_cexp {
 	char *state_id;			/* recorded in the state file while open */
 	pthread_mutex_t cycle_lock;	/* revoke cycles take turns (exclusive) */
 	_Atomic int depth;		/* revoke cycles in progress */
+	_Atomic uint64_t revoke_start;	/* rs_now_ns() at the last revoke call (rs_revoke_started) */
 	_Atomic uint64_t epoch;		/* bumped at each revoke start and each restore end */
 	struct rs_cimport **imports;	/* every import of this exporter's buffers */
 	size_t nr_imports, cap_imports;
@@ -126,6 +135,7 @@ struct rs_cimport {
 	struct rs_cimporter *im;
 	struct rs_cexp *ex;
 	bool imported;			/* import() succeeded and not released since */
+	char blocker[RS_REASON];	/* rs_import_blocker(), under rs_blocker_lock */
 	enum rs_result state;
 	int err;
 	char reason[RS_REASON];
@@ -191,6 +201,7 @@ struct rs_hang {
 	uint64_t elapsed_ns;
 	char *task_state, *stack, *wchan, *proc_wchan, *kmsg;
 	char *bundle;			/* hang bundle directory, NULL if not written */
+	char *blocked_by;		/* what imports said can block the revoke, or NULL */
 };
 
 struct rs_logline {
@@ -271,6 +282,12 @@ struct rs_ctx {
 	unsigned long taint_start, taint_end;
 	struct rs_soak soak;
 };
+
+/*
+ * The rs_import_blocker() notes of e's imports, "importer X buffer N: note; ...", or NULL
+ * when none has one (caller frees).
+ */
+char *rs_blockers(struct rs_cexp *e);
 
 /* Monotonic ns since the run started. */
 uint64_t rs_ctx_elapsed(const struct rs_ctx *ctx);

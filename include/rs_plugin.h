@@ -77,6 +77,17 @@ void rs_log(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(prin
 uint64_t rs_rand(struct rs_obj *o);
 /* True once the run is stopping (SIGINT/SIGTERM, duration over, hang): loops must exit. */
 bool rs_stopping(const struct rs_ctx *ctx);
+/*
+ * Add delta to the object's counter name (created at 0 on first use, in that order):
+ * results.json lists an importer's counters under "counters", its KTAP point a line of
+ * them, `revokestorm report` the same.  name must outlive the run (a string literal),
+ * lower case, digits and '_'.  Thread-safe and lock-free once the name exists; at most
+ * RS_MAX_COUNTERS names per object (more are dropped, said once in the log).
+ */
+#define RS_MAX_COUNTERS	24
+void rs_count(struct rs_obj *o, const char *name, uint64_t delta);
+/* The same counter kept as the largest value seen. */
+void rs_count_max(struct rs_obj *o, const char *name, uint64_t v);
 
 /* ------------------------------------------------------------------ exporters */
 
@@ -135,6 +146,17 @@ struct rs_importer {
 	struct rs_obj o;
 	const struct rs_importer_ops *ops;
 };
+
+/*
+ * What an import holds that can keep a revoke of its buffer from returning, e.g.
+ * "unsignalled fence sw_sync:rs-f0-0 #3 (signal: never)"; fmt NULL clears it.  When a
+ * revoke of the buffer's exporter hangs, the hang names it (log, KTAP reason,
+ * results.json "blocked_by").  Thread-safe.
+ */
+void rs_import_blocker(struct rs_import *imp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* CLOCK_MONOTONIC ns at which the last revoke call on ex started (0: none yet). */
+uint64_t rs_revoke_started(const struct rs_exporter *ex);
 
 struct rs_importer_ops {
 	const char *type;

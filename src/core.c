@@ -87,6 +87,113 @@ uint64_t rs_rand(struct rs_obj *o)
 	return rs_splitmix64(&fallback);
 }
 
+/* The counter name of o, created at 0 if new; NULL if o has no room or no core object. */
+static _Atomic uint64_t *rs_counter(struct rs_obj *o, const char *name)
+{
+	static pthread_mutex_t add_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct rs_cobj *c;
+	unsigned int i, nr;
+
+	if (!o || !rs_ctx_ok(o->ctx))
+		return NULL;	/* an object the core did not create: nothing to keep them in */
+	c = rs_container_of(o, struct rs_cobj, u);
+	nr = atomic_load(&c->nr_counters);
+	for (i = 0; i < nr; i++)
+		if (c->counters[i].name == name || !strcmp(c->counters[i].name, name))
+			return &c->counters[i].v;
+	pthread_mutex_lock(&add_lock);
+	nr = atomic_load(&c->nr_counters);
+	for (i = 0; i < nr; i++)
+		if (!strcmp(c->counters[i].name, name))
+			break;
+	if (i == nr && nr < RS_MAX_COUNTERS) {
+		c->counters[i].name = name;
+		atomic_store(&c->counters[i].v, 0);
+		atomic_store(&c->nr_counters, nr + 1);
+	}
+	pthread_mutex_unlock(&add_lock);
+	if (i == RS_MAX_COUNTERS) {
+		static _Atomic bool said;
+
+		if (!atomic_exchange(&said, true))
+			rs_log(o->ctx, "%s: counter '%s' dropped: more than %d counters", o->name,
+			       name, RS_MAX_COUNTERS);
+		return NULL;
+	}
+	return &c->counters[i].v;
+}
+
+void rs_count(struct rs_obj *o, const char *name, uint64_t delta)
+{
+	_Atomic uint64_t *v = rs_counter(o, name);
+
+	if (v)
+		atomic_fetch_add(v, delta);
+}
+
+void rs_count_max(struct rs_obj *o, const char *name, uint64_t val)
+{
+	_Atomic uint64_t *v = rs_counter(o, name);
+	uint64_t cur;
+
+	if (!v)
+		return;
+	cur = atomic_load(v);
+	while (val > cur && !atomic_compare_exchange_weak(v, &cur, val))
+		;
+}
+
+static pthread_mutex_t rs_blocker_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void rs_import_blocker(struct rs_import *imp, const char *fmt, ...)
+{
+	struct rs_cimport *ci;
+	va_list ap;
+
+	if (!imp || !imp->buf || !imp->buf->ex || !rs_ctx_ok(imp->buf->ex->o.ctx))
+		return;
+	ci = rs_container_of(imp, struct rs_cimport, imp);
+	pthread_mutex_lock(&rs_blocker_lock);
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(ci->blocker, sizeof(ci->blocker), fmt, ap);
+		va_end(ap);
+	} else {
+		ci->blocker[0] = '\0';
+	}
+	pthread_mutex_unlock(&rs_blocker_lock);
+}
+
+char *rs_blockers(struct rs_cexp *e)
+{
+	struct rs_buf_str b = { 0 };
+	size_t i;
+
+	pthread_mutex_lock(&rs_blocker_lock);
+	for (i = 0; i < e->nr_imports; i++) {
+		struct rs_cimport *ci = e->imports[i];
+
+		if (!ci->blocker[0])
+			continue;
+		if (b.len)
+			rs_str_add(&b, "; ");
+		rs_str_addf(&b, "importer %s buffer %u: %s", ci->im->sec->name,
+			    ci->imp.buf->index, ci->blocker);
+	}
+	pthread_mutex_unlock(&rs_blocker_lock);
+	return b.len ? rs_str_steal(&b) : NULL;
+}
+
+uint64_t rs_revoke_started(const struct rs_exporter *ex)
+{
+	const struct rs_cexp *e;
+
+	if (!ex || !rs_ctx_ok(ex->o.ctx))
+		return 0;
+	e = rs_container_of(ex, struct rs_cexp, c.u.ex);
+	return atomic_load(&e->revoke_start);
+}
+
 bool rs_stopping(const struct rs_ctx *ctx)
 {
 	return rs_ctx_ok(ctx) && atomic_load(&ctx->stop) != RS_STOP_NONE;

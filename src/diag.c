@@ -146,6 +146,7 @@ void rs_hang_free(struct rs_hang *h)
 	free(h->proc_wchan);
 	free(h->kmsg);
 	free(h->bundle);
+	free(h->blocked_by);
 }
 
 void rs_kmsg_marker(struct rs_ctx *ctx, const char *fmt, ...)

@@ -120,6 +120,21 @@ void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph)
 }
 
 /* A pair's totals over all phases, and its result and reason, as of now. */
+/* "# NAME: counters: a 1, b 2" for a plugin's rs_count() counters, if it has any. */
+static void rs_ktap_counters(struct rs_ctx *ctx, const char *name, struct rs_cobj *c)
+{
+	unsigned int i, nr = atomic_load(&c->nr_counters);
+	char line[1024];
+	size_t n = 0;
+
+	for (i = 0; i < nr && n < sizeof(line); i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %llu", i ? ", " : "",
+				      c->counters[i].name,
+				      (unsigned long long)atomic_load(&c->counters[i].v));
+	if (nr)
+		rs_ktap_diag(ctx, "%s: counters: %s", name, line);
+}
+
 static void rs_pair_total(struct rs_ctx *ctx, struct rs_pair *p, struct rs_stats *t,
 			  enum rs_result *res, char *reason)
 {
@@ -186,6 +201,7 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 		char name[128];
 
 		snprintf(name, sizeof(name), "importer.%s", m->sec->name);
+		rs_ktap_counters(ctx, name, &m->c);
 		rs_ktap_point(ctx, m->state, name, m->reason);
 		m->ktap_id = ctx->ktap_next;
 	}
@@ -318,6 +334,17 @@ static void rs_j_traffic(struct rs_json *j, const struct rs_stats *st)
 	rs_json_uint(j, "bytes", st->traffic_bytes);
 	rs_json_uint(j, "expected_errors", st->traffic_expected_errors);
 	rs_json_uint(j, "failures", st->traffic_failures);
+}
+
+/* "counters": { name: value, ... } of a plugin's rs_count(); {} when it has none. */
+static void rs_j_plugin_counters(struct rs_json *j, struct rs_cobj *c)
+{
+	unsigned int i, nr = atomic_load(&c->nr_counters);
+
+	rs_json_obj_begin(j, "counters");
+	for (i = 0; i < nr; i++)
+		rs_json_uint(j, c->counters[i].name, atomic_load(&c->counters[i].v));
+	rs_json_obj_end(j);
 }
 
 static void rs_j_health_sample(struct rs_json *j, const char *key, const struct rs_health *h)
@@ -610,6 +637,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_j_traffic(j, &t);
 		rs_j_errs(j, "errors", &t);
 		rs_json_obj_end(j);
+		rs_j_plugin_counters(j, &m->c);
 		rs_json_obj_end(j);
 		rs_stats_fini(&t);
 	}
@@ -710,6 +738,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_str(j, "op", h->op);
 		rs_json_int(j, "tid", h->tid);
 		rs_json_uint(j, "elapsed_ns", h->elapsed_ns);
+		rs_j_opt_str(j, "blocked_by", h->blocked_by);
 		rs_j_opt_str(j, "task_state", h->task_state);
 		rs_j_opt_str(j, "wchan", h->wchan);
 		rs_j_opt_str(j, "process_wchan", h->proc_wchan);

@@ -183,6 +183,7 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 
 	t->o.reason[0] = '\0';
 	rs_op_begin(&p->w, "revoke: %s (%s) on %s", p->sec->name, t->ops->type, e->sec->name);
+	atomic_store(&e->revoke_start, rs_now_ns());
 	err = t->ops->revoke(t, ex, p->handle);
 	dt = rs_op_end(&p->w);
 	if (err == -RS_ESKIP) {

@@ -61,9 +61,14 @@ static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t el
 	if (!strcmp(w->kind, "trigger")) {
 		struct rs_pair *p = rs_container_of(w, struct rs_pair, w);
 
+		h->blocked_by = rs_blockers(p->ex);
+		if (h->blocked_by)
+			rs_log(ctx, "HANG: blocked by %s", h->blocked_by);
 		pthread_mutex_lock(&p->st_lock);
 		p->state = RS_RES_HANG;
-		rs_set_reason(p->reason, "hung for %s in: %s", t1, w->op);
+		rs_set_reason(p->reason, "hung for %s in: %s%s%s", t1, w->op,
+			      h->blocked_by ? "; blocked by " : "",
+			      h->blocked_by ? h->blocked_by : "");
 		pthread_mutex_unlock(&p->st_lock);
 	} else if (!strcmp(w->kind, "traffic")) {
 		struct rs_cimporter *m = rs_container_of(w, struct rs_cimporter, traffic);

@@ -7,7 +7,8 @@
  *   exporter t-exp   revocable; buffers are memfds; state_id "t:<name>"; recover recorded
  *   exporter t-ctl   not revocable (a control)
  *   exporter t-req   has a required key
- *   importer t-imp   traffic fails with ENODEV while its exporter is revoked
+ *   importer t-imp   traffic fails with ENODEV while its exporter is revoked; counts its
+ *                    imports (rs_count) and can name a blocker (rs_import_blocker)
  *   trigger  t-trig  needs "t"; can block in revoke (block = true) until an importer closes
  *   trigger  t-perm  permanent: restore means export and import again
  *   load     t-load  counts starts and stops
@@ -163,12 +164,17 @@ static const struct rs_opt t_imp_opts[] = {
 	{ "unblock", RS_OPT_BOOL, "false", "closing this importer unblocks blocked triggers" },
 	{ "traffic_lies", RS_OPT_BOOL, "false", "traffic fails with EIO even when not revoked" },
 	{ "leak_fd", RS_OPT_BOOL, "false", "the restored hook leaks an fd (leak check tests)" },
+	{ "blocker", RS_OPT_BOOL, "false", "each import names a blocker (hang attribution tests)" },
 	{ .key = NULL },
 };
 
 static int t_imp_import(struct rs_importer *im, struct rs_import *imp)
 {
 	t_imports++;
+	rs_count(&im->o, "t_imports", 1);
+	rs_count_max(&im->o, "t_max_index", imp->buf->index);
+	if (rs_sec_bool(im->o.sec, "blocker"))
+		rs_import_blocker(imp, "test fence %u", imp->buf->index);
 	if (rs_sec_bool(im->o.sec, "skip_import"))
 		return rs_skip(&im->o, "test importer cannot import %s", imp->buf->ex->o.name);
 	if (rs_sec_bool(im->o.sec, "fail_import"))
