@@ -10,6 +10,7 @@
 # config fragment; an existing key is reused without building.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/progress.sh"
 
 # Bump when the recipe below changes in a way that changes the result.
 RECIPE=1
@@ -169,9 +170,17 @@ if [ ${#bad[@]} -gt 0 ]; then
 	rs_die $RS_EXIT_INTERNAL "fix vm/config/*.config (see $out/.config)"
 fi
 
+# About how many objects a cold build compiles: what the newest build of this flavour
+# logged, else this recipe's default flavour as measured (allnoconfig + vm/config).
+total=0
+if [ ! -f "$out/vmlinux" ]; then
+	prev=$(ls -t "$RS_CACHE"/kernels/"$flavour"-*/build.log 2>/dev/null | head -n1 || true)
+	[ -z "$prev" ] || total=$(rs_progress_count "$prev")
+	[ "$total" -gt 0 ] || total=2700
+fi
 rs_say "building Linux $ver ($flavour) on $(nproc) CPUs; log: $log"
 start=$(date +%s)
-if ! "${mk[@]}" bzImage vmlinux >>"$log" 2>&1; then
+if ! rs_progress "$log" "$total" -- "${mk[@]}" bzImage vmlinux; then
 	grep -m5 -E 'error:|Error [0-9]' "$log" >&2 || tail -n 20 "$log" >&2
 	rs_die $RS_EXIT_FAIL "kernel build failed; full log: $log"
 fi

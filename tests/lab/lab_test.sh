@@ -30,7 +30,7 @@ expect() {
 
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
 echo "KTAP version 1"
-echo "1..11"
+echo "1..13"
 expect "KSRC that is not a directory" 2 "KSRC=/nonexistent: no such directory" -- \
 	env KSRC=/nonexistent vm/fetch-source.sh
 mkdir -p "$tmp/notlinux" && echo 'all:' >"$tmp/notlinux/Makefile"
@@ -100,6 +100,22 @@ check_ksrc_git() {
 	fi
 }
 check_ksrc_git
+# The kernel build's progress (vm/progress.sh) with a stand-in for make: a line a minute
+# (here a second) when stderr is not a terminal, one rewritten line on a terminal; the
+# command's exit status comes back.
+cat >"$tmp/fakemake" <<'SH'
+#!/bin/sh
+for i in 1 2 3 4; do echo "  CC      drivers/x$i.o"; sleep 0.6; done
+echo "  LD      vmlinux"
+exit 3
+SH
+chmod +x "$tmp/fakemake"
+expect "a build without a terminal says its progress on a line each interval" 3 \
+	"building: [1-4] of about 10 objects, 0m0[1-3]s \| CC +drivers/x[1-4]\.o" -- \
+	bash -c ". vm/lib.sh; . vm/progress.sh; RS_PROGRESS_INTERVAL=1 rs_progress '$tmp/log1' 10 -- '$tmp/fakemake'"
+expect "a build on a terminal rewrites one progress line" 0 \
+	$'\r\033\\[Krevokestorm-lab: building: [1-4] objects, 0m0[0-9]s \\| CC' -- \
+	sh -c "script -qec \"bash -c '. vm/lib.sh; . vm/progress.sh; rs_progress $tmp/log2 0 -- $tmp/fakemake'\" /dev/null >&2; test \$? = 3"
 expect "unknown option" 2 "unknown option '--bogus'" -- "${vm[@]}" --bogus -- true
 expect "command exit status is returned" 7 "command exit 7" -- "${vm[@]}" -- sh -c 'exit 7'
 # the guest's tmpfs /tmp hides the host's: a checkout under /tmp must still work
