@@ -33,7 +33,7 @@ static void rs_usage(FILE *f)
 		"                          run a scenario: KTAP on stdout, status on stderr, results.json\n"
 		"  check SCENARIO [--set ...] [--duration D] [--seed N]\n"
 		"                          validate a scenario and print it fully resolved\n"
-		"  list [exporter|importer|trigger|load|core]\n"
+		"  list [--markdown] [exporter|importer|trigger|load|core]\n"
 		"                          plugin types with their options, and the core keys\n"
 		"  daemon [--socket PATH] [--results-base DIR]\n"
 		"                          serve run/status/stop on a unix socket (root peers only)\n"
@@ -223,7 +223,7 @@ int rs_cmd_list(int argc, char **argv)
 		if (!strcmp(argv[i], "--markdown"))
 			md = true;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: revokestorm list [exporter|importer|trigger|load|core]\n");
+			printf("usage: revokestorm list [--markdown] [exporter|importer|trigger|load|core]\n");
 			return RS_EXIT_PASS;
 		} else if (!kind && argv[i][0] != '-')
 			kind = argv[i];
