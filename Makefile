@@ -36,7 +36,16 @@ VM_TESTS	:= $(patsubst tests/vm/%.c,$(O)/tests/vm/%,$(wildcard tests/vm/*_test.c
 FUZZERS		:= $(patsubst fuzz/%.c,$(O)/fuzz/%,$(wildcard fuzz/*_fuzz.c))
 BENCHES		:= $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
 
-all: $(O)/revokestorm
+PYTHON		?= /usr/bin/python3
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+DATADIR		?= $(PREFIX)/share/revokestorm
+DOCDIR		?= $(PREFIX)/share/doc/revokestorm
+MANDIR		?= $(PREFIX)/share/man
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+MANPAGES	:= $(O)/man/revokestorm.1 $(O)/man/revokestorm-scenario.5
+
+all: $(O)/revokestorm man
 
 help:
 	@echo "make                 build $(O)/revokestorm"
@@ -47,6 +56,9 @@ help:
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
+	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
+	@echo "make install         binary, scenarios, docs, man pages, bash completion (PREFIX=$(PREFIX), DESTDIR=)"
+	@echo "make uninstall       remove what make install installed (same PREFIX and DESTDIR)"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
 
@@ -94,11 +106,36 @@ $(O)/fuzz/%: fuzz/%.c $(LIB_SRCS) | need-khdr
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
 
+# Man pages: the docs' text, with the SYNOPSIS and every option table taken from this
+# binary's --help and `list --markdown` at build time (man/md2scd.py), roff by scdoc.
+man: $(MANPAGES)
+$(O)/man/%: man/md2scd.py $(O)/revokestorm docs/cli.md docs/scenario-format.md README.md
+	@mkdir -p $(@D)
+	$(PYTHON) man/md2scd.py $(O)/revokestorm $* >$@.scd
+	scdoc <$@.scd >$@
+
+install: all
+	install -D -m 0755 $(O)/revokestorm $(DESTDIR)$(BINDIR)/revokestorm
+	install -d $(DESTDIR)$(DATADIR)/scenarios $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 scenarios/*.ini scenarios/*.inc $(DESTDIR)$(DATADIR)/scenarios/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(O)/man/revokestorm.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(O)/man/revokestorm-scenario.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 completion/revokestorm.bash $(DESTDIR)$(BASHCOMPDIR)/revokestorm
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/revokestorm $(DESTDIR)$(MANDIR)/man1/revokestorm.1 \
+		$(DESTDIR)$(MANDIR)/man5/revokestorm-scenario.5 $(DESTDIR)$(BASHCOMPDIR)/revokestorm
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
 tests: $(O)/revokestorm $(UNIT_TESTS) $(VM_TESTS)
 
-check-unit: $(O)/revokestorm $(UNIT_TESTS)
+check-unit: $(O)/revokestorm $(UNIT_TESTS) $(MANPAGES)
 	@tests/run-unit.sh $(UNIT_TESTS)
 	@tests/docs-sync.sh $(O)/revokestorm
+	@$(PYTHON) tests/man/man_check.py $(O)/revokestorm $(MANPAGES)
+	@tests/completion/completion_test.sh $(O)/revokestorm
 
 FUZZ_SECONDS ?= 300
 fuzz-smoke: $(FUZZERS)
@@ -125,5 +162,6 @@ bench: $(O)/revokestorm $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc tests check check-unit check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
+.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit \
+	check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
