@@ -135,6 +135,7 @@ check-unit: $(O)/revokestorm $(UNIT_TESTS) $(MANPAGES)
 	@tests/run-unit.sh $(UNIT_TESTS)
 	@tests/docs-sync.sh $(O)/revokestorm
 	@$(PYTHON) tests/man/man_check.py $(O)/revokestorm $(MANPAGES)
+	@$(PYTHON) tests/syzkaller/syzlang_check.py $(KHDR) $(KSRC) syzkaller/*.txt
 	@tests/completion/completion_test.sh $(O)/revokestorm
 
 FUZZ_SECONDS ?= 300
