@@ -59,6 +59,7 @@ help:
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
 	@echo "make install         binary, scenarios, docs, man pages, bash completion (PREFIX=$(PREFIX), DESTDIR=)"
 	@echo "make uninstall       remove what make install installed (same PREFIX and DESTDIR)"
+	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
 
@@ -138,6 +139,9 @@ check-unit: $(O)/revokestorm $(UNIT_TESTS) $(MANPAGES)
 	@$(PYTHON) tests/syzkaller/syzlang_check.py $(KHDR) $(KSRC) syzkaller/*.txt
 	@tests/completion/completion_test.sh $(O)/revokestorm
 
+check-outputs: $(O)/tests/unit/controller_test | need-ksrc
+	@PYTHON=$(PYTHON) tests/outputs/run.sh $(O) $(KSRC)
+
 FUZZ_SECONDS ?= 300
 fuzz-smoke: $(FUZZERS)
 	@tests/run-fuzz.sh smoke 20 $(FUZZERS)
@@ -146,16 +150,16 @@ fuzz: $(FUZZERS)
 
 check-vm: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm \
-		-- tests/vm/run-all.sh $(O)
+		-- env KSRC=$(KSRC) tests/vm/run-all.sh $(O)
 
 check-lab:
 	@tests/lab/lab_test.sh $(KART)
 
 # The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.
 check-vm-debug: $(O)/revokestorm $(VM_TESTS)
-	@vm/run-vm.sh --flavour debug --name check-vm-debug -- tests/vm/run-all.sh $(O)
+	@vm/run-vm.sh --flavour debug --name check-vm-debug -- env KSRC=$(KSRC) tests/vm/run-all.sh $(O)
 
-check: check-unit fuzz-smoke check-lab check-vm check-vm-debug
+check: check-unit check-outputs fuzz-smoke check-lab check-vm check-vm-debug
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
@@ -163,6 +167,6 @@ bench: $(O)/revokestorm $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit \
+.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs \
 	check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

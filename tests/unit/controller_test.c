@@ -39,6 +39,30 @@ static const char *base_global =
 	"status_interval = 0\n"
 	"seed = 42\n";
 
+/*
+ * With RS_TEST_OUTPUTS=DIR, keep every run's KTAP and results directory there, for the
+ * programs that read them (tests/outputs/run.sh: kunit.py parse, the KCIDB schema).
+ */
+static void keep_outputs(const struct run_out *o)
+{
+	const char *dir = getenv("RS_TEST_OUTPUTS");
+	char *path, *cmd;
+	FILE *f;
+
+	if (!dir)
+		return;
+	path = rs_xasprintf("%s/%s.ktap", dir, strrchr(o->dir, '/') + 1);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(o->ktap, f);
+		fclose(f);
+	}
+	cmd = rs_xasprintf("cp -r '%s' '%s/'", o->dir, dir);
+	(void)!system(cmd);
+	free(cmd);
+	free(path);
+}
+
 /* Load text (with base and state_file prepended), run it, collect KTAP and JSON. */
 static int run_text_base(const char *base, const char *body, struct run_out *o)
 {
@@ -83,6 +107,7 @@ static int run_text_base(const char *base, const char *body, struct run_out *o)
 	if (rs_read_file(rf, &o->json, &len, 0))
 		o->json = rs_xstrdup("");
 	free(rf);
+	keep_outputs(o);
 	if (!res.stuck)
 		rs_scn_free(scn);
 	free(text);

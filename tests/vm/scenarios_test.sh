@@ -5,6 +5,8 @@
 #  - every scenario of scenarios/ that the lab can run passes in a short run, and leaves
 #    results.json, intervals.jsonl, kcidb.json and the kernel events behind;
 #  - `revokestorm report` reads those events with no input errors or protocol violations;
+#  - every run's KTAP parses with the kernel's kunit.py parse and its kcidb.json is valid
+#    KCIDB v4 (tests/outputs/check_outputs.py), the hung run's too;
 #  - scenarios/hung-importer.ini hangs as designed: exit 1, a hang bundle, the hung importer
 #    in the report, and `repro` replays the bundle to a hang again;
 #  - `repro` turns the kernel's hung-importer warning into a scenario that loads.
@@ -27,6 +29,23 @@ ok() {	# ok COND_RC NAME [DIAG]
 	fi
 }
 json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
+# outputs KTAP RESULTS NAME: the run's KTAP through kunit.py parse and its kcidb.json
+# against the KCIDB v4 schema (tests/outputs/check_outputs.py; KSRC from make check-vm)
+outputs() {
+	local line
+	if [ -z "${KSRC:-}" ]; then
+		ok 0 "$3: KTAP and kcidb.json # SKIP no KSRC (kunit.py)"
+		ok 0 "$3: kcidb.json # SKIP no KSRC"
+		return
+	fi
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok 0 "${line#ok [0-9]* }" ;;
+		"not ok "*) ok 1 "${line#not ok [0-9]* }" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done < <(/usr/bin/python3 tests/outputs/check_outputs.py "$KSRC" "$1" "$2" --name="$3")
+}
 
 # hardware templates need hardware; hung-importer is checked on its own below
 lab=()
@@ -34,7 +53,7 @@ for s in scenarios/*.ini; do
 	case $(basename "$s") in rdma-*|gpu-*|hung-importer.ini) ;; *) lab+=("$s") ;; esac
 done
 echo "TAP version 13"
-echo "1..$(( ${#lab[@]} * 2 + 7 ))"
+echo "1..$(( ${#lab[@]} * 4 + 9 ))"
 for s in "${lab[@]}"; do
 	name=$(basename "$s" .ini) res="$out/$name"
 	"$bin" run "$s" --duration 4s --results "$res" -q >"$res.ktap" 2>"$res.log"
@@ -46,6 +65,7 @@ for s in "${lab[@]}"; do
 	status=$(json "$res/results.json" 'd["status"]' 2>/dev/null)
 	ok $(( rc != 0 || files || ${#status} == 0 )) "scenario $name passes (exit $rc, status $status)" \
 		"$(grep -E '^not ok|^# ' "$res.ktap"; tail -n 5 "$res.log")"
+	outputs "$res.ktap" "$res" "scenario $name"
 	"$bin" report "$res" --format json -o "$res/report.json" >"$res.report.log" 2>&1
 	rc=$?
 	errs=$(json "$res/report.json" 'sum(i["errors"] for i in d["inputs"])' 2>/dev/null || echo "?")
@@ -65,6 +85,7 @@ res="$out/hung"
 "$bin" run scenarios/hung-importer.ini --results "$res" -q >"$res.ktap" 2>"$res.log"
 rc=$?
 ok $(( rc != 1 )) "hung-importer exits 1 (exit $rc)" "$(tail -n 5 "$res.log")"
+outputs "$res.ktap" "$res" "hung-importer"
 [ -s "$res/hang-bundle/scenario.ini" ] && [ -s "$res/hang-bundle/stacks.txt" ]
 ok $? "hung-importer leaves a hang bundle" "$(ls -la "$res" "$res/hang-bundle" 2>&1)"
 grep -q 'dma_buf_wait_unmap_completion' "$res/hang-bundle/stacks.txt"
