@@ -59,6 +59,7 @@ help:
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
 	@echo "make install         binary, scenarios, docs, man pages, bash completion (PREFIX=$(PREFIX), DESTDIR=)"
 	@echo "make uninstall       remove what make install installed (same PREFIX and DESTDIR)"
+	@echo "make check-deb       the Debian package: build, lintian, install and run in a fresh bookworm"
 	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
@@ -75,7 +76,7 @@ $(shell mkdir -p $(O) && { echo '$(KHDR)' | cmp -s - $(KHDR_STAMP) || echo '$(KH
 
 $(O)/%.o: %.c $(KHDR_STAMP) | need-khdr
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/librevokestorm.a: $(LIB_OBJS)
 	@rm -f $@
@@ -152,6 +153,10 @@ check-vm: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm \
 		-- env KSRC=$(KSRC) tests/vm/run-all.sh $(O)
 
+# The Debian package end to end in a fresh bookworm chroot (minutes; not part of check).
+check-deb: | need-khdr need-ksrc
+	@KHDR=$(KHDR) KSRC=$(KSRC) tests/debian/deb_test.sh
+
 check-lab:
 	@tests/lab/lab_test.sh $(KART)
 
@@ -167,6 +172,6 @@ bench: $(O)/revokestorm $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs \
+.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb \
 	check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
