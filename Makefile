@@ -60,7 +60,8 @@ help:
 	@echo "make install         binary, scenarios, docs, man pages, bash completion (PREFIX=$(PREFIX), DESTDIR=)"
 	@echo "make uninstall       remove what make install installed (same PREFIX and DESTDIR)"
 	@echo "make check-deb       the Debian package: build, lintian, install and run in a fresh bookworm"
-	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema"
+	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema,"
+	@echo "                     the HTML report rendered by headless Chromium (screenshot in $(O)/outputs/html)"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
 
@@ -140,8 +141,10 @@ check-unit: $(O)/revokestorm $(UNIT_TESTS) $(MANPAGES)
 	@$(PYTHON) tests/syzkaller/syzlang_check.py $(KHDR) $(KSRC) syzkaller/*.txt
 	@tests/completion/completion_test.sh $(O)/revokestorm
 
-check-outputs: $(O)/tests/unit/controller_test | need-ksrc
+check-outputs: $(O)/revokestorm $(O)/tests/unit/controller_test | need-ksrc
 	@PYTHON=$(PYTHON) tests/outputs/run.sh $(O) $(KSRC)
+	@tests/outputs/html_test.sh $(O)/revokestorm $(O)/outputs/html tests/unit/traces/clean.tracefs.txt \
+		tests/unit/traces/hung-importer.tracefs.txt tests/unit/traces/viol-map-while-revoked.perf-script.txt
 
 FUZZ_SECONDS ?= 300
 fuzz-smoke: $(FUZZERS)
