@@ -15,6 +15,8 @@ KART		?= $(shell RS_NO_FETCH=1 vm/build-kernel.sh --flavour $(FLAVOUR) --print-d
 # The headers of the kernel this tree's patches build; else the newest lab build's.
 KHDR		?= $(or $(if $(wildcard $(KART)/headers/include/linux/vfio.h),$(KART)/headers/include),$(lastword $(sort $(wildcard $(RS_CACHE)/kernels/$(FLAVOUR)-*/headers/include))))
 KSELFTEST	:= $(KSRC)/tools/testing/selftests
+# perf built from the lab's source (tests/outputs/build-perf.sh), for tests/vm/perf_report_test.sh
+PERF_GUEST	?= $(lastword $(sort $(wildcard $(RS_CACHE)/perf/*/perf)))
 
 PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -59,6 +61,7 @@ help:
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
 	@echo "make install         binary, scenarios, docs, man pages, bash completion (PREFIX=$(PREFIX), DESTDIR=)"
 	@echo "make uninstall       remove what make install installed (same PREFIX and DESTDIR)"
+	@echo "make check-lava      the example LAVA job run by lava-run (lava-dispatcher, no server)"
 	@echo "make check-deb       the Debian package: build, lintian, install and run in a fresh bookworm"
 	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema,"
 	@echo "                     the HTML report rendered by headless Chromium (screenshot in $(O)/outputs/html)"
@@ -126,6 +129,8 @@ install: all
 	install -m 0644 $(O)/man/revokestorm.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(O)/man/revokestorm-scenario.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 completion/revokestorm.bash $(DESTDIR)$(BASHCOMPDIR)/revokestorm
+	install -D -m 0755 lava/revokestorm-lava.sh $(DESTDIR)$(DATADIR)/lava/revokestorm-lava.sh
+	install -m 0644 lava/revokestorm.yaml $(DESTDIR)$(DATADIR)/lava/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/revokestorm $(DESTDIR)$(MANDIR)/man1/revokestorm.1 \
@@ -140,6 +145,7 @@ check-unit: $(O)/revokestorm $(UNIT_TESTS) $(MANPAGES)
 	@$(PYTHON) tests/man/man_check.py $(O)/revokestorm $(MANPAGES)
 	@$(PYTHON) tests/syzkaller/syzlang_check.py $(KHDR) $(KSRC) syzkaller/*.txt
 	@tests/completion/completion_test.sh $(O)/revokestorm
+	@$(PYTHON) tests/lava/schema_check.py lava
 
 check-outputs: $(O)/revokestorm $(O)/tests/unit/controller_test | need-ksrc
 	@PYTHON=$(PYTHON) tests/outputs/run.sh $(O) $(KSRC)
@@ -154,18 +160,23 @@ fuzz: $(FUZZERS)
 
 check-vm: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm \
-		-- env KSRC=$(KSRC) tests/vm/run-all.sh $(O)
+		-- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) tests/vm/run-all.sh $(O)
 
 # The Debian package end to end in a fresh bookworm chroot (minutes; not part of check).
 check-deb: | need-khdr need-ksrc
 	@KHDR=$(KHDR) KSRC=$(KSRC) tests/debian/deb_test.sh
+
+# lava/qemu-lab-job.yaml run by Debian's lava-dispatcher with no server (10-20 minutes).
+check-lava: | need-khdr need-ksrc
+	@KHDR=$(KHDR) KSRC=$(KSRC) tests/lava/lava_test.sh
 
 check-lab:
 	@tests/lab/lab_test.sh $(KART)
 
 # The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.
 check-vm-debug: $(O)/revokestorm $(VM_TESTS)
-	@vm/run-vm.sh --flavour debug --name check-vm-debug -- env KSRC=$(KSRC) tests/vm/run-all.sh $(O)
+	@vm/run-vm.sh --flavour debug --name check-vm-debug -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
+		tests/vm/run-all.sh $(O)
 
 check: check-unit check-outputs fuzz-smoke check-lab check-vm check-vm-debug
 
@@ -175,6 +186,6 @@ bench: $(O)/revokestorm $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb \
+.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb check-lava \
 	check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
