@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . vm/lib.sh
+. vm/debian.sh
 deb=$(cd "$(dirname "${1:?usage: make-rootfs.sh REVOKESTORM.deb OUT.cpio.gz}")" && pwd)/$(basename "$1")
 out=${2:?usage: make-rootfs.sh REVOKESTORM.deb OUT.cpio.gz}
 [ "$(id -u)" = 0 ] || rs_die $RS_EXIT_ENV "needs root (debootstrap, chroot)"
@@ -19,19 +20,8 @@ rs_need_pkgs debootstrap cpio gzip
 root=$(mktemp -d /tmp/rs-rootfs.XXXXXX)
 trap 'umount "$root/proc" 2>/dev/null || true; rm -rf "$root"' EXIT
 
-uri=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i !~ /security/) {print $i; exit}}' \
-	/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
-[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list)
-base=$RS_CACHE/debian/bookworm-minbase.tar.gz
-mkdir -p "$(dirname "$base")"
-if [ ! -s "$base" ]; then
-	rs_say "debootstrap bookworm (minbase) from $uri"
-	debootstrap --variant=minbase bookworm "$root" "$uri" >"$RS_CACHE/debian/debootstrap.log" 2>&1 ||
-		rs_die $RS_EXIT_ENV "debootstrap failed; see $RS_CACHE/debian/debootstrap.log"
-	tar -C "$root" -czf "$base.tmp" . && mv "$base.tmp" "$base"
-else
-	tar -C "$root" -xzf "$base"
-fi
+rs_bookworm_minbase "$root" ||
+	rs_die $RS_EXIT_ENV "no bookworm to start from; see $RS_CACHE/debian/debootstrap.log"
 
 # the .deb's dependencies, so that the test definition installs it with no network
 deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*//; s/|.*//; s/ //g' | grep -v '^$')

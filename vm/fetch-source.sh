@@ -12,6 +12,7 @@
 # The unpacked tree is cached under $RS_CACHE/src/ and reused.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/debian.sh"
 
 if [ -n "${KSRC:-}" ]; then
 	[ -d "$KSRC" ] || rs_die $RS_EXIT_USAGE "KSRC=$KSRC: no such directory; point KSRC at a Linux source tree"
@@ -35,14 +36,7 @@ done
 [ -z "${RS_NO_FETCH:-}" ] || rs_die $RS_EXIT_ENV "no kernel source in $RS_CACHE/src; run ./run.sh setup (or set KSRC=)"
 rs_need_pkgs apt xz-utils dpkg debian-archive-keyring
 
-# The Debian mirror this machine already uses (deb822 or one-line format), never a fixed host.
-uri=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i !~ /security/) {print $i; exit}}' \
-	/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
-if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-	uri=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) {print $i; exit}}' \
-		/etc/apt/sources.list | head -n1)
-fi
-[ -n "$uri" ] || rs_die $RS_EXIT_ENV "no Debian mirror in /etc/apt/sources.list{,.d}; set KSRC=/path/to/linux-7.2 instead"
+uri=$(rs_debian_mirror) || rs_die $RS_EXIT_ENV "no Debian mirror in /etc/apt/sources.list{,.d}; set KSRC=/path/to/linux-7.2 instead"
 
 tmp=$(mktemp -d "$RS_CACHE/fetch.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -13,22 +13,14 @@
 set -u
 cd "$(dirname "$0")/../.."
 . vm/lib.sh
+. vm/debian.sh
+. tests/ktap.sh
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (debootstrap, chroot)"; exit 4; }
 rs_need_pkgs dpkg-dev debhelper fakeroot lintian debootstrap scdoc groff-base bsdextrautils \
 	pkgconf liburing-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libibverbs-dev libdrm-dev
 work=$(mktemp -d /tmp/rs-deb.XXXXXX)
 trap 'umount "$work/root/proc" 2>/dev/null; rm -rf "$work"' EXIT
-n=0 fail=0
-ok() {	# ok RC NAME [LOGFILE]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n deb: $2"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n deb: $2"
-		[ -n "${3:-}" ] && tail -n 15 "$3" | sed 's/^/# /'
-	fi
-}
+KTAP_PREFIX="deb: "
 echo "KTAP version 1"
 echo "1..7"
 
@@ -40,28 +32,15 @@ t0=$SECONDS
 (cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") >"$work/build.log" 2>&1
 ok $? "dpkg-buildpackage -b -us -uc builds the package ($((SECONDS - t0)) s)" "$work/build.log"
 deb=$(ls "$work"/revokestorm_"$ver"_*.deb 2>/dev/null | head -n1)
-[ -n "$deb" ] || { echo "1..$n"; echo "deb: $((n - fail)) passed, $fail failed"; exit 1; }
+[ -n "$deb" ] || { ktap_end deb; exit 1; }
 
 lintian --fail-on error --pedantic -I "$deb" >"$work/lintian.log" 2>&1
 rc=$?
 ok $rc "lintian: no errors ($(grep -c '^[EW]:' "$work/lintian.log") errors and warnings, $(grep -c '^[IP]:' "$work/lintian.log") info/pedantic)" "$work/lintian.log"
 
-# a fresh bookworm, from the mirror this machine uses (as vm/fetch-source.sh finds it)
-uri=$(awk '/^URIs:/ {for (i = 2; i <= NF; i++) if ($i !~ /security/) {print $i; exit}}' \
-	/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
-[ -n "$uri" ] || uri=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
-base=$RS_CACHE/debian/bookworm-minbase.tar.gz
-mkdir -p "$work/root" "$(dirname "$base")"
 t0=$SECONDS
-if [ ! -s "$base" ]; then
-	debootstrap --variant=minbase bookworm "$work/root" "$uri" >"$work/debootstrap.log" 2>&1 &&
-		tar -C "$work/root" -czf "$base.tmp" . && mv "$base.tmp" "$base"
-	rc=$?
-else
-	tar -C "$work/root" -xzf "$base"
-	rc=$?
-fi
-ok $rc "a fresh bookworm (debootstrap minbase, $((SECONDS - t0)) s)" "$work/debootstrap.log"
+rs_bookworm_minbase "$work/root" 2>"$work/debootstrap.log"
+ok $? "a fresh bookworm (debootstrap minbase, cached; $((SECONDS - t0)) s)" "$RS_CACHE/debian/debootstrap.log"
 
 cp "$deb" "$work/root/tmp/"
 mount -t proc proc "$work/root/proc"
@@ -94,5 +73,4 @@ missing=$(cd "$work/mi" && find . -type f | sed 's|^\.||; s|\.md$|.md|' | while 
 done)
 [ -z "$missing" ]
 ok $? "every file of make install is in the package${missing:+ (missing: $missing)}" "$work/mi.log"
-echo "deb: $((n - fail)) passed, $fail failed"
-[ $fail = 0 ]
+ktap_end deb

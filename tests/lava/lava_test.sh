@@ -15,6 +15,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . vm/lib.sh
+. tests/ktap.sh
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (lava-run, debootstrap)"; exit 4; }
 if ! command -v lava-run >/dev/null; then
 	rs_say "installing lava-dispatcher (about 115 packages, without recommends)"
@@ -26,17 +27,7 @@ kernel=${KERNEL:-$(RS_NO_FETCH=1 vm/build-kernel.sh --print-dir 2>/dev/null)/bzI
 [ -f "$kernel" ] || { echo "1..0 # SKIP no lab kernel ($kernel): run ./run.sh setup, or KERNEL="; exit 4; }
 work=$(mktemp -d /tmp/rs-lava.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-n=0 fail=0
-ok() {	# ok RC NAME [LOGFILE]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n lava: $2"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n lava: $2"
-		[ -n "${3:-}" ] && tail -n 15 "$3" | sed 's/^/# /'
-	fi
-}
+KTAP_PREFIX="lava: "
 echo "KTAP version 1"
 echo "1..5"
 
@@ -128,5 +119,4 @@ ksrc=${KSRC:-$(RS_NO_FETCH=1 vm/fetch-source.sh 2>/dev/null)}
 /usr/bin/python3 tests/outputs/check_outputs.py "$ksrc" "$work/ktap.txt" "$res" --name="LAVA run" >"$work/outputs.log" 2>&1
 ok $? "the run's KTAP (kunit.py parse) and the artifact's kcidb.json (KCIDB v4) check out" "$work/outputs.log"
 cp "$work/parse.log" "$RS_CACHE/lava/last-results.txt"
-echo "lava: $((n - fail)) passed, $fail failed"
-[ $fail = 0 ]
+ktap_end lava

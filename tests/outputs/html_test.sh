@@ -15,19 +15,10 @@ out=${2:?usage: html_test.sh REVOKESTORM OUTDIR TRACE...}
 shift 2
 cd "$(dirname "$0")/../.."
 . vm/lib.sh
+. tests/ktap.sh
 rs_need_pkgs chromium
 mkdir -p "$out"
-n=0 fail=0
-ok() {	# ok RC NAME [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n html: $2"
-	else
-		fail=$((fail + 1))
-		echo "not ok $n html: $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -n 15 | sed 's/^/# /'
-	fi
-}
+KTAP_PREFIX="html: "
 chrome() {	# chrome ARGS...: headless Chromium with a fresh profile, no background traffic
 	local prof
 	prof=$(mktemp -d)
@@ -78,5 +69,4 @@ ok $? "every plot is drawn: $hists of $want_h histograms, $lines of $want_t time
 errs=$(grep -h 'CONSOLE' "$out/chromium-shot.log" "$out/chromium-probe.log" | grep -iv 'rs-probe')
 [ -z "$errs" ]
 ok $? "no console messages (errors, bad SVG attributes)" "$errs"
-echo "html: $((n - fail)) passed, $fail failed"
-[ $fail = 0 ]
+ktap_end html

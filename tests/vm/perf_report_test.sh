@@ -11,6 +11,7 @@
 # Outside the lab VM, or with no perf at all, it skips (exit 4).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/ktap.sh
 bin=build/revokestorm
 [ "${RS_VM:-}" = 1 ] || { echo "1..0 # SKIP not in the lab VM (RS_VM=1)"; exit 4; }
 # Debian's /usr/bin/perf only runs a perf_X.Y matching the running kernel: take the binary
@@ -20,18 +21,6 @@ guest=${RS_PERF_GUEST:-}
 [ -n "$host" ] || { echo "1..0 # SKIP no host perf (apt-get install linux-perf)"; exit 4; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-n=0 failed=0
-ok() {	# ok RC NAME [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /' | tail -n 15
-		failed=$((failed + 1))
-	fi
-}
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 json() { /usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
 declare -A perfs=([host]=$host [guest]=$guest)
 nope="no guest perf: tests/outputs/build-perf.sh, then make check-vm"
@@ -78,5 +67,5 @@ for rec in host guest; do
 guest: ${counts[1]}"
 	fi
 done
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ $failed = 0 ]
+echo "# Totals: pass:$((ktap_n - ktap_fail)) fail:$ktap_fail xfail:0 xpass:0 skip:0 error:0"
+ktap_end perf
