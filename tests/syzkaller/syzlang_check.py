@@ -348,6 +348,17 @@ def c_fields(text, cname):
     return c_members(body)
 
 
+def point(n, path, problems, what, good):
+    """Print KTAP point n for file path; 1 if it failed."""
+    if problems:
+        print("not ok %d syzkaller: %s: %s" % (n, path, what))
+        for b in problems[:20]:
+            print("# " + b)
+        return 1
+    print("ok %d syzkaller: %s: %s" % (n, path, good))
+    return 0
+
+
 def main(argv):
     if len(argv) < 4:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -427,14 +438,9 @@ def main(argv):
             elif shipped[k] != v:
                 bad.append("%s is %d in %s, %d in the kernel's headers" % (k, shipped[k], cpath, v))
         n += 1
-        if bad:
-            fails += 1
-            print("not ok %d syzkaller: %s: constants against the kernel headers" % (n, path))
-            for b in bad[:20]:
-                print("# " + b)
-        else:
-            print("ok %d syzkaller: %s: %d constants match the kernel headers and %s"
-                  % (n, path, len(consts), os.path.basename(cpath)))
+        fails += point(n, path, bad, "constants against the kernel headers",
+                       "%d constants match the kernel headers and %s"
+                       % (len(consts), os.path.basename(cpath)))
         # layouts
         for sname, cname, lay in structs:
             mine = d.layout(sname, consts)
@@ -453,14 +459,8 @@ def main(argv):
                 fails_here.append("%s is %d bytes, struct %s is %d" % (sname, mine["size"], cname,
                                                                        sizes[sname]))
         n += 1
-        if fails_here:
-            fails += 1
-            print("not ok %d syzkaller: %s: struct layouts against C" % (n, path))
-            for b in fails_here[:20]:
-                print("# " + b)
-        else:
-            print("ok %d syzkaller: %s: %d structs laid out as the kernel's C structs"
-                  % (n, path, len(structs)))
+        fails += point(n, path, fails_here, "struct layouts against C",
+                       "%d structs laid out as the kernel's C structs" % len(structs))
     print("# syzkaller: %d passed, %d failed" % (n - fails, fails))
     return 1 if fails else 0
 
