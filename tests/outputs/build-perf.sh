@@ -21,7 +21,9 @@ fi
 rs_need_pkgs make gcc flex bison pkg-config libelf-dev libtraceevent-dev libzstd-dev zlib1g-dev
 rs_say "building perf $ver from $src/tools/perf into $dir (log: $dir.log)"
 mkdir -p "$dir.build"
-nice -n 10 make -s -C "$src/tools/perf" O="$dir.build" NO_LIBPYTHON=1 NO_LIBPERL=1 NO_JEVENTS=1 \
+# AR=gcc-ar: GNU ar autoloads every plugin of /usr/lib/bfd-plugins, and clang's LLVMgold
+# there aborts on perf's objects ("LLVM ERROR: Invalid encoding")
+nice -n 10 make -s -C "$src/tools/perf" O="$dir.build" AR=gcc-ar NO_LIBPYTHON=1 NO_LIBPERL=1 NO_JEVENTS=1 \
 	NO_LIBBPF=1 BUILD_BPF_SKEL=0 NO_SLANG=1 NO_GTK2=1 NO_LIBUNWIND=1 NO_LIBNUMA=1 NO_LIBCAP=1 \
 	NO_BABELTRACE=1 NO_LIBLLVM=1 NO_CAPSTONE=1 NO_LIBPFM4=1 NO_AUXTRACE=1 WERROR=0 \
 	-j"$(nproc)" >"$dir.log" 2>&1 || rs_die $RS_EXIT_FAIL "perf build failed; see $dir.log"
