@@ -171,12 +171,12 @@ if [ ${#bad[@]} -gt 0 ]; then
 fi
 
 # About how many objects a cold build compiles: what the newest build of this flavour
-# logged, else this recipe's default flavour as measured (allnoconfig + vm/config).
+# logged, else an estimate from kbuild's makefiles and this .config.
 total=0
 if [ ! -f "$out/vmlinux" ]; then
 	prev=$(ls -t "$RS_CACHE"/kernels/"$flavour"-*/build.log 2>/dev/null | head -n1 || true)
 	[ -z "$prev" ] || total=$(rs_progress_count "$prev")
-	[ "$total" -gt 0 ] || total=2700
+	[ "$total" -gt 0 ] || total=$(python3 "$RS_TOP/vm/kbuild-objects.py" "$tree" "$out" 2>/dev/null || echo 0)
 fi
 rs_say "building Linux $ver ($flavour) on $(nproc) CPUs; log: $log"
 start=$(date +%s)
