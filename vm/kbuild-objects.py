@@ -8,9 +8,9 @@ Reads BUILD_DIR/.config and walks the Kbuild makefiles of SRC the way kbuild
 descends: from the top-level directories into every obj-y/obj-$(CONFIG_X)=y directory,
 counting the objects whose condition holds (a composite object counts its parts).  It does
 not evaluate make functions or ifdef blocks, so it is an estimate ("of about N") for a first
-build, when no earlier build log can say: for the lab's default config it said 1702, and the
-directories built so far matched it within a few percent (kernel 173 estimated / 171 built,
-net 198/198, fs 148/142, lib 126/120, block 33/33).
+build, when no earlier build log can say: for the lab's default config it says 1702, the
+build compiled 1783 (kernel 173 estimated / 171 built, net 198/198, fs 148/142, lib 126/120,
+block 33/33).
 """
 import os
 import re
