@@ -9,7 +9,7 @@
 # kept; any oops, BUG, WARNING, lockdep, KASAN or hung-task report in it fails the run.
 #
 # options:
-#   --flavour F        default | debug kernel (vm/build-kernel.sh builds it if needed)
+#   --flavour F        default | debug | stock kernel (vm/build-kernel.sh builds it if needed)
 #   --kernel DIR       use this kernel artifact directory instead
 #   --ivshmem SIZES    comma-separated BAR2 sizes, one ivshmem-plain device each
 #                      (default 4M,4M; the first sits alone behind a PCIe root port)
@@ -119,7 +119,16 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 	printf 'RS_CWD=%q\n' "$PWD"
 	echo "RS_VM=1"
 	echo "RS_OUT=/run/rsout"
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
+	# What the kernel carries, as its artifact says (vm/build-kernel.sh): tests of a
+	# finding expect the bug or its fix from this, never by probing the behaviour.
+	# Without a `fixes` list (an artifact of an older recipe) RS_KERNEL_FIXES is unset.
+	echo "RS_KERNEL_FLAVOUR=$(awk '$1 == "flavour" {print $2}' "$kernel/info" 2>/dev/null)"
+	kvars=RS_KERNEL_FLAVOUR
+	if [ -f "$kernel/fixes" ]; then
+		echo "RS_KERNEL_FIXES='$(awk '{print $1}' "$kernel/fixes" | paste -sd' ')'"
+		kvars+=" RS_KERNEL_FIXES"
+	fi
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT $kvars $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in
