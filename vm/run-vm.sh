@@ -23,6 +23,9 @@
 #   --append ARGS      extra kernel command line
 #   -q, --quiet        do not stream the console to stderr
 #
+# environment: RS_VM_LOCK=FILE  boot only while holding this flock (one guest at a time on
+# a shared machine; the wait is reported and kept in the summary)
+#
 # exit: COMMAND's status; 1 kernel report found; 2 bad usage; 4 environment missing
 # (qemu, kernel) or the guest never reached init; 5 timeout (guest killed, log kept).
 set -euo pipefail
@@ -45,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift ;;
 	--append) append=$2; shift ;;
 	-q|--quiet) quiet=1 ;;
-	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	*) rs_die $RS_EXIT_USAGE "unknown option '$1' (see vm/run-vm.sh --help)" ;;
 	esac
@@ -152,6 +155,19 @@ qemu_base() {
 	      -device virtio-9p-pci,fsdev=rsout,mount_tag=rsout,addr=0x7)
 }
 
+# --- A machine shared by several runs: RS_VM_LOCK=FILE boots only while holding that
+# lock (flock), so that at most one guest runs at a time; the wait is said and logged.
+if [ -n "${RS_VM_LOCK:-}" ]; then
+	exec 8>"$RS_VM_LOCK" || rs_die $RS_EXIT_USAGE "RS_VM_LOCK=$RS_VM_LOCK: cannot open it"
+	waited=$(date +%s)
+	if ! flock -n 8; then
+		rs_say "waiting for RS_VM_LOCK $RS_VM_LOCK (another guest is running)"
+		flock 8
+	fi
+	waited=$(($(date +%s) - waited))
+	[ $waited = 0 ] || rs_say "waited ${waited}s for RS_VM_LOCK"
+fi
+
 # --- KVM or TCG.  KVM is used only when a short probe boot reached init on this host.
 probe_kvm() {
 	local probe=$RS_CACHE/kvm-probe-$(cat /proc/sys/kernel/random/boot_id)-$(qemu-system-x86_64 --version | head -n1 | tr -cd '0-9.')
@@ -243,6 +259,7 @@ rc=
 	echo "accel: $accel"
 	echo "kernel: $kernel"
 	echo "seconds: $secs"
+	[ -n "${RS_VM_LOCK:-}" ] && echo "vm_lock_wait_seconds: $waited"
 	echo "command_rc: ${rc:-none}"
 	echo "timed_out: $timed_out"
 	printf 'kernel_reports: %s\n' "$(printf '%s' "$reports" | grep -c . || true)"

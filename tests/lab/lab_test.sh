@@ -30,7 +30,7 @@ expect() {
 
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
 echo "KTAP version 1"
-echo "1..11"
+echo "1..12"
 expect "KSRC that is not a directory" 2 "KSRC=/nonexistent: no such directory" -- \
 	env KSRC=/nonexistent vm/fetch-source.sh
 mkdir -p "$tmp/notlinux" && echo 'all:' >"$tmp/notlinux/Makefile"
@@ -130,6 +130,9 @@ expect "a command runs in its directory under /tmp" 7 "command exit 7" -- \
 	sh -c "cd '$tmp' && touch marker && exec '$PWD/vm/run-vm.sh' -q --kernel '$kart' --out '$tmp/run' -- sh -c 'test -f marker && exit 7'"
 expect "a kernel WARNING fails the run and is named" 1 "kernel report.*WARNING: injected by the lab test" -- \
 	"${vm[@]}" -- sh -c 'echo "<2>WARNING: injected by the lab test" >/dev/kmsg'
+# RS_VM_LOCK: the boot waits while another holder has the lock (here a 3 s sleep)
+expect "RS_VM_LOCK makes a boot wait for the lock's holder" 7 "waited [1-9][0-9]*s for RS_VM_LOCK" -- \
+	sh -c "flock '$tmp/vm.lock' sleep 3 & sleep 0.5; RS_VM_LOCK='$tmp/vm.lock' exec $(printf '%q ' "${vm[@]}") -- sh -c 'exit 7'"
 expect "a guest that never reaches init" 4 "never reached init" -- \
 	"${vm[@]}" --append init=/nonexistent-init -- true
 expect "a guest over its time limit is killed, log kept" 5 "TIMEOUT.*console log kept" -- \
