@@ -56,6 +56,7 @@ help:
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
+	@echo "make check-findings  the tests of docs/findings.md on the stock kernel (plain 7.2, no patch)"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
@@ -66,7 +67,7 @@ help:
 	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema,"
 	@echo "                     the HTML report rendered by headless Chromium (screenshot in $(O)/outputs/html)"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
-	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
+	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug|stock"
 
 need-khdr:
 	@test -n "$(KHDR)" || { echo "make: no Linux >= 7.2 uapi headers: run ./run.sh setup, or pass KHDR=/path/to/usr/include" >&2; exit 4; }
@@ -178,7 +179,17 @@ check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour debug --name check-vm-debug -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
 		tests/vm/run-all.sh $(O)
 
-check: check-unit check-outputs fuzz-smoke check-lab check-vm check-vm-debug
+# The test of each kernel bug of docs/findings.md, as BINARY:TEST,...  Each asserts the
+# bug on a kernel without its fix and the fixed behaviour on one with it (as the kernel
+# artifact says, RS_KERNEL_FIXES); check-vm runs them on the default kernel (fixed),
+# check-findings on the stock one (plain 7.2.13: the bug).
+FINDINGS_TESTS	:= vfio_dmabuf_test:low_power_keeps_dmabufs_revoked,low_power_wakeup_restores_dmabufs \
+		   iommufd_mock_dmabuf_test:unrevoke_of_live_buffer_keeps_mapping
+check-findings: $(O)/revokestorm $(VM_TESTS)
+	@vm/run-vm.sh --flavour stock --name check-findings \
+		-- tests/vm/run-all.sh --strict $(O) $(FINDINGS_TESTS)
+
+check: check-unit check-outputs fuzz-smoke check-lab check-vm check-vm-debug check-findings
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
@@ -187,5 +198,5 @@ clean:
 	rm -rf $(O)
 
 .PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb check-lava \
-	check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
+	check-vm check-lab check-vm-debug check-findings fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -9,7 +9,7 @@
 # kept; any oops, BUG, WARNING, lockdep, KASAN or hung-task report in it fails the run.
 #
 # options:
-#   --flavour F        default | debug kernel (vm/build-kernel.sh builds it if needed)
+#   --flavour F        default | debug | stock kernel (vm/build-kernel.sh builds it if needed)
 #   --kernel DIR       use this kernel artifact directory instead
 #   --ivshmem SIZES    comma-separated BAR2 sizes, one ivshmem-plain device each
 #                      (default 4M,4M; the first sits alone behind a PCIe root port)
@@ -22,6 +22,9 @@
 #   --mem MB, --smp N  guest size (default 2048, 2)
 #   --append ARGS      extra kernel command line
 #   -q, --quiet        do not stream the console to stderr
+#
+# environment: RS_VM_LOCK=FILE  boot only while holding this flock (one guest at a time on
+# a shared machine; the wait is reported and kept in the summary)
 #
 # exit: COMMAND's status; 1 kernel report found; 2 bad usage; 4 environment missing
 # (qemu, kernel) or the guest never reached init; 5 timeout (guest killed, log kept).
@@ -45,7 +48,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift ;;
 	--append) append=$2; shift ;;
 	-q|--quiet) quiet=1 ;;
-	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	*) rs_die $RS_EXIT_USAGE "unknown option '$1' (see vm/run-vm.sh --help)" ;;
 	esac
@@ -119,7 +122,16 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 	printf 'RS_CWD=%q\n' "$PWD"
 	echo "RS_VM=1"
 	echo "RS_OUT=/run/rsout"
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
+	# What the kernel carries, as its artifact says (vm/build-kernel.sh): tests of a
+	# finding expect the bug or its fix from this, never by probing the behaviour.
+	# Without a `fixes` list (an artifact of an older recipe) RS_KERNEL_FIXES is unset.
+	echo "RS_KERNEL_FLAVOUR=$(awk '$1 == "flavour" {print $2}' "$kernel/info" 2>/dev/null)"
+	kvars=RS_KERNEL_FLAVOUR
+	if [ -f "$kernel/fixes" ]; then
+		echo "RS_KERNEL_FIXES='$(awk '{print $1}' "$kernel/fixes" | paste -sd' ')'"
+		kvars+=" RS_KERNEL_FIXES"
+	fi
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT $kvars $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in
@@ -142,6 +154,19 @@ qemu_base() {
 	      -fsdev "local,id=rsout,path=$1,security_model=none"
 	      -device virtio-9p-pci,fsdev=rsout,mount_tag=rsout,addr=0x7)
 }
+
+# --- A machine shared by several runs: RS_VM_LOCK=FILE boots only while holding that
+# lock (flock), so that at most one guest runs at a time; the wait is said and logged.
+if [ -n "${RS_VM_LOCK:-}" ]; then
+	exec 8>"$RS_VM_LOCK" || rs_die $RS_EXIT_USAGE "RS_VM_LOCK=$RS_VM_LOCK: cannot open it"
+	waited=$(date +%s)
+	if ! flock -n 8; then
+		rs_say "waiting for RS_VM_LOCK $RS_VM_LOCK (another guest is running)"
+		flock 8
+	fi
+	waited=$(($(date +%s) - waited))
+	[ $waited = 0 ] || rs_say "waited ${waited}s for RS_VM_LOCK"
+fi
 
 # --- KVM or TCG.  KVM is used only when a short probe boot reached init on this host.
 probe_kvm() {
@@ -234,6 +259,7 @@ rc=
 	echo "accel: $accel"
 	echo "kernel: $kernel"
 	echo "seconds: $secs"
+	[ -n "${RS_VM_LOCK:-}" ] && echo "vm_lock_wait_seconds: $waited"
 	echo "command_rc: ${rc:-none}"
 	echo "timed_out: $timed_out"
 	printf 'kernel_reports: %s\n' "$(printf '%s' "$reports" | grep -c . || true)"

@@ -124,9 +124,11 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 {
 	struct mock_im *m = im->o.priv;
 	struct mock_imp *p = imp->priv;
-	enum rs_revoke_state rs = rs_revoke_get(rs_ex_handle(imp->buf->ex, "revoke-state"));
+	struct rs_revoke_ctl *rc = rs_ex_handle(imp->buf->ex, "revoke-state");
+	enum rs_revoke_state rs = rs_revoke_get(rc);
 	struct rs_mock_status st;
 	char why[RS_WHY_LEN];
+	bool woken;
 	int ret;
 
 	imp->live = false;
@@ -144,7 +146,15 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 	if (rs == RS_PULSED || st.mapped)
 		return 0;
 	/* still revoked: a new map must fail with the exporter's ENODEV */
+	woken = rs == RS_REVOKED_WAKE && rs_revoke_woken(rc, 0);
 	ret = rs_mock_map(m->fd, p->handle, why);
+	if (rs == RS_REVOKED_WAKE && (!ret || ret == -ENODEV)) {
+		if (!ret)
+			rs_mock_unmap(m->fd, p->handle, NULL);
+		ret = rs_revoke_wake_check(rc, woken, !ret, why);
+		return ret ? rs_err(&im->o, EPROTO, "mock importer MAP of buffer %u of %s: %s",
+				    imp->buf->index, imp->buf->ex->o.name, why) : 0;
+	}
 	if (!ret) {
 		rs_mock_unmap(m->fd, p->handle, NULL);
 		return rs_err(&im->o, EPROTO, "mock importer MAP succeeded while buffer %u of %s "

@@ -30,7 +30,7 @@ expect() {
 
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
 echo "KTAP version 1"
-echo "1..13"
+echo "1..14"
 expect "KSRC that is not a directory" 2 "KSRC=/nonexistent: no such directory" -- \
 	env KSRC=/nonexistent vm/fetch-source.sh
 mkdir -p "$tmp/notlinux" && echo 'all:' >"$tmp/notlinux/Makefile"
@@ -64,7 +64,27 @@ PATCH
 expect "a patch that does not apply is named" 2 "patch 0001-broken.patch does not apply" -- \
 	vm/build-kernel.sh --patches "$tmp/patches" --force
 # A user's git tree (KSRC): the lab's copy holds what git would commit (not ignored build
-# output), and an edit to the tree changes the cache key and refreshes the copy.
+# output), and an edit to the tree changes the cache key and refreshes the copy.  A fix
+# the tree already has is carried, not applied again.
+mkdir -p "$tmp/fixes"
+cat >"$tmp/fixes/0001-merged-fix.patch" <<'PATCH'
+From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+From: revokestorm developers <revokestorm@users.noreply.invalid>
+Date: Wed, 25 Nov 2026 00:00:00 +0000
+Subject: [PATCH] fix: already merged
+
+---
+ fix.c | 1 +
+ 1 file changed, 1 insertion(+)
+ create mode 100644 fix.c
+
+diff --git a/fix.c b/fix.c
+new file mode 100644
+--- /dev/null
++++ b/fix.c
+@@ -0,0 +1 @@
++int fixed;
+PATCH
 check_ksrc_git() {
 	local g=$tmp/gitk k1 k2 k3 t
 	n=$((n + 1))
@@ -73,22 +93,25 @@ check_ksrc_git() {
 	touch "$g/drivers/vfio/pci/vfio_pci_dmabuf.c" "$g/tools/testing/selftests/kselftest_harness.h"
 	echo '*.o' >"$g/.gitignore"
 	echo 'int a;' >"$g/a.c"
+	echo 'int fixed;' >"$g/fix.c"
 	git -C "$g" init -q && git -C "$g" add -A &&
 		git -C "$g" -c user.name=t -c user.email=t@invalid commit -q -m base
 	echo 'int u;' >"$g/u.c"
 	echo junk >"$g/built.o"
 	local env=(env RS_CACHE="$tmp/cache" KSRC="$g")
-	k1=$("${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" --print-dir)
-	"${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" >/dev/null 2>"$tmp/err"
+	local bk=(vm/build-kernel.sh --fixes "$tmp/fixes" --patches "$tmp/patches")
+	k1=$("${env[@]}" "${bk[@]}" --print-dir)
+	"${env[@]}" "${bk[@]}" >/dev/null 2>"$tmp/err"
 	t=$(echo "$tmp"/cache/tree/7.2.0-*)
 	echo 'int a = 1;' >"$g/a.c"
-	k2=$("${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" --print-dir)
-	"${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" >/dev/null 2>>"$tmp/err"
+	k2=$("${env[@]}" "${bk[@]}" --print-dir)
+	"${env[@]}" "${bk[@]}" >/dev/null 2>>"$tmp/err"
 	rm "$g/u.c"
-	k3=$("${env[@]}" vm/build-kernel.sh --patches "$tmp/patches" --print-dir)
+	k3=$("${env[@]}" "${bk[@]}" --print-dir)
 	if [ -f "$t/u.c" ] && [ ! -e "$t/built.o" ] && [ -f "$t/.gitignore" ] &&
 	   grep -q 'a = 1' "$t/a.c" && [ "$k1" != "$k2" ] && [ "$k2" != "$k3" ] &&
 	   grep -q "changed since its copy was made" "$tmp/err" &&
+	   grep -q "fix 0001-merged-fix.patch is already in Linux 7.2.0" "$tmp/err" &&
 	   grep -q "patch 0001-broken.patch does not apply" "$tmp/err"; then
 		echo "ok $n lab: a KSRC git tree is copied as git sees it and refreshed when it changes"
 		pass=$((pass + 1))
@@ -123,6 +146,9 @@ expect "a command runs in its directory under /tmp" 7 "command exit 7" -- \
 	sh -c "cd '$tmp' && touch marker && exec '$PWD/vm/run-vm.sh' -q --kernel '$kart' --out '$tmp/run' -- sh -c 'test -f marker && exit 7'"
 expect "a kernel WARNING fails the run and is named" 1 "kernel report.*WARNING: injected by the lab test" -- \
 	"${vm[@]}" -- sh -c 'echo "<2>WARNING: injected by the lab test" >/dev/kmsg'
+# RS_VM_LOCK: the boot waits while another holder has the lock (here a 3 s sleep)
+expect "RS_VM_LOCK makes a boot wait for the lock's holder" 7 "waited [1-9][0-9]*s for RS_VM_LOCK" -- \
+	sh -c "flock '$tmp/vm.lock' sleep 3 & sleep 0.5; RS_VM_LOCK='$tmp/vm.lock' exec $(printf '%q ' "${vm[@]}") -- sh -c 'exit 7'"
 expect "a guest that never reaches init" 4 "never reached init" -- \
 	"${vm[@]}" --append init=/nonexistent-init -- true
 expect "a guest over its time limit is killed, log kept" 5 "TIMEOUT.*console log kept" -- \
