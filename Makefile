@@ -28,6 +28,7 @@ WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Iinclude \
 		   $(if $(KHDR),-isystem $(KHDR)) $(PKG_CFLAGS) \
+		   $(if $(KHDR),-idirafter $(KHDR)/../test) \
 		   $(if $(KSRC),-idirafter $(KSRC)/drivers/iommu/iommufd)
 LDLIBS		+= $(PKG_LIBS) -lpthread -lm
 
@@ -56,6 +57,7 @@ help:
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
+	@echo "make check-series    kernel-patches/ applies (git am) to every fetched kernel source"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
@@ -178,7 +180,12 @@ check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour debug --name check-vm-debug -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
 		tests/vm/run-all.sh $(O)
 
-check: check-unit check-outputs fuzz-smoke check-lab check-vm check-vm-debug
+# kernel-patches/ applies with git am to every fetched kernel source (7.2, and the 7.3 that
+# ./run.sh check fetches); make itself never downloads.
+check-series:
+	@vm/check-series.sh
+
+check: check-unit check-outputs fuzz-smoke check-lab check-series check-vm check-vm-debug
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
@@ -187,5 +194,5 @@ clean:
 	rm -rf $(O)
 
 .PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb check-lava \
-	check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
+	check-vm check-lab check-vm-debug check-series fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -5,7 +5,10 @@
 #
 #   vm/build-kernel.sh [--flavour default|debug] [--patches DIR] [--print-dir] [--force]
 #
-# Prints the artifact directory (bzImage, vmlinux, config, headers/) on stdout.
+# Prints the artifact directory (bzImage, vmlinux, config, headers/, kselftest/) on stdout.
+# headers/include is the uAPI; headers/test the test-only interfaces that are not uAPI (the
+# mock importer's, the iommufd selftest's) as this tree has them; kselftest/ the series'
+# selftests, built against both.
 # The artifacts are keyed by a hash of the source version, every patch and every
 # config fragment; an existing key is reused without building.
 set -euo pipefail
@@ -13,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/progress.sh"
 
 # Bump when the recipe below changes in a way that changes the result.
-RECIPE=1
+RECIPE=2
 flavour=default
 print_only=0
 force=0
@@ -185,6 +188,17 @@ if ! rs_progress "$log" "$total" -- "${mk[@]}" bzImage vmlinux; then
 	rs_die $RS_EXIT_FAIL "kernel build failed; full log: $log"
 fi
 "${mk[@]}" headers_install INSTALL_HDR_PATH="$art.tmp/headers" >>"$log" 2>&1
+mkdir -p "$art.tmp/headers/test"
+for h in drivers/dma-buf/dma-buf-mock.h drivers/iommu/iommufd/iommufd_test.h; do
+	[ ! -f "$tree/$h" ] || cp "$tree/$h" "$art.tmp/headers/test/"
+done
+if [ -f "$tree/tools/testing/selftests/drivers/dma-buf/mock_importer.c" ]; then
+	mkdir -p "$art.tmp/kselftest/drivers/dma-buf"
+	make -C "$tree/tools/testing/selftests/drivers/dma-buf" CC=gcc \
+		OUTPUT="$art.tmp/kselftest/drivers/dma-buf" \
+		KHDR_INCLUDES="-isystem $art.tmp/headers/include" >>"$log" 2>&1 ||
+		rs_die $RS_EXIT_FAIL "building the series' selftests (tools/testing/selftests/drivers/dma-buf) failed; log: $log"
+fi
 secs=$(($(date +%s) - start))
 cp "$out/arch/x86/boot/bzImage" "$out/vmlinux" "$out/System.map" "$art.tmp/"
 cp "$out/.config" "$art.tmp/config"

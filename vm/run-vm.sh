@@ -63,6 +63,7 @@ if [ -z "$kernel" ]; then
 fi
 [ -f "$kernel/bzImage" ] ||
 	rs_die $RS_EXIT_ENV "no bzImage in '$kernel': build one with vm/build-kernel.sh"
+kernel=$(cd "$kernel" && pwd)	# the guest finds its kselftests there (RS_KERNEL)
 
 name=${name:-$(basename "$1")}
 out=${out:-$RS_TOP/build/vm/$name-$(date +%Y%m%d-%H%M%S)}
@@ -119,7 +120,8 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 	printf 'RS_CWD=%q\n' "$PWD"
 	echo "RS_VM=1"
 	echo "RS_OUT=/run/rsout"
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
+	printf 'RS_KERNEL=%q\n' "$kernel"
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT RS_KERNEL $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in
