@@ -30,9 +30,11 @@ bool rs_mock_present(void)
 
 #ifdef RS_HAVE_DMA_BUF_MOCK
 
-_Static_assert(RS_MOCK_SYNC == DMA_BUF_MOCK_SYNC && RS_MOCK_DEFERRED == DMA_BUF_MOCK_DEFERRED &&
-	       RS_MOCK_STUCK == DMA_BUF_MOCK_STUCK && RS_MOCK_PINNED == DMA_BUF_MOCK_PINNED &&
-	       RS_MOCK_FENCE == DMA_BUF_MOCK_FENCE, "mock behaviours match the kernel's");
+_Static_assert((int)RS_MOCK_SYNC == DMA_BUF_MOCK_SYNC &&
+	       (int)RS_MOCK_DEFERRED == DMA_BUF_MOCK_DEFERRED &&
+	       (int)RS_MOCK_STUCK == DMA_BUF_MOCK_STUCK &&
+	       (int)RS_MOCK_PINNED == DMA_BUF_MOCK_PINNED &&
+	       (int)RS_MOCK_FENCE == DMA_BUF_MOCK_FENCE, "mock behaviours match the kernel's");
 _Static_assert(RS_MOCK_MAX_DELAY_MS == DMA_BUF_MOCK_MAX_DELAY_MS, "the kernel's delay bound");
 
 bool rs_mock_built(void)
