@@ -67,6 +67,7 @@ help:
 	@echo "make check-deb       the Debian package: build, lintian, install and run in a fresh bookworm"
 	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema,"
 	@echo "                     the HTML report rendered by headless Chromium (screenshot in $(O)/outputs/html)"
+	@echo "make bench-series    what kernel-patches/ costs: patched vs base kernel, alternating boots"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
 
@@ -190,9 +191,13 @@ check: check-unit check-outputs fuzz-smoke check-lab check-series check-vm check
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
 
+# kernel-patches/ against the same kernel without it, alternating boots (docs/performance.md)
+bench-series: $(BENCHES)
+	@bench/series-cost.sh $(O) $(or $(ROUNDS),5) $(or $(SECONDS),10)
+
 clean:
 	rm -rf $(O)
 
 .PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb check-lava \
-	check-vm check-lab check-vm-debug check-series fuzz fuzz-smoke bench clean
+	check-vm check-lab check-vm-debug check-series fuzz fuzz-smoke bench bench-series clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
