@@ -307,6 +307,22 @@ TEST_F(mock, close_fd_keeps_mapping)
 	EXPECT_DOMAINS(u, BUF_SIZE);
 }
 
+/*
+ * The 7.3-rc check of get_dmabuf() (a 0 that is not a dma-buf) rests on rs_fd_is_dmabuf():
+ * true for the buffer, false for what fd 0 is when nothing was installed there.
+ */
+TEST_F(mock, fd_is_dmabuf)
+{
+	int memfd = memfd_create("rs-not-a-dmabuf", MFD_CLOEXEC);
+
+	EXPECT_TRUE(rs_fd_is_dmabuf(self->dmabuf));
+	ASSERT_LE(0, memfd);
+	EXPECT_FALSE(rs_fd_is_dmabuf(memfd));
+	close(memfd);
+	EXPECT_FALSE(rs_fd_is_dmabuf(self->fd));	/* /dev/iommu */
+	EXPECT_FALSE(rs_fd_is_dmabuf(1 << 20));	/* not open */
+}
+
 TEST_F(mock, bad_args)
 {
 	struct iommu_ioas_map_file mf = {
