@@ -25,8 +25,9 @@ echo "TAP version 13"
 for s in "${suites[@]}"; do
 	[ -d "$kunit/$s" ] || skip "kernel has no KUnit suite $s (kernel-patches/ not applied?)"
 done
-# the tree the lab kernel was built from (vm/build-kernel.sh's info), else the cached source
-ksrc=$(awk '$1 == "source" {print $2}' "${RS_KERNEL:-/nonexistent}/info" 2>/dev/null)
+# KSRC (make check-vm passes it), else the tree the lab kernel was built from
+# (vm/build-kernel.sh's info), else the cached source
+ksrc=${KSRC:-$(awk '$1 == "source" {print $2}' "${RS_KERNEL:-/nonexistent}/info" 2>/dev/null)}
 [ -n "$ksrc" ] || ksrc=$(RS_NO_FETCH=1 vm/fetch-source.sh 2>/dev/null)
 kunitpy=$ksrc/tools/testing/kunit/kunit.py
 [ -f "$kunitpy" ] || skip "no kunit.py to parse the results with (kernel tree '$ksrc')"
