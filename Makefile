@@ -28,6 +28,7 @@ WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Iinclude \
 		   $(if $(KHDR),-isystem $(KHDR)) $(PKG_CFLAGS) \
+		   $(if $(KHDR),-idirafter $(KHDR)/../test) \
 		   $(if $(KSRC),-idirafter $(KSRC)/drivers/iommu/iommufd)
 LDLIBS		+= $(PKG_LIBS) -lpthread -lm
 
@@ -57,6 +58,7 @@ help:
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
 	@echo "make check-findings  the tests of docs/findings.md on the stock kernel (plain 7.2, no patch)"
+	@echo "make check-series    kernel-patches/ applies (git am) to every fetched kernel source"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
@@ -66,6 +68,7 @@ help:
 	@echo "make check-deb       the Debian package: build, lintian, install and run in a fresh bookworm"
 	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema,"
 	@echo "                     the HTML report rendered by headless Chromium (screenshot in $(O)/outputs/html)"
+	@echo "make bench-series    what kernel-patches/ costs: patched vs base kernel, alternating boots"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
 	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug|stock"
 
@@ -189,14 +192,23 @@ check-findings: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour stock --name check-findings \
 		-- tests/vm/run-all.sh --strict $(O) $(FINDINGS_TESTS)
 
-check: check-unit check-outputs fuzz-smoke check-lab check-vm check-vm-debug check-findings
+# kernel-patches/ applies with git am to every fetched kernel source (7.2, and the 7.3 that
+# ./run.sh check fetches); make itself never downloads.
+check-series:
+	@vm/check-series.sh
+
+check: check-unit check-outputs fuzz-smoke check-lab check-series check-vm check-vm-debug check-findings
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
+
+# kernel-patches/ against the same kernel without it, alternating boots (docs/performance.md)
+bench-series: $(BENCHES)
+	@bench/series-cost.sh $(O) $(or $(ROUNDS),5) $(or $(SECONDS),10)
 
 clean:
 	rm -rf $(O)
 
 .PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb check-lava \
-	check-vm check-lab check-vm-debug check-findings fuzz fuzz-smoke bench clean
+	check-vm check-lab check-vm-debug check-findings check-series fuzz fuzz-smoke bench bench-series clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

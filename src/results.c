@@ -20,6 +20,7 @@
 #include "rs_watch.h"
 
 #include "rs_json.h"
+#include "rs_lib/mock.h"
 
 #define RS_RESULTS_SCHEMA_VERSION	1
 #ifndef RS_VERSION
@@ -483,7 +484,7 @@ static void rs_j_kernel(struct rs_json *j, struct rs_ctx *ctx)
 		rs_j_opt_str(j, "missing", root ? NULL : "tracefs not mounted or not readable");
 		free(p);
 	}
-	rs_json_bool(j, "mock_importer_device", access("/dev/dma_buf_mock", F_OK) == 0);
+	rs_json_bool(j, "mock_importer_device", rs_mock_present());
 	rs_j_file(j, "hung_importer_ms", "/sys/module/dma_buf/parameters/hung_importer_ms");
 	rs_json_obj_end(j);
 	rs_json_obj_end(j);

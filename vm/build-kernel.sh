@@ -11,7 +11,10 @@
 # (kernel-patches/); debug = the same + vm/config/debug.config (lockdep, KASAN);
 # stock = no patch at all, default's config (the plain kernel each finding's test runs
 # on; it builds in default's build directory, incrementally).
-# Prints the artifact directory (bzImage, vmlinux, config, headers/, fixes) on stdout.
+# Prints the artifact directory (bzImage, vmlinux, config, headers/, kselftest/, fixes) on
+# stdout.  headers/include is the uAPI; headers/test the test-only interfaces that are not
+# uAPI (the mock importer's, the iommufd selftest's) as this tree has them; kselftest/ the
+# series' selftests, built against both.
 # `fixes` lists one line per fix the kernel carries: its slug (the subject, lower case,
 # non-alphanumerics as '-') and "applied", or "in-source" when the source tree already
 # had it.  The artifacts are keyed by a hash of the source version, every patch and
@@ -21,7 +24,7 @@ set -euo pipefail
 . "$(dirname "$0")/progress.sh"
 
 # Bump when the recipe below changes in a way that changes the result.
-RECIPE=2
+RECIPE=3
 flavour=default
 print_only=0
 force=0
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--fixes) fdir=$(cd "${2:?--fixes needs a directory}" && pwd); shift ;;
 	--print-dir) print_only=1 ;;
 	--force) force=1 ;;
-	-h|--help) sed -n '3,17p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,21p' "$0"; exit 0 ;;
 	*) rs_die $RS_EXIT_USAGE "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -233,6 +236,17 @@ if ! rs_progress "$log" "$total" -- "${mk[@]}" bzImage vmlinux; then
 	rs_die $RS_EXIT_FAIL "kernel build failed; full log: $log"
 fi
 "${mk[@]}" headers_install INSTALL_HDR_PATH="$art.tmp/headers" >>"$log" 2>&1
+mkdir -p "$art.tmp/headers/test"
+for h in drivers/dma-buf/dma-buf-mock.h drivers/iommu/iommufd/iommufd_test.h; do
+	[ ! -f "$tree/$h" ] || cp "$tree/$h" "$art.tmp/headers/test/"
+done
+if [ -f "$tree/tools/testing/selftests/drivers/dma-buf/mock_importer.c" ]; then
+	mkdir -p "$art.tmp/kselftest/drivers/dma-buf"
+	make -C "$tree/tools/testing/selftests/drivers/dma-buf" CC=gcc \
+		OUTPUT="$art.tmp/kselftest/drivers/dma-buf" \
+		KHDR_INCLUDES="-isystem $art.tmp/headers/include" >>"$log" 2>&1 ||
+		rs_die $RS_EXIT_FAIL "building the series' selftests (tools/testing/selftests/drivers/dma-buf) failed; log: $log"
+fi
 secs=$(($(date +%s) - start))
 cp "$out/arch/x86/boot/bzImage" "$out/vmlinux" "$out/System.map" "$art.tmp/"
 cp "$out/.config" "$art.tmp/config"

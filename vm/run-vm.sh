@@ -66,6 +66,7 @@ if [ -z "$kernel" ]; then
 fi
 [ -f "$kernel/bzImage" ] ||
 	rs_die $RS_EXIT_ENV "no bzImage in '$kernel': build one with vm/build-kernel.sh"
+kernel=$(cd "$kernel" && pwd)	# the guest finds its kselftests there (RS_KERNEL)
 
 name=${name:-$(basename "$1")}
 out=${out:-$RS_TOP/build/vm/$name-$(date +%Y%m%d-%H%M%S)}
@@ -126,7 +127,8 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 	# finding expect the bug or its fix from this, never by probing the behaviour.
 	# Without a `fixes` list (an artifact of an older recipe) RS_KERNEL_FIXES is unset.
 	echo "RS_KERNEL_FLAVOUR=$(awk '$1 == "flavour" {print $2}' "$kernel/info" 2>/dev/null)"
-	kvars=RS_KERNEL_FLAVOUR
+	printf 'RS_KERNEL=%q\n' "$kernel"
+	kvars="RS_KERNEL RS_KERNEL_FLAVOUR"
 	if [ -f "$kernel/fixes" ]; then
 		echo "RS_KERNEL_FIXES='$(awk '{print $1}' "$kernel/fixes" | paste -sd' ')'"
 		kvars+=" RS_KERNEL_FIXES"

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Importer "mock": the revokestorm kernel mock importer (/dev/dma_buf_mock,
+ * Importer "mock": the kernel mock importer of kernel-patches/ (debugfs dma_buf/mock_importer,
  * docs/mock-importer.md) with a chosen behaviour: sync (unmaps inside invalidate),
  * deferred (unmaps delay later), stuck (never unmaps until released: a hung importer),
  * pinned (not revocable: VFIO refuses it), fence (every map adds a fence of delay).
  * The importing device defaults to the exporter's own PCI device (handle "pci-name"),
- * which gives a P2P mapping behind any IOMMU; else the misc device (maps fail).
+ * which gives a P2P mapping behind any IOMMU; else the mock's own device (no DMA mask: maps
+ * fail with EINVAL).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ static const struct rs_opt mock_im_opts[] = {
 	  RS_MOCK_BEHAVIOURS },
 	{ "delay", RS_OPT_TIME, "100ms", "deferred: unmap delay; fence: fence lifetime" },
 	{ "dev_name", RS_OPT_STR, "",
-	  "importing PCI device; default: the exporter's own device, else the misc device" },
+	  "importing PCI device; default: the exporter's own device, else the mock's own" },
 	{ "map", RS_OPT_BOOL, "true", "map right after attaching" },
 	{ NULL },
 };
@@ -141,7 +142,8 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 		return rs_err(&im->o, EPROTO, "mock importer saw no invalidation of buffer %u "
 			      "of %s", imp->buf->index, imp->buf->ex->o.name);
 	p->invalidations = st.invalidations;
-	if (m->behaviour == RS_MOCK_SYNC && st.mapped)
+	/* a mapping made after the revoke's invalidation (a self-restoring trigger) is new */
+	if (m->behaviour == RS_MOCK_SYNC && st.mapped && st.map_invalidations < st.invalidations)
 		return rs_err(&im->o, EPROTO, "sync mock importer still mapped after the revoke");
 	if (rs == RS_PULSED || st.mapped)
 		return 0;
@@ -247,7 +249,7 @@ static void mock_im_close(struct rs_importer *im)
 
 static const struct rs_importer_ops mock_importer = {
 	.type = "mock",
-	.help = "the kernel mock importer (/dev/dma_buf_mock): sync|deferred|stuck|pinned|fence",
+	.help = "the kernel mock importer (debugfs dma_buf/mock_importer): " RS_MOCK_BEHAVIOURS,
 	.opts = mock_im_opts,
 	.open = mock_im_open,
 	.import = mock_im_import,

@@ -41,6 +41,10 @@ printf 'VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 3\n' >"$tmp/old/Makefile"
 touch "$tmp/old/drivers/vfio/pci/vfio_pci_dmabuf.c" "$tmp/old/tools/testing/selftests/kselftest_harness.h"
 expect "KSRC older than 7.2" 2 "is Linux 6.12.3; revokestorm needs >= 7.2" -- \
 	env KSRC="$tmp/old" vm/fetch-source.sh
+expect "RS_KERNEL_SERIES that is not a series" 2 "RS_KERNEL_SERIES=7: give a series like 7.3" -- \
+	env -u KSRC RS_KERNEL_SERIES=7 vm/fetch-source.sh
+expect "RS_KERNEL_SERIES older than 7.2" 2 "RS_KERNEL_SERIES=6.12: revokestorm needs >= 7.2" -- \
+	env -u KSRC RS_KERNEL_SERIES=6.12 vm/fetch-source.sh
 mkdir -p "$tmp/patches"
 cat >"$tmp/patches/0001-broken.patch" <<'PATCH'
 From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
