@@ -42,6 +42,8 @@ help:
 	@echo "make                 build $(O)/revokestorm"
 	@echo "make check           unit tests on the host, a short fuzz run, then the VM tests in the lab"
 	@echo "make check-unit      unit tests only (seconds)"
+	@echo "make check-tsan      unit tests under ThreadSanitizer (in make check)"
+	@echo "make check-asan      unit tests under AddressSanitizer + UBSan (in make check)"
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
@@ -79,7 +81,7 @@ TEST_CFLAGS = $(CFLAGS) -isystem $(KSELFTEST) -Itests
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-ksrc need-khdr
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 
 $(O)/tests/vm/%: tests/vm/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-ksrc need-khdr
 	@mkdir -p $(@D)
@@ -100,6 +102,20 @@ check-unit: $(O)/revokestorm $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 	@tests/docs-sync.sh $(O)/revokestorm
 
+# The unit tests again under ThreadSanitizer, and under AddressSanitizer with UBSan and
+# LeakSanitizer: any report fails the test it happens in.  Each builds in a directory of
+# its own.
+TSAN_FLAGS	:= -fsanitize=thread
+ASAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+run-unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+check-tsan:
+	@TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" $(MAKE) --no-print-directory O=$(O)/tsan \
+		CFLAGS="-O1 -g $(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" run-unit
+check-asan:
+	@ASAN_OPTIONS="detect_leaks=1 $(ASAN_OPTIONS)" $(MAKE) --no-print-directory O=$(O)/asan \
+		CFLAGS="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" run-unit
+
 FUZZ_SECONDS ?= 300
 fuzz-smoke: $(FUZZERS)
 	@tests/run-fuzz.sh smoke 20 $(FUZZERS)
@@ -117,7 +133,7 @@ check-lab:
 check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour debug --name check-vm-debug -- tests/vm/run-all.sh $(O)
 
-check: check-unit fuzz-smoke check-lab check-vm check-vm-debug
+check: check-unit check-tsan check-asan fuzz-smoke check-lab check-vm check-vm-debug
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
@@ -125,5 +141,5 @@ bench: $(O)/revokestorm $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc tests check check-unit check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
+.PHONY: all help need-khdr need-ksrc tests check check-unit check-tsan check-asan run-unit check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
