@@ -84,22 +84,34 @@ static char *rs_tail(const char *text, size_t max)
 	return rs_xstrdup(p);
 }
 
-void rs_hang_collect(struct rs_ctx *ctx, struct rs_hang *h, int tid)
+void rs_hang_collect(struct rs_ctx *ctx, size_t idx)
 {
 	struct rs_bundle_info bi = { 0 };
 	char path[PATH_MAX], dir[PATH_MAX];
+	struct rs_hang c = { 0 }, *h;
 	pid_t *tids;
 	size_t n = 0, i;
 	char *text = NULL, *what;
 	FILE *f;
+	int tid;
 
-	h->task_state = rs_task_state(tid);
+	pthread_mutex_lock(&ctx->vlock);
+	h = &ctx->hangs[idx];
+	tid = h->tid;
+	what = rs_xasprintf("hang: %s '%s' did not return within %llu ms (hang_timeout)",
+			    h->worker, h->op, (unsigned long long)(h->elapsed_ns / 1000000ULL));
+	pthread_mutex_unlock(&ctx->vlock);
+
+	c.task_state = rs_task_state(tid);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", tid);
-	h->wchan = rs_read_line(path);
+	c.wchan = rs_read_line(path);
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
-	h->stack = rs_read_text(path);
+	c.stack = rs_read_text(path);
 	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)getpid());
-	h->proc_wchan = rs_read_line(path);
+	c.proc_wchan = rs_read_line(path);
+	if (c.wchan && *c.wchan)
+		rs_log(ctx, "HANG: thread %d is in state %s, wchan %s", tid,
+		       c.task_state ? c.task_state : "?", c.wchan);
 
 	/* the bundle: everything `revokestorm repro` needs, and the kernel's view */
 	tids = rs_xcalloc(ctx->nr_workers, sizeof(*tids));
@@ -109,8 +121,6 @@ void rs_hang_collect(struct rs_ctx *ctx, struct rs_hang *h, int tid)
 	f = open_memstream(&text, &i);
 	rs_scn_dump(ctx->scn, f);
 	fclose(f);
-	what = rs_xasprintf("hang: %s '%s' did not return within %llu ms (hang_timeout)",
-			    h->worker, h->op, (unsigned long long)(h->elapsed_ns / 1000000ULL));
 	bi.results_dir = ctx->results_dir;
 	bi.scenario_text = text;
 	bi.seed = ctx->seed;
@@ -118,22 +128,31 @@ void rs_hang_collect(struct rs_ctx *ctx, struct rs_hang *h, int tid)
 	bi.stuck_tids = tids;
 	bi.nr_stuck = n;
 	bi.trace = ctx->trace;
-	if (ctx->nr_hangs == 1) {	/* one bundle per run: the first hang */
+	if (idx == 0) {	/* one bundle per run: the first hang */
 		if (rs_bundle_write(&bi, dir, sizeof(dir)) == 0 || access(dir, F_OK) == 0)
-			h->bundle = rs_xstrdup(dir);
+			c.bundle = rs_xstrdup(dir);
 	}
 	free(what);
 	free(text);
 	free(tids);
 
-	if (h->bundle) {
+	if (c.bundle) {
 		char *k;
 
-		snprintf(path, sizeof(path), "%s/kmsg.txt", h->bundle);
+		snprintf(path, sizeof(path), "%s/kmsg.txt", c.bundle);
 		k = rs_read_text(path);
-		h->kmsg = rs_tail(k, RS_KMSG_TAIL);
+		c.kmsg = rs_tail(k, RS_KMSG_TAIL);
 		free(k);
 	}
+	pthread_mutex_lock(&ctx->vlock);
+	h = &ctx->hangs[idx];
+	h->task_state = c.task_state;
+	h->wchan = c.wchan;
+	h->stack = c.stack;
+	h->proc_wchan = c.proc_wchan;
+	h->bundle = c.bundle;
+	h->kmsg = c.kmsg;
+	pthread_mutex_unlock(&ctx->vlock);
 }
 
 void rs_hang_free(struct rs_hang *h)

@@ -65,6 +65,7 @@ void rs_build(struct rs_ctx *ctx)
 		ex->ops = e->sec->plugin->ops;
 		ex->nr_bufs = (unsigned int)rs_sec_int(e->sec, "count");
 		ex->bufs = rs_xcalloc(ex->nr_bufs, sizeof(*ex->bufs));
+		e->binfo = rs_xcalloc(ex->nr_bufs, sizeof(*e->binfo));
 		for (b = 0; b < ex->nr_bufs; b++) {
 			ex->bufs[b].fd = -1;
 			ex->bufs[b].index = b;
@@ -189,6 +190,7 @@ void rs_build(struct rs_ctx *ctx)
 	for (i = 0; i < ctx->nr_ex; i++)
 		ctx->ktap_plan += !ctx->ex[i]->nr_pairs;
 	ctx->workers = rs_xcalloc(1 + ctx->nr_pairs + ctx->nr_im, sizeof(*ctx->workers));
+	ctx->hangs = rs_xcalloc(1 + ctx->nr_pairs + ctx->nr_im, sizeof(*ctx->hangs));
 	ctx->workers[ctx->nr_workers++] = &ctx->seq;
 	for (i = 0; i < ctx->nr_pairs; i++)
 		ctx->workers[ctx->nr_workers++] = &ctx->pairs[i]->w;
@@ -206,50 +208,66 @@ void rs_state_setup(struct rs_ctx *ctx)
 
 	err = rs_state_open(ctx->state_path, ctx->scn->name, &ctx->state, &stale, &nr, &owner);
 	if (err == -EBUSY) {
-		ctx->error = rs_xasprintf("state file %s is held by a running revokestorm (pid %d); "
-					  "set state_file to run another scenario at the same time",
-					  ctx->state_path, owner);
+		char *why = rs_xasprintf("state file %s is held by a running revokestorm (pid %d); "
+					 "set state_file to run another scenario at the same time",
+					 ctx->state_path, owner);
+
+		pthread_mutex_lock(&ctx->vlock);
+		ctx->error = why;
+		pthread_mutex_unlock(&ctx->vlock);
 		return;
 	}
 	if (err) {
-		ctx->state_note = rs_xasprintf("no state file (%s: %s): devices left revoked by a crash will not be recovered automatically",
-					       ctx->state_path, strerror(-err));
-		rs_log(ctx, "warning: %s", ctx->state_note);
+		char *note = rs_xasprintf("no state file (%s: %s): devices left revoked by a crash will not be recovered automatically",
+					  ctx->state_path, strerror(-err));
+
+		pthread_mutex_lock(&ctx->vlock);
+		ctx->state_note = note;
+		pthread_mutex_unlock(&ctx->vlock);
+		rs_log(ctx, "warning: %s", note);
 		return;
 	}
 	for (i = 0; i < nr; i++) {
 		struct rs_state_entry *e = &stale[i];
 		const struct rs_exporter_ops *ops;
-		struct rs_recovered *r;
+		struct rs_recovered r = {
+			.type = rs_xstrdup(e->type), .state_id = rs_xstrdup(e->id), .pid = e->pid,
+		};
 
-		ctx->recovered = rs_xrealloc(ctx->recovered,
-					     (ctx->nr_recovered + 1) * sizeof(*ctx->recovered));
-		r = &ctx->recovered[ctx->nr_recovered++];
-		memset(r, 0, sizeof(*r));
-		r->type = rs_xstrdup(e->type);
-		r->state_id = rs_xstrdup(e->id);
-		r->pid = e->pid;
 		if (e->alive) {
-			r->err = -EBUSY;
-			r->reason = rs_xasprintf("held by pid %d, which is still alive (stuck?): left alone",
-						 e->pid);
+			r.err = -EBUSY;
+			r.reason = rs_xasprintf("held by pid %d, which is still alive (stuck?): left alone",
+						e->pid);
 		} else if (!(ops = rs_find_exporter(e->type)) || !ops->recover) {
-			r->err = -EOPNOTSUPP;
-			r->reason = rs_xasprintf("exporter type '%s' %s", e->type,
-						 ops ? "has no recover hook" : "is not built in");
+			r.err = -EOPNOTSUPP;
+			r.reason = rs_xasprintf("exporter type '%s' %s", e->type,
+						ops ? "has no recover hook" : "is not built in");
 		} else {
 			rs_op_begin(w, "recover %s (%s)", e->id, e->type);
-			r->err = ops->recover(ctx, e->id);
+			r.err = ops->recover(ctx, e->id);
 			rs_op_end(w);
-			r->reason = rs_xstrdup(r->err == 0 ? "restored" : r->err == -RS_ESKIP ?
-					       "nothing to do" : strerror(-r->err));
+			r.reason = rs_xstrdup(r.err == 0 ? "restored" : r.err == -RS_ESKIP ?
+					      "nothing to do" : strerror(-r.err));
 		}
+		pthread_mutex_lock(&ctx->vlock);
+		ctx->recovered = rs_xrealloc(ctx->recovered,
+					     (ctx->nr_recovered + 1) * sizeof(*ctx->recovered));
+		ctx->recovered[ctx->nr_recovered++] = r;
+		pthread_mutex_unlock(&ctx->vlock);
 		rs_log(ctx, "state file: %s left by pid %d (%s): %s", e->id, e->pid, e->type,
-		       r->reason);
-		rs_ktap_diag(ctx, "%s %s left by pid %d: %s", r->err ? "not recovered:" : "recovered",
-			     e->id, e->pid, r->reason);
+		       r.reason);
+		rs_ktap_diag(ctx, "%s %s left by pid %d: %s", r.err ? "not recovered:" : "recovered",
+			     e->id, e->pid, r.reason);
 	}
 	rs_state_entries_free(stale, nr);
+}
+
+void rs_bufinfo_update(struct rs_ctx *ctx, struct rs_cexp *e, const struct rs_buf *buf)
+{
+	pthread_mutex_lock(&ctx->vlock);
+	e->binfo[buf->index].size = buf->size;
+	e->binfo[buf->index].ino = buf->ino;
+	pthread_mutex_unlock(&ctx->vlock);
 }
 
 void rs_setup_exporters(struct rs_ctx *ctx)
@@ -267,19 +285,24 @@ void rs_setup_exporters(struct rs_ctx *ctx)
 		err = ex->ops->open ? ex->ops->open(ex) : 0;
 		rs_op_end(w);
 		if (err) {
-			e->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-			rs_set_reason(e->reason, "%s", rs_ctl_why(&ex->o, err));
+			rs_set_result(&ctx->vlock, &e->state, e->reason,
+				      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+				      rs_ctl_why(&ex->o, err));
 			rs_log(ctx, "exporter %s: %s: %s", e->sec->name,
 			       err == -RS_ESKIP ? "skipped" : "open failed", e->reason);
 			continue;
 		}
 		e->opened = true;
-		e->state = RS_RES_PASS;
+		rs_set_state(&ctx->vlock, &e->state, RS_RES_PASS);
 		if (ex->ops->state_id) {
 			const char *id = ex->ops->state_id(ex);
 
 			if (id && *id) {
-				e->state_id = rs_xstrdup(id);
+				char *sid = rs_xstrdup(id);
+
+				pthread_mutex_lock(&ctx->vlock);
+				e->state_id = sid;
+				pthread_mutex_unlock(&ctx->vlock);
 				if (ctx->state && rs_state_add(ctx->state, ex->ops->type, id))
 					rs_log(ctx, "warning: cannot record %s in %s", id, ctx->state_path);
 			}
@@ -292,12 +315,13 @@ void rs_setup_exporters(struct rs_ctx *ctx)
 			rs_op_end(w);
 			if (err) {
 				buf->fd = -1;
-				e->state = err == -RS_ESKIP && b == 0 ? RS_RES_SKIP : RS_RES_FAIL;
-				rs_set_reason(e->reason, "export of buffer %u: %s", b,
-					      rs_ctl_why(&ex->o, err));
+				rs_set_result(&ctx->vlock, &e->state, e->reason,
+					      err == -RS_ESKIP && b == 0 ? RS_RES_SKIP : RS_RES_FAIL,
+					      "export of buffer %u: %s", b, rs_ctl_why(&ex->o, err));
 				rs_log(ctx, "exporter %s: %s", e->sec->name, e->reason);
 				break;
 			}
+			rs_bufinfo_update(ctx, e, buf);
 		}
 	}
 }
@@ -316,8 +340,9 @@ void rs_setup_importers(struct rs_ctx *ctx)
 		err = im->ops->open ? im->ops->open(im) : 0;
 		rs_op_end(w);
 		if (err) {
-			m->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-			rs_set_reason(m->reason, "%s", rs_ctl_why(&im->o, err));
+			rs_set_result(&m->st_lock, &m->state, m->reason,
+				      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+				      rs_ctl_why(&im->o, err));
 			rs_log(ctx, "importer %s: %s: %s", m->sec->name,
 			       err == -RS_ESKIP ? "skipped" : "open failed", m->reason);
 			continue;
@@ -327,8 +352,8 @@ void rs_setup_importers(struct rs_ctx *ctx)
 			struct rs_cimport *ci = m->imports[j];
 
 			if (ci->imp.buf->fd < 0) {
-				ci->state = RS_RES_SKIP;
-				rs_set_reason(ci->reason, "exporter %s has no buffer %u (%s)",
+				rs_set_result(&m->st_lock, &ci->state, ci->reason, RS_RES_SKIP,
+					      "exporter %s has no buffer %u (%s)",
 					      ci->ex->sec->name, ci->imp.buf->index,
 					      ci->ex->reason[0] ? ci->ex->reason : "not exported");
 				continue;
@@ -338,10 +363,13 @@ void rs_setup_importers(struct rs_ctx *ctx)
 				    ci->ex->sec->name, m->sec->name);
 			err = im->ops->import ? im->ops->import(im, &ci->imp) : -EOPNOTSUPP;
 			rs_op_end(w);
+			pthread_mutex_lock(&m->st_lock);
 			ci->err = err;
+			pthread_mutex_unlock(&m->st_lock);
 			if (err) {
-				ci->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-				rs_set_reason(ci->reason, "%s", rs_ctl_why(&im->o, err));
+				rs_set_result(&m->st_lock, &ci->state, ci->reason,
+					      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+					      rs_ctl_why(&im->o, err));
 				rs_log(ctx, "importer %s: import of %s buffer %u: %s: %s", m->sec->name,
 				       ci->ex->sec->name, ci->imp.buf->index,
 				       err == -RS_ESKIP ? "skipped" : rs_errno_name(err), ci->reason);
@@ -349,7 +377,7 @@ void rs_setup_importers(struct rs_ctx *ctx)
 			}
 			ci->imported = true;
 			ci->imp.live = true;
-			ci->state = RS_RES_PASS;
+			rs_set_state(&m->st_lock, &ci->state, RS_RES_PASS);
 		}
 		m->traffic_on = im->ops->traffic && rs_sec_bool(m->sec, "traffic");
 	}
@@ -368,13 +396,14 @@ void rs_setup_pairs(struct rs_ctx *ctx)
 		int err;
 
 		if (e->state != RS_RES_PASS) {
-			p->state = e->state == RS_RES_SKIP ? RS_RES_SKIP : RS_RES_FAIL;
-			rs_set_reason(p->reason, "exporter %s: %s", e->sec->name, e->reason);
+			rs_set_result(&p->st_lock, &p->state, p->reason,
+				      e->state == RS_RES_SKIP ? RS_RES_SKIP : RS_RES_FAIL,
+				      "exporter %s: %s", e->sec->name, e->reason);
 			continue;
 		}
 		if (!ex->ops->revocable) {
-			p->state = RS_RES_SKIP;
-			rs_set_reason(p->reason, "exporter %s (type %s) cannot be revoked",
+			rs_set_result(&p->st_lock, &p->state, p->reason, RS_RES_SKIP,
+				      "exporter %s (type %s) cannot be revoked",
 				      e->sec->name, ex->ops->type);
 			continue;
 		}
@@ -383,8 +412,7 @@ void rs_setup_pairs(struct rs_ctx *ctx)
 			p->handle = ex->ops->handle ? ex->ops->handle(ex, t->ops->needs) : NULL;
 			rs_op_end(w);
 			if (!p->handle) {
-				p->state = RS_RES_SKIP;
-				rs_set_reason(p->reason,
+				rs_set_result(&p->st_lock, &p->state, p->reason, RS_RES_SKIP,
 					      "exporter %s (type %s) has no '%s' interface, which trigger %s (type %s) needs",
 					      e->sec->name, ex->ops->type, t->ops->needs,
 					      p->sec->name, t->ops->type);
@@ -396,14 +424,15 @@ void rs_setup_pairs(struct rs_ctx *ctx)
 			err = t->ops->probe(t, ex, p->handle);
 			rs_op_end(w);
 			if (err) {
-				p->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-				rs_set_reason(p->reason, "%s", rs_ctl_why(&t->o, err));
+				rs_set_result(&p->st_lock, &p->state, p->reason,
+					      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+					      rs_ctl_why(&t->o, err));
 				rs_log(ctx, "%s: %s: %s", p->w.name,
 				       err == -RS_ESKIP ? "skipped" : "probe failed", p->reason);
 				continue;
 			}
 		}
-		p->state = RS_RES_PASS;
+		rs_set_state(&p->st_lock, &p->state, RS_RES_PASS);
 	}
 }
 
@@ -507,6 +536,7 @@ void rs_ctx_free(struct rs_ctx *ctx)
 	}
 	for (i = 0; i < ctx->nr_ex; i++) {
 		free(ctx->ex[i]->c.u.ex.bufs);
+		free(ctx->ex[i]->binfo);
 		free(ctx->ex[i]->imports);
 		free(ctx->ex[i]->importer_set);
 		free(ctx->ex[i]->state_id);

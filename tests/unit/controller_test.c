@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "kselftest_harness.h"
 #include "rs_run.h"
+#include "rs_kmsg.h"
 #include "rs_scenario.h"
 #include "rs_state.h"
 #include "rs_util.h"
@@ -359,6 +361,74 @@ TEST(hang_stays_stuck)
 	_exit(_metadata->exit_code);
 }
 
+/* Hung-task lines for the log watcher while a hang is handled (hang_path_race_free). */
+static void *klog_writer(void *arg)
+{
+	int fd = *(int *)arg, i;
+
+	for (i = 0; i < 400; i++) {
+		char rec[160];
+		int n = snprintf(rec, sizeof(rec),
+				 "3,%d,%d,-;INFO: task rs-stuck.e0:%d blocked for more than 1 seconds.\n",
+				 i, 1000 * i, 100 + i);
+
+		if (write(fd, rec, (size_t)n) != n)
+			break;
+		usleep(1000);
+	}
+	return NULL;
+}
+
+/*
+ * Issue 9, item 1: the hang path without data races.  While a trigger hangs, the kernel
+ * logs hung-task lines (the watcher grows its report array), traffic and the supervisor's
+ * status and interval sampling run, and results.json is rewritten: ThreadSanitizer
+ * (make check-tsan) and AddressSanitizer (make check-asan) must find nothing.
+ */
+TEST(hang_path_race_free)
+{
+	char fifo[] = "/tmp/rs-kmsg-XXXXXX";
+	const char *saved = rs_kmsg_path;
+	struct run_out o;
+	pthread_t th;
+	int wfd, rfd;
+
+	ASSERT_NE(NULL, mkdtemp(fifo));
+	strcat(fifo, "/kmsg");
+	ASSERT_EQ(0, mkfifo(fifo, 0600));
+	/* a reader of our own (which never reads) keeps writes from failing before the watcher's */
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	wfd = open(fifo, O_WRONLY);
+	ASSERT_LE(0, wfd);
+	rs_kmsg_path = fifo;
+	signal(SIGPIPE, SIG_IGN);	/* the watcher stops reading at the end */
+	t_block_init();
+	ASSERT_EQ(0, pthread_create(&th, NULL, klog_writer, &wfd));
+	ASSERT_EQ(0, run_text_base("[global]\nkmsg_markers = false\nklog_check = true\ntrace = off\n"
+				   "status_interval = 10ms\nseed = 42\n",
+				   "duration = 5s\nhang_timeout = 200ms\ncleanup_timeout = 200ms\n"
+				   "[exporter e0]\ntype = t-exp\ncount = 4\n"
+				   "[importer i0]\ntype = t-imp\ntraffic_interval = 0\n"
+				   "[trigger fast]\ntype = t-trig\ninterval = 1ms\n"
+				   "[exporter e1]\ntype = t-exp\ndevice = t1\n"
+				   "[trigger stuck]\ntype = t-trig\nexporters = e1\nblock = true\n"
+				   "interval = 50ms\n", &o));
+	pthread_join(th, NULL);
+	close(wfd);
+	close(rfd);
+	rs_kmsg_path = saved;
+	EXPECT_EQ(1, o.code);
+	EXPECT_TRUE(o.stuck);
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"hang\""));
+	EXPECT_TRUE(JSON_STR(o.json, "blocked for more than"));
+	EXPECT_NE(NULL, strstr(o.ktap, "# TIMEOUT hung for"));
+	unlink(fifo);
+	*strrchr(fifo, '/') = '\0';
+	rmdir(fifo);
+	run_free(&o);
+	_exit(_metadata->exit_code);	/* a thread stays stuck */
+}
+
 TEST(hang_unstuck_by_importer_close)
 {
 	struct run_out o;
@@ -501,6 +571,66 @@ TEST(signal_stops_run)
 			 JSON_HAS(o.json, "status", "\"interrupted\"") ? 0 : 11;
 		run_free(&o);
 		_exit(status);
+	}
+	waitpid(pid, &status, 0);
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * Issue 9, item 2: SIGINT, SIGTERM and SIGHUP are blocked in every thread of a run (the
+ * sequencer, workers, the log watcher) and taken by the supervisor alone: a SIGINT sent
+ * while a load starts stops the run, "interrupted", and no plugin call sees it.
+ */
+TEST(signals_blocked_in_every_thread)
+{
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (!pid) {
+		char fifo[] = "/tmp/rs-kmsg-XXXXXX";
+		struct rs_run_opts ro = { .handle_signals = true };
+		struct rs_scn_opts so = { .default_seed = 7 };
+		struct rs_run_result res;
+		struct rs_scenario *scn = NULL;
+		struct rs_diag d = { 0 };
+		const char *text;
+		int rfd, wfd;
+
+		/* a log watcher thread too, reading a FIFO instead of /dev/kmsg */
+		if (!mkdtemp(fifo))
+			_exit(20);
+		strcat(fifo, "/kmsg");
+		if (mkfifo(fifo, 0600))
+			_exit(21);
+		rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+		wfd = open(fifo, O_WRONLY);
+		rs_kmsg_path = fifo;
+		text = "[global]\nkmsg_markers = false\nklog_check = true\ntrace = off\n"
+		       "status_interval = 0\nseed = 1\nduration = 1h\nstate_file = /tmp/rs-sig-state\n"
+		       "[exporter e0]\ntype = t-exp\n[importer i0]\ntype = t-imp\n"
+		       "[trigger r0]\ntype = t-trig\ninterval = 1ms\n"
+		       "[load l0]\ntype = t-load\ncheck_signals = true\n";
+		if (rs_scn_load_mem("sig.ini", text, strlen(text), &so, &scn, &d))
+			_exit(22);
+		ro.results_dir = "/tmp/rs-sig-results";
+		ro.status = fopen("/dev/null", "w");
+		ro.ktap = fopen("/dev/null", "w");
+		rs_run(scn, &ro, &res);
+		close(wfd);
+		close(rfd);
+		unlink(fifo);
+		*strrchr(fifo, '/') = '\0';
+		rmdir(fifo);
+		if (system("rm -rf /tmp/rs-sig-results"))
+			_exit(23);
+		/* the watcher, the sequencer, the trigger, the traffic worker, the supervisor */
+		if (t_sig_threads < 5)
+			_exit(24);
+		if (t_sig_unblocked)
+			_exit(25);
+		_exit(res.exit_code == 0 ? 0 : 26);
 	}
 	waitpid(pid, &status, 0);
 	EXPECT_TRUE(WIFEXITED(status));
