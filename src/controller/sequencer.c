@@ -246,7 +246,8 @@ void *rs_seq_main(void *arg)
 	atomic_store(&ctx->setup_done, true);
 	rs_results_request(ctx);
 
-	run_end = ctx->t0 + ctx->duration_ns;
+	/* the duration is the phases': setup (which may reset devices) does not eat into it */
+	run_end = rs_now_ns() + ctx->duration_ns;
 	for (i = 0; i < ctx->nr_phases && !atomic_load(&ctx->stop); i++) {
 		struct rs_phase_run *ph = &ctx->phases[i];
 		uint64_t end;

@@ -20,7 +20,8 @@ static const struct rs_core_opt rs_core_global[] = {
 	    "scenario name (results directory, KTAP); default: the file name without .ini" },
 	  RS_OPTF_OPTIONAL },
 	{ { "duration", RS_OPT_TIME, NULL,
-	    "run time; default: the sum of the phase durations if all have one, else 30s" },
+	    "run time from the end of setup; default: the sum of the phase durations if all "
+	    "have one, else 30s" },
 	  RS_OPTF_OPTIONAL },
 	{ { "seed", RS_OPT_INT, NULL,
 	    "random seed (every random choice derives from it); default: random, printed" },
