@@ -289,7 +289,10 @@ struct rs_ctx {
 
 	struct rs_recovered *recovered;
 	size_t nr_recovered;
-	struct rs_state *state;
+	struct rs_state *state;		/* the sequencer's while it runs, then the supervisor's */
+	struct rs_state_entry *left;	/* what dead runs left in it, for the sequencer */
+	size_t nr_left;
+	char *trace_inst, *trace_proc;	/* the tracer's leftovers as recorded in it */
 	char *state_path;
 	char *state_note;		/* why no state file is kept, if so */
 	struct rs_trace *trace;
@@ -300,6 +303,9 @@ struct rs_ctx {
 	size_t nr_log, cap_log, log_dropped;
 
 	struct rs_hang *hangs;		/* [nr_workers]: a worker hangs once at most */
+	pthread_t diag_th;		/* the first hang's bundle (rs_hang_collect()) */
+	bool diag_started;
+	_Atomic bool diag_running;
 	_Atomic size_t nr_hangs;
 	_Atomic bool internal_error;
 	char *error;			/* why the run could not be set up */
@@ -341,13 +347,23 @@ void rs_ktap_finish(struct rs_ctx *ctx);
 void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write results.json (atomically).  0 or -errno. */
 int rs_results_write(struct rs_ctx *ctx);
+/* Ask the supervisor to rewrite results.json (it alone writes them while a run is on). */
+void rs_results_request(struct rs_ctx *ctx);
 
 /*
  * diag.c: on a hang, the stuck thread's state, wchan and kernel stack, the hang bundle
  * (rs_repro.h: what `revokestorm repro` replays) and the kernel log tail.
  */
-/* Fill in ctx->hangs[idx] (whose worker, op, tid and elapsed time are set). */
+/*
+ * Fill in ctx->hangs[idx] (whose worker, op, tid and elapsed time are set): the stuck
+ * thread's state, wchan and stack at once; for the first hang, the bundle and the kernel
+ * log tail from a thread of its own, which asks for results.json to be rewritten.
+ */
 void rs_hang_collect(struct rs_ctx *ctx, size_t idx);
+/* Wait until deadline for the bundle thread; false if it is still at work. */
+bool rs_hang_diag_wait(struct rs_ctx *ctx, uint64_t deadline);
+/* Tests: called in the bundle thread before it starts. */
+extern void (*rs_hang_diag_hook)(struct rs_ctx *ctx);
 void rs_hang_free(struct rs_hang *h);
 /* "revokestorm: ..." into /dev/kmsg and the trace (kmsg_markers), like IGT's markers. */
 void rs_kmsg_marker(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

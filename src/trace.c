@@ -606,6 +606,16 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 	return ret;
 }
 
+const char *rs_trace_instance(const struct rs_trace *t)
+{
+	return t ? t->inst : NULL;
+}
+
+int rs_trace_perf_pid(const struct rs_trace *t)
+{
+	return t ? (int)t->perf_pid : 0;
+}
+
 const struct rs_trace_group *rs_trace_groups(const struct rs_trace *t, size_t *nr)
 {
 	*nr = t ? RS_NR_GROUPS : 0;

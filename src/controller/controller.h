@@ -57,15 +57,17 @@ void rs_set_state(pthread_mutex_t *lock, enum rs_result *state, enum rs_result r
  */
 bool rs_op_overdue(struct rs_worker *w, uint64_t now, uint64_t timeout, uint64_t *t0,
 		   char *op, size_t len);
-/* Ask the supervisor to rewrite results.json (it alone writes them while a run is on). */
-void rs_results_request(struct rs_ctx *ctx);
+
 const char *rs_ctl_why(struct rs_obj *o, int err);
 
 /* setup.c */
 const char *rs_opt_str(const struct rs_section *s, const char *key);
 void rs_obj_init(struct rs_ctx *ctx, struct rs_cobj *c, struct rs_section *sec, const char *salt);
 void rs_build(struct rs_ctx *ctx);
-void rs_state_setup(struct rs_ctx *ctx);
+void rs_state_begin(struct rs_ctx *ctx);
+/* hold: record the tracer's leftovers in the state file; else drop them. */
+void rs_state_trace(struct rs_ctx *ctx, bool hold);
+void rs_state_recover(struct rs_ctx *ctx);
 /* The results' copy of an exported buffer's size and inode. */
 void rs_bufinfo_update(struct rs_ctx *ctx, struct rs_cexp *e, const struct rs_buf *buf);
 void rs_setup_exporters(struct rs_ctx *ctx);

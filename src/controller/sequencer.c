@@ -199,8 +199,6 @@ static void rs_cleanup(struct rs_ctx *ctx)
 		if (e->state_id)
 			rs_state_del(ctx->state, ex->ops->type, e->state_id);
 	}
-	rs_state_close(ctx->state);
-	ctx->state = NULL;
 	atomic_store(&ctx->cleanup_complete, complete);
 }
 
@@ -211,11 +209,11 @@ void *rs_seq_main(void *arg)
 	size_t i;
 
 	rs_worker_enter(&ctx->seq);
-	rs_state_setup(ctx);
 	if (ctx->error) {
 		rs_stop(ctx, RS_STOP_ERROR);
 		goto cleanup;
 	}
+	rs_state_recover(ctx);
 	rs_setup_exporters(ctx);
 	rs_setup_importers(ctx);
 	rs_setup_pairs(ctx);

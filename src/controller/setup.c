@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "rs_recover.h"
 #include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_util.h"
@@ -198,57 +199,72 @@ void rs_build(struct rs_ctx *ctx)
 		ctx->workers[ctx->nr_workers++] = &ctx->im[i]->traffic;
 }
 
-/* Stale entries of a killed run: call the owning exporter type's recover hook. */
-void rs_state_setup(struct rs_ctx *ctx)
+/*
+ * The state file, opened by the supervisor before anything is held (the tracer's
+ * leftovers are recorded in it at once): what dead runs left is recovered by the
+ * sequencer (rs_state_recover()), since that calls plugins.
+ */
+void rs_state_begin(struct rs_ctx *ctx)
 {
-	struct rs_state_entry *stale = NULL;
-	size_t nr = 0, i;
 	int owner = 0, err;
-	struct rs_worker *w = &ctx->seq;
 
-	err = rs_state_open(ctx->state_path, ctx->scn->name, &ctx->state, &stale, &nr, &owner);
+	err = rs_state_open(ctx->state_path, ctx->scn->name, &ctx->state, &ctx->left,
+			    &ctx->nr_left, &owner);
 	if (err == -EBUSY) {
-		char *why = rs_xasprintf("state file %s is held by a running revokestorm (pid %d); "
-					 "set state_file to run another scenario at the same time",
-					 ctx->state_path, owner);
-
-		pthread_mutex_lock(&ctx->vlock);
-		ctx->error = why;
-		pthread_mutex_unlock(&ctx->vlock);
-		return;
+		ctx->error = rs_xasprintf("state file %s is held by a running revokestorm (pid %d); "
+					  "set state_file to run another scenario at the same time",
+					  ctx->state_path, owner);
+	} else if (err) {
+		ctx->state_note = rs_xasprintf("no state file (%s: %s): devices left revoked by a crash will not be recovered automatically",
+					       ctx->state_path, strerror(-err));
+		rs_log(ctx, "warning: %s", ctx->state_note);
 	}
-	if (err) {
-		char *note = rs_xasprintf("no state file (%s: %s): devices left revoked by a crash will not be recovered automatically",
-					  ctx->state_path, strerror(-err));
+}
 
-		pthread_mutex_lock(&ctx->vlock);
-		ctx->state_note = note;
-		pthread_mutex_unlock(&ctx->vlock);
-		rs_log(ctx, "warning: %s", note);
-		return;
+/* Record what the tracer made, so that the next start removes it if we cannot. */
+void rs_state_trace(struct rs_ctx *ctx, bool hold)
+{
+	const char *inst = rs_trace_instance(ctx->trace);
+	int pid = rs_trace_perf_pid(ctx->trace);
+
+	if (hold && inst) {
+		ctx->trace_inst = rs_xstrdup(inst);
+		if (rs_state_add(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst))
+			rs_log(ctx, "warning: cannot record %s in %s", inst, ctx->state_path);
 	}
-	for (i = 0; i < nr; i++) {
-		struct rs_state_entry *e = &stale[i];
-		const struct rs_exporter_ops *ops;
+	if (hold && pid > 0) {
+		ctx->trace_proc = rs_xasprintf("%d/%llu", pid, rs_proc_start(pid));
+		if (rs_state_add(ctx->state, RS_STATE_PROCESS, ctx->trace_proc))
+			rs_log(ctx, "warning: cannot record perf (pid %d) in %s", pid,
+			       ctx->state_path);
+	}
+	if (!hold && ctx->trace_inst)
+		rs_state_del(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst);
+	if (!hold && ctx->trace_proc)
+		rs_state_del(ctx->state, RS_STATE_PROCESS, ctx->trace_proc);
+}
+
+/*
+ * What dead runs left: the core's leftovers, and devices through their exporter type's
+ * recover hook.  An entry stays in the state file until it is recovered; a device that
+ * could not be (or whose run is still alive) is not used by this run (rs_state_blocked()).
+ */
+void rs_state_recover(struct rs_ctx *ctx)
+{
+	struct rs_worker *w = &ctx->seq;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_left; i++) {
+		struct rs_state_entry *e = &ctx->left[i];
 		struct rs_recovered r = {
 			.type = rs_xstrdup(e->type), .state_id = rs_xstrdup(e->id), .pid = e->pid,
 		};
 
-		if (e->alive) {
-			r.err = -EBUSY;
-			r.reason = rs_xasprintf("held by pid %d, which is still alive (stuck?): left alone",
-						e->pid);
-		} else if (!(ops = rs_find_exporter(e->type)) || !ops->recover) {
-			r.err = -EOPNOTSUPP;
-			r.reason = rs_xasprintf("exporter type '%s' %s", e->type,
-						ops ? "has no recover hook" : "is not built in");
-		} else {
-			rs_op_begin(w, "recover %s (%s)", e->id, e->type);
-			r.err = ops->recover(ctx, e->id);
-			rs_op_end(w);
-			r.reason = rs_xstrdup(r.err == 0 ? "restored" : r.err == -RS_ESKIP ?
-					      "nothing to do" : strerror(-r.err));
-		}
+		rs_op_begin(w, "recover %s (%s)", e->id, e->type);
+		r.err = rs_recover_entry(ctx, e, &r.reason);
+		rs_op_end(w);
+		if ((!r.err || r.err == -RS_ESKIP) && rs_state_forget(ctx->state, e))
+			rs_log(ctx, "warning: cannot drop %s from %s", e->id, ctx->state_path);
 		pthread_mutex_lock(&ctx->vlock);
 		ctx->recovered = rs_xrealloc(ctx->recovered,
 					     (ctx->nr_recovered + 1) * sizeof(*ctx->recovered));
@@ -256,10 +272,29 @@ void rs_state_setup(struct rs_ctx *ctx)
 		pthread_mutex_unlock(&ctx->vlock);
 		rs_log(ctx, "state file: %s left by pid %d (%s): %s", e->id, e->pid, e->type,
 		       r.reason);
-		rs_ktap_diag(ctx, "%s %s left by pid %d: %s", r.err ? "not recovered:" : "recovered",
-			     e->id, e->pid, r.reason);
+		rs_ktap_diag(ctx, "%s %s left by pid %d: %s",
+			     r.err && r.err != -RS_ESKIP ? "not recovered:" : "recovered", e->id,
+			     e->pid, r.reason);
 	}
-	rs_state_entries_free(stale, nr);
+	rs_state_entries_free(ctx->left, ctx->nr_left);
+	ctx->left = NULL;
+	ctx->nr_left = 0;
+}
+
+/* A device a dead run left that is still not in order: its entry, else NULL. */
+static const struct rs_recovered *rs_state_blocked(struct rs_ctx *ctx, const char *type,
+						   const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_recovered; i++) {	/* the sequencer's own array */
+		const struct rs_recovered *r = &ctx->recovered[i];
+
+		if (r->err && r->err != -RS_ESKIP && !strcmp(r->type, type) &&
+		    !strcmp(r->state_id, id))
+			return r;
+	}
+	return NULL;
 }
 
 void rs_bufinfo_update(struct rs_ctx *ctx, struct rs_cexp *e, const struct rs_buf *buf)
@@ -297,6 +332,21 @@ void rs_setup_exporters(struct rs_ctx *ctx)
 		if (ex->ops->state_id) {
 			const char *id = ex->ops->state_id(ex);
 
+			const struct rs_recovered *r = id ? rs_state_blocked(ctx, ex->ops->type, id) : NULL;
+
+			if (r) {
+				rs_set_result(&ctx->vlock, &e->state, e->reason, RS_RES_FAIL,
+					      "%s was left by pid %d, which died holding it, and is "
+					      "not in order (%s): not used; `revokestorm recover` "
+					      "retries", id, r->pid, r->reason);
+				rs_log(ctx, "exporter %s: %s", e->sec->name, e->reason);
+				rs_op_begin(w, "close exporter %s", e->sec->name);
+				if (ex->ops->close)
+					ex->ops->close(ex);
+				rs_op_end(w);
+				e->closed = true;
+				continue;
+			}
 			if (id && *id) {
 				char *sid = rs_xstrdup(id);
 
@@ -570,5 +620,8 @@ void rs_ctx_free(struct rs_ctx *ctx)
 	free(ctx->state_path);
 	free(ctx->state_note);
 	free(ctx->error);
+	free(ctx->trace_inst);
+	free(ctx->trace_proc);
+	rs_state_entries_free(ctx->left, ctx->nr_left);
 	free(ctx);
 }

@@ -12,11 +12,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "controller.h"
+#include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_units.h"
 #include "rs_util.h"
@@ -249,8 +251,9 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	pthread_condattr_t ca;
 	uint64_t status_every, next_status, last_revokes = 0, last_t, hang_at = 0;
 	bool show_status;
-	bool abandoned = false, stuck;
+	bool abandoned = false, stuck, diag_stuck;
 	int err, code, sfd = -1;
+	char tbuf[32];
 
 	memset(res, 0, sizeof(*res));
 	ctx->magic = RS_CTX_MAGIC;
@@ -335,7 +338,9 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	       scn->name, scn->path, (unsigned long long)scn->seed, ctx->nr_ex, ctx->nr_im,
 	       ctx->nr_pairs, ctx->nr_loads, ctx->nr_phases, ctx->results_dir);
 	rs_kmsg_marker(ctx, "run %s seed %llu starts", scn->name, (unsigned long long)scn->seed);
+	rs_state_begin(ctx);
 	rs_trace_setup(ctx);
+	rs_state_trace(ctx, true);
 	rs_results_write(ctx);
 
 	if (rs_worker_start(&ctx->seq, rs_seq_main, ctx)) {
@@ -396,10 +401,15 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	}
 	if (ctx->soak.f)
 		rs_soak_sample(ctx);	/* the last, partial interval */
+	/* the hang bundle, if one is being written: bounded, it may be stuck itself */
+	diag_stuck = !rs_hang_diag_wait(ctx, rs_now_ns() + ctx->cleanup_timeout_ns);
+	if (diag_stuck)
+		rs_log(ctx, "the hang bundle is still being written after %s; not waiting",
+		       rs_fmt_time(ctx->cleanup_timeout_ns, tbuf, sizeof(tbuf)));
 
 	ctx->wall_end = rs_wall_ns();
 	ctx->taint_end = rs_taint_read();
-	stuck = rs_any_stuck(ctx);
+	stuck = rs_any_stuck(ctx) || diag_stuck;
 	if (abandoned && !atomic_load(&ctx->cleanup_complete))
 		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
 		       ctx->state_path ? ctx->state_path : "");
@@ -416,13 +426,24 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	 * Even when a worker stays stuck: only core code uses the trace, and a stuck worker is
 	 * inside a plugin call.  The instance and perf must not outlive the run.
 	 */
-	if (ctx->trace) {
+	if (ctx->trace && !diag_stuck) {	/* else the bundle thread may still read it */
 		struct rs_trace *t = ctx->trace;
 		char why[256];
 
 		ctx->trace = NULL;
 		if (rs_trace_stop_checked(t, why, sizeof(why)))
 			rs_log(ctx, "kernel events: %s", why);
+		if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
+			rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
+			       ctx->trace_inst);
+			free(ctx->trace_inst);
+			ctx->trace_inst = NULL;	/* stays in the state file */
+		}
+		rs_state_trace(ctx, false);
+	}
+	if (atomic_load(&ctx->seq_done)) {	/* else the sequencer may still use it */
+		rs_state_close(ctx->state);
+		ctx->state = NULL;
 	}
 	rs_watch_stop(ctx->watch);
 	ctx->watch = NULL;

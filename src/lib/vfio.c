@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -674,48 +675,67 @@ int rs_vfio_low_power_wakeup(struct rs_vfio_dev *d, int eventfd, char *why)
 	return 0;
 }
 
+/* Append to a fixed message buffer, truncating: what is said never decides what is done. */
+static void rs_did(char *did, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void rs_did(char *did, size_t len, const char *fmt, ...)
+{
+	size_t n = strnlen(did, len);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(did + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
 int rs_vfio_recover(const char *bdf, char *did, size_t len, char *why)
 {
 	struct rs_vfio_dev d;
 	uint16_t cmd, pmctrl;
-	size_t n = 0;
+	bool any = false;
 	int ret;
 
-	did[0] = '\0';
+	if (len)
+		did[0] = '\0';
 	rs_vfio_init(&d);
 	ret = rs_vfio_open(&d, bdf, RS_VFIO_AUTO, why);
 	if (ret)
 		goto out;
 	/* best effort: fails harmlessly unless a low-power entry is engaged */
-	if (!rs_vfio_low_power(&d, false, NULL))
-		n += (size_t)snprintf(did + n, len - n, "low power exited; ");
+	if (!rs_vfio_low_power(&d, false, NULL)) {
+		rs_did(did, len, "low power exited; ");
+		any = true;
+	}
 	if (d.caps.pm && !rs_vfio_cfg_read16(&d, d.caps.pm + PCI_PM_CTRL, &pmctrl) &&
-	    (pmctrl & PCI_PM_CTRL_STATE_MASK) && n < len) {
+	    (pmctrl & PCI_PM_CTRL_STATE_MASK)) {
 		ret = rs_vfio_cfg_write16(&d, d.caps.pm + PCI_PM_CTRL,
 					  pmctrl & ~PCI_PM_CTRL_STATE_MASK);
 		if (ret) {
 			rs_why(why, ret, "%s: PM_CTRL back to D0: %s", d.bdf, strerror(-ret));
 			goto out;
 		}
-		n += (size_t)snprintf(did + n, len - n, "D%u -> D0; ",
-				      pmctrl & PCI_PM_CTRL_STATE_MASK);
+		rs_did(did, len, "D%u -> D0; ", pmctrl & PCI_PM_CTRL_STATE_MASK);
+		any = true;
 	}
 	ret = rs_vfio_cfg_read16(&d, PCI_COMMAND, &cmd);
 	if (ret) {
 		rs_why(why, ret, "%s: reading PCI_COMMAND: %s", d.bdf, strerror(-ret));
 		goto out;
 	}
-	if (!(cmd & PCI_COMMAND_MEMORY) && n < len) {
+	if (!(cmd & PCI_COMMAND_MEMORY)) {
 		ret = rs_vfio_cfg_write16(&d, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
 		if (ret) {
 			rs_why(why, ret, "%s: setting PCI_COMMAND.MEMORY: %s", d.bdf,
 			       strerror(-ret));
 			goto out;
 		}
-		n += (size_t)snprintf(did + n, len - n, "PCI_COMMAND.MEMORY set; ");
+		rs_did(did, len, "PCI_COMMAND.MEMORY set; ");
+		any = true;
 	}
-	if (!n)
-		snprintf(did, len, "nothing to do");
+	if (!any)
+		rs_did(did, len, "nothing to do");
 out:
 	rs_vfio_destroy(&d);
 	return ret;

@@ -32,7 +32,7 @@ static const struct rs_core_opt rs_core_global[] = {
 	{ { "results", RS_OPT_STR, NULL,
 	    "results directory; default ./results/<name>-<timestamp>" }, RS_OPTF_OPTIONAL },
 	{ { "state_file", RS_OPT_STR, "/run/revokestorm/state",
-	    "devices held by a run, for recovery after a crash" } },
+	    "what a run holds (devices, its tracefs instance, perf), for recovery after a crash" } },
 	{ { "kmsg_markers", RS_OPT_BOOL, "true",
 	    "write run/phase/hang markers to /dev/kmsg and trace_marker" } },
 	{ { "exclusive", RS_OPT_BOOL, "true",

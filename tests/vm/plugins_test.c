@@ -265,6 +265,30 @@ TEST(vfio_born_revoked_export_then_recover)
 	TH_LOG("recover: %s", did);
 }
 
+/*
+ * Issue 9, item 4: what recovery does never depends on the room left for saying it: with
+ * no message space at all, a device left with PCI_COMMAND.MEMORY clear is still restored.
+ */
+TEST(state_file_recover_needs_no_message_space)
+{
+	NEED_VM(dev, "RS_IVSHMEM1");
+	char did[1] = { 'x' }, why[RS_WHY_LEN];
+	struct rs_vfio_dev d;
+	uint16_t cmd = 0;
+
+	rs_vfio_init(&d);
+	ASSERT_EQ(0, rs_vfio_open(&d, dev, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
+	ASSERT_EQ(0, rs_vfio_cfg_update16(&d, PCI_COMMAND, PCI_COMMAND_MEMORY, 0, NULL, NULL, why));
+	rs_vfio_destroy(&d);
+	ASSERT_EQ(0, rs_vfio_recover(dev, did, 0, why)) TH_LOG("%s", why);
+	EXPECT_EQ('x', did[0]);		/* no room: nothing written */
+	rs_vfio_init(&d);
+	ASSERT_EQ(0, rs_vfio_open(&d, dev, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
+	ASSERT_EQ(0, rs_vfio_cfg_read16(&d, PCI_COMMAND, &cmd));
+	EXPECT_TRUE(cmd & PCI_COMMAND_MEMORY);
+	rs_vfio_destroy(&d);
+}
+
 TEST(trigger_low_power)
 {
 	NEED_VM(dev, "RS_IVSHMEM1");
