@@ -156,7 +156,7 @@ void rs_build(struct rs_ctx *ctx)
 				rs_stats_init(&p->st[k]);
 				pp->active = !ps || rs_sec_list_has(ps, "triggers", ts->name);
 #define PICK(key, fn) (ps && rs_sec_has(ps, key) ? fn(ps, key) : fn(ts, key))
-				pp->timing = (int)PICK("timing", rs_sec_int);
+				pp->timing = PICK("timing", rs_sec_enum);
 				pp->interval = PICK("interval", rs_sec_time_ns);
 				pp->jitter = PICK("jitter", rs_sec_time_ns);
 				pp->hold = PICK("hold", rs_sec_time_ns);
