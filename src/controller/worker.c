@@ -127,8 +127,12 @@ bool rs_lock_or_stop(struct rs_ctx *ctx, pthread_mutex_t *m, bool even_when_stop
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (!pthread_mutex_timedlock(m, &ts))
-			return true;
+		if (!pthread_mutex_timedlock(m, &ts)) {
+			if (even_when_stopping || !atomic_load(&ctx->stop))
+				return true;
+			pthread_mutex_unlock(m);	/* won it as the run stopped: too late */
+			return false;
+		}
 		if (even_when_stopping && atomic_load(&ctx->hung))
 			return false;	/* the holder may be the stuck one */
 	}

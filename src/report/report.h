@@ -197,6 +197,6 @@ void rs_fmt_ts(char *buf, size_t len, uint64_t ns);
 int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b);
 size_t *rs_sorted_groups(const struct rs_report *r);
 uint64_t rs_findings(const struct rs_report *r);	/* hangs and violations */
-const char *rs_verdict(const struct rs_report *r);	/* one line */
+const char *rs_rep_verdict(const struct rs_report *r);	/* one line */
 
 #endif /* RS_REPORT_INT_H */

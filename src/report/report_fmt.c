@@ -72,7 +72,7 @@ uint64_t rs_findings(const struct rs_report *r)
 	return r->hangs_total + rs_report_violations(r, -1);
 }
 
-const char *rs_verdict(const struct rs_report *r)
+const char *rs_rep_verdict(const struct rs_report *r)
 {
 	if (r->errs_total)
 		return "bad input: the report covers the lines that could be read";

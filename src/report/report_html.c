@@ -248,7 +248,7 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 		fprintf(f, "time: %s .. %s s<br>", t, a);
 	}
 	fprintf(f, "</p><p class=\"%s\">Verdict: %s (exit %d): %llu protocol violations, %llu hung-importer detections, %llu input errors.</p>\n",
-		rs_report_exit_code(r) ? "bad" : "ok", rs_verdict(r), rs_report_exit_code(r),
+		rs_report_exit_code(r) ? "bad" : "ok", rs_rep_verdict(r), rs_report_exit_code(r),
 		(unsigned long long)rs_report_violations(r, -1), (unsigned long long)r->hangs_total,
 		(unsigned long long)r->errs_total);
 

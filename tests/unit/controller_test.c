@@ -315,6 +315,24 @@ TEST(phases_and_loads)
 	run_free(&o);
 }
 
+/*
+ * Issue 9, item 6: a pair that completed no revoke cycle is not ok: here it was active in
+ * no phase, and skips saying so (rs_verdict's unit tests cover the failing case).
+ */
+TEST(verdict_pair_with_no_cycle_not_ok)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("[exporter e0]\ntype = t-exp\n"
+			      "[trigger busy]\ntype = t-trig\ninterval = 5ms\n"
+			      "[trigger idle]\ntype = t-trig\n"
+			      "[phase only]\nduration = 100ms\ntriggers = busy\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 busy.e0\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 3 idle.e0 # SKIP active in no phase that ran\n"));
+	run_free(&o);
+}
+
 TEST(seeded_timing_is_reproducible)
 {
 	struct run_out a, b;
