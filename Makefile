@@ -16,7 +16,7 @@ KART		?= $(shell RS_NO_FETCH=1 vm/build-kernel.sh --flavour $(FLAVOUR) --print-d
 KHDR		?= $(or $(if $(wildcard $(KART)/headers/include/linux/vfio.h),$(KART)/headers/include),$(lastword $(sort $(wildcard $(RS_CACHE)/kernels/$(FLAVOUR)-*/headers/include))))
 KSELFTEST	:= $(KSRC)/tools/testing/selftests
 
-PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm
+PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm json-c
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -91,7 +91,8 @@ $(O)/bench/%: bench/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-khdr
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 
-FUZZ_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer,address,undefined \
+		  -fno-sanitize-recover=undefined
 $(O)/fuzz/%: fuzz/%.c $(LIB_SRCS) | need-khdr
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)

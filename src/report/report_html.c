@@ -29,6 +29,12 @@ static void rs_h(FILE *f, const char *s)
 }
 
 /* Latency histogram: quarter-octave bins on a log time axis, p50/p99 marked. */
+/* The lower edge of a histogram bin (4 bins per power of two), clamped to 64 bits. */
+static uint64_t rs_bin_ns(int b)
+{
+	return b >= 64 * 4 ? UINT64_MAX : (uint64_t)exp2((double)b / 4.0);
+}
+
 static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 {
 	enum { W = 340, H = 96, PAD = 18 };
@@ -73,7 +79,7 @@ static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 
 		if (!bins[b])
 			continue;
-		rs_fmt_ns(t1, sizeof(t1), (uint64_t)exp2((double)b / 4.0));
+		rs_fmt_ns(t1, sizeof(t1), rs_bin_ns(b));
 		fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
 			"<title>%s: %llu</title></rect>", 1 + (b - bmin) * bw, H - bh,
 			bw > 2 ? bw - 1 : bw, bh, t1, (unsigned long long)bins[b]);
@@ -89,8 +95,8 @@ static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"%d\"/>",
 			i ? "p99" : "p50", x, x, H);
 	}
-	rs_fmt_ns(t1, sizeof(t1), (uint64_t)exp2((double)bmin / 4.0));
-	rs_fmt_ns(t2, sizeof(t2), (uint64_t)exp2((double)(bmax + 1) / 4.0));
+	rs_fmt_ns(t1, sizeof(t1), rs_bin_ns(bmin));
+	rs_fmt_ns(t2, sizeof(t2), rs_bin_ns(bmax + 1));
 	fprintf(f, "<text x=\"2\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
 		H + 13, t1, W - 2, H + 13, t2);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"dim\">max bin %llu</text></svg>",
