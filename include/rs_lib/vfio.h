@@ -35,7 +35,7 @@ struct rs_vfio_dev;
 struct rs_vfio_owner_ops {
 	/* Close the device fd (revokes every dma-buf for good); why: RS_WHY_LEN. */
 	int (*close_device)(void *owner, char *why);
-	/* Open the device again and re-export every buffer (new fds in the same rs_bufs). */
+	/* Open the device again (the core then exports the buffers anew: close is permanent). */
 	int (*reopen)(void *owner, char *why);
 };
 

@@ -19,7 +19,7 @@ static void rs_load_start(struct rs_ctx *ctx, struct rs_cload *l, size_t ph)
 
 	ld->o.reason[0] = '\0';
 	rs_op_begin(&ctx->seq, "start load %s (%s)", l->sec->name, ld->ops->type);
-	err = ld->ops->start ? ld->ops->start(ld) : 0;
+	err = ld->ops->start(ld);
 	rs_op_end(&ctx->seq);
 	if (err) {
 		rs_set_result(&ctx->vlock, &l->state, l->reason, l->state == RS_RES_FAIL ? RS_RES_FAIL :
@@ -44,8 +44,7 @@ static void rs_load_stop(struct rs_ctx *ctx, struct rs_cload *l)
 	if (!l->running)
 		return;
 	rs_op_begin(&ctx->seq, "stop load %s (%s)", l->sec->name, ld->ops->type);
-	if (ld->ops->stop)
-		ld->ops->stop(ld);
+	ld->ops->stop(ld);
 	rs_op_end(&ctx->seq);
 	l->running = false;
 }

@@ -361,7 +361,7 @@ void rs_setup_exporters(struct rs_ctx *ctx)
 			struct rs_buf *buf = &ex->bufs[b];
 
 			rs_op_begin(w, "export buffer %u of %s", b, e->sec->name);
-			err = ex->ops->export ? ex->ops->export(ex, buf) : -EOPNOTSUPP;
+			err = ex->ops->export(ex, buf);	/* the registry checks it is there */
 			rs_op_end(w);
 			if (err) {
 				buf->fd = -1;
@@ -411,7 +411,7 @@ void rs_setup_importers(struct rs_ctx *ctx)
 			im->o.reason[0] = '\0';
 			rs_op_begin(w, "import buffer %u of %s into %s", ci->imp.buf->index,
 				    ci->ex->sec->name, m->sec->name);
-			err = im->ops->import ? im->ops->import(im, &ci->imp) : -EOPNOTSUPP;
+			err = im->ops->import(im, &ci->imp);
 			rs_op_end(w);
 			pthread_mutex_lock(&m->st_lock);
 			ci->err = err;

@@ -126,22 +126,18 @@ static int vfio_owner_close(void *owner, char *why)
 	return 0;
 }
 
+/*
+ * The device only: the buffers of a closed device are dead for good, and the core releases
+ * and exports them anew after a permanent trigger's restore (doing it here as well made
+ * two exports per buffer per cycle).
+ */
 static int vfio_owner_reopen(void *owner, char *why)
 {
 	struct vfio_ex *v = owner;
-	unsigned int i;
 	int ret;
 
 	pthread_rwlock_wrlock(&v->dev.lock);
 	ret = rs_vfio_reopen_device(&v->dev, why);
-	for (i = 0; !ret && i < v->ex->nr_bufs; i++) {
-		struct rs_buf *b = &v->ex->bufs[i];
-
-		if (b->fd < 0)
-			continue;	/* never exported or released: leave it to the core */
-		rs_close_fd(&b->fd);
-		ret = vfio_ex_export_locked(v, b, why);
-	}
 	if (!ret)
 		rs_revoke_set(&v->dev.revoke, RS_LIVE);
 	pthread_rwlock_unlock(&v->dev.lock);

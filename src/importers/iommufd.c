@@ -115,12 +115,14 @@ static int iommufd_im_import(struct rs_importer *im, struct rs_import *imp)
 
 	if (!p)
 		return -ENOMEM;
-	imp->priv = p;
 	pthread_mutex_lock(&m->lock);
 	ret = map_locked(m, imp, p, why);
 	pthread_mutex_unlock(&m->lock);
-	if (ret)
+	if (ret) {
+		free(p);	/* a failed import is never released */
 		return rs_fail(&im->o, ret, why);
+	}
+	imp->priv = p;
 	imp->live = true;
 	return 0;
 }

@@ -2,8 +2,8 @@
 /*
  * Trigger "close": close the VFIO device fd (vfio_pci_core_close_device revokes every
  * dma-buf for good and detaches them from the device).  Restore re-opens the device
- * and re-exports every buffer (new fds in the same rs_bufs), through the vfio
- * exporter's owner ops; importers must re-import from the new fd in `restored`.
+ * through the vfio exporter's owner ops; the trigger is permanent, so the core then
+ * releases the dead buffers, exports them anew and re-imports them.
  */
 #include <errno.h>
 

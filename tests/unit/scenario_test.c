@@ -694,4 +694,36 @@ TEST(values_with_ranges_table_check)
 	free(msgs);
 }
 
+/*
+ * Issue 9, item 8: a plugin without a callback the core calls unconditionally is refused
+ * at registration, saying which; the core never calls through a NULL pointer.
+ */
+TEST(leaks_registry_refuses_missing_callbacks)
+{
+	static const struct rs_exporter_ops ex = { .type = "t-no-export", .help = "x" };
+	static const struct rs_importer_ops im = { .type = "t-no-import", .help = "x" };
+	static const struct rs_trigger_ops tr = { .type = "t-no-revoke", .help = "x" };
+	static const struct rs_load_ops ld = { .type = "t-no-stop", .help = "x",
+					       .start = (int (*)(struct rs_load *))abort };
+	const char *const *msgs;
+	size_t n, i;
+	int found = 0;
+
+	rs_register_exporter(&ex);
+	rs_register_importer(&im);
+	rs_register_trigger(&tr);
+	rs_register_load(&ld);
+	EXPECT_EQ(NULL, rs_find_exporter("t-no-export"));
+	EXPECT_EQ(NULL, rs_find_importer("t-no-import"));
+	EXPECT_EQ(NULL, rs_find_trigger("t-no-revoke"));
+	EXPECT_EQ(NULL, rs_find_load("t-no-stop"));
+	n = rs_registry_problems(&msgs);
+	for (i = 0; i < n; i++)
+		found += !strcmp(msgs[i], "exporter type 't-no-export' has no export callback: not registered") ||
+			 !strcmp(msgs[i], "importer type 't-no-import' has no import callback: not registered") ||
+			 !strcmp(msgs[i], "trigger type 't-no-revoke' has no revoke callback: not registered") ||
+			 !strcmp(msgs[i], "load type 't-no-stop' has no stop callback: not registered");
+	EXPECT_EQ(4, found);
+}
+
 TEST_HARNESS_MAIN

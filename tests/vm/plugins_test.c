@@ -484,6 +484,33 @@ static void control_case(struct __test_metadata *_metadata, const char *extype)
 	rs_scn_free(scn);
 }
 
+/* Issue 9, item 8: an import that fails leaves no state behind (it is never released). */
+TEST(leaks_iommufd_failed_import)
+{
+	NEED_VM(vm, "RS_VM");
+	const char *text = "[exporter e]\ntype = udmabuf\nsize = 64KiB\n"
+			   "[importer i]\ntype = iommufd\n";
+	struct rs_scenario *scn = scn_load(_metadata, text);
+	struct rs_import imp = { 0 };
+	struct rs_exporter *ex;
+	struct rs_importer *io;
+
+	ASSERT_NE(NULL, scn);
+	ex = mk_ex(scn, "e", 1);
+	io = mk_im(scn, "i");
+	ASSERT_EQ(0, ex->ops->open(ex)) TH_LOG("%s", ex->o.reason);
+	ASSERT_EQ(0, ex->ops->export(ex, &ex->bufs[0])) TH_LOG("%s", ex->o.reason);
+	ASSERT_EQ(0, io->ops->open(io)) TH_LOG("%s", io->o.reason);
+	imp.buf = &ex->bufs[0];
+	EXPECT_EQ(-EOPNOTSUPP, io->ops->import(io, &imp)) TH_LOG("%s", io->o.reason);
+	EXPECT_EQ(NULL, imp.priv);
+	io->ops->release(io, &imp);	/* the test's own cleanup, in case */
+	io->ops->close(io);
+	ex->ops->release(ex, &ex->bufs[0]);
+	ex->ops->close(ex);
+	rs_scn_free(scn);
+}
+
 TEST(udmabuf_into_vgem)
 {
 	NEED_VM(vm, "RS_VM");
