@@ -207,6 +207,12 @@ struct rs_trigger_ops {
 	int (*revoke)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
 	int (*restore)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
 	bool permanent;		/* e.g. device close: restore means re-open and re-export */
+	/*
+	 * Kernel functions on this trigger's revoke path, as a hung task's stack shows them:
+	 * `revokestorm repro` maps a hung-task report to the trigger with them.  NULL-ended;
+	 * NULL if none is its own.
+	 */
+	const char *const *frames;
 };
 
 /* ------------------------------------------------------------------ loads */

@@ -49,6 +49,12 @@ char *rs_str_steal(struct rs_buf_str *b);
  */
 void rs_child_signals(void);
 
+/*
+ * The perf binary: $PERF, a working `perf`, else Debian's newest versioned perf_X.Y (the
+ * `perf` wrapper refuses to run on another kernel's version).  malloc'd, or NULL.
+ */
+char *rs_perf_path(void);
+
 uint64_t rs_now_ns(void);
 uint64_t rs_wall_ns(void);
 /* "2026-11-25T02:33:02.123Z" (UTC, milliseconds) into buf (>= 32 bytes). */

@@ -19,10 +19,8 @@
 #include "rs_run.h"
 #include "rs_scenario.h"
 #include "rs_util.h"
+#include "rs_version.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 static void rs_usage(FILE *f)
 {

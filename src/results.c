@@ -17,14 +17,12 @@
 #include "rs_trace.h"
 #include "rs_units.h"
 #include "rs_util.h"
+#include "rs_version.h"
 #include "rs_watch.h"
 
 #include "rs_json.h"
 
 #define RS_RESULTS_SCHEMA_VERSION	1
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 /* ------------------------------------------------------------------ KTAP */
 

@@ -222,33 +222,6 @@ static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 	return 0;
 }
 
-/* The perf binary: $PERF, a working `perf`, else Debian's newest versioned perf_X.Y. */
-static char *find_perf(void)
-{
-	const char *env = getenv("PERF");
-	char *best = NULL;
-	struct dirent *de;
-	DIR *d;
-
-	if (env && *env)
-		return rs_xstrdup(env);
-	if (system("perf --version >/dev/null 2>&1") == 0)
-		return rs_xstrdup("perf");
-	d = opendir("/usr/bin");
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "perf_", 5) || !strchr(de->d_name, '.'))
-			continue;
-		if (!best || strverscmp(de->d_name, best + strlen("/usr/bin/")) > 0) {
-			free(best);
-			best = rs_xasprintf("/usr/bin/%s", de->d_name);
-		}
-	}
-	closedir(d);
-	return best;
-}
-
 /*
  * statfs() cannot tell 9p: it reports the server's file system type.  The longest mount
  * point of the mounts table that is a prefix of the path decides.
@@ -282,7 +255,7 @@ bool rs_path_fs_is(const char *path, const char *mounts, const char *fstype)
 
 static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 {
-	char *argv[32], *perf = find_perf(), *evs[RS_NR_GROUPS * 2], *log;
+	char *argv[32], *perf = rs_perf_path(), *evs[RS_NR_GROUPS * 2], *log;
 	size_t i, a = 0, e = 0;
 	pid_t parent = getpid();
 	int ret = 0, nul, lfd, ep[2];

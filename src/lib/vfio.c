@@ -449,6 +449,47 @@ int rs_vfio_cfg_write16(struct rs_vfio_dev *d, unsigned int off, uint16_t v)
 	return rs_vfio_cfg_write(d, off, &v, 2);
 }
 
+int rs_vfio_call(struct rs_vfio_dev *d, int (*call)(struct rs_vfio_dev *d, void *arg, char *why),
+		 void *arg, enum rs_revoke_state after, char *why)
+{
+	int ret = rs_vfio_get(d, why);
+
+	if (ret)
+		return ret;
+	ret = call(d, arg, why);
+	rs_vfio_put(d);
+	if (!ret)
+		rs_revoke_set(&d->revoke, after);
+	return ret;
+}
+
+int rs_vfio_command(struct rs_vfio_dev *d, uint16_t *cmd, char *why)
+{
+	int ret = rs_vfio_get(d, why);
+
+	if (ret)
+		return ret;
+	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, cmd);
+	rs_vfio_put(d);
+	if (ret)
+		return rs_why(why, ret, "%s: reading PCI_COMMAND: %s", d->bdf, strerror(-ret));
+	return 0;
+}
+
+int rs_vfio_memory_back(struct rs_vfio_dev *d, const char *after, char *why)
+{
+	uint16_t cmd;
+	int ret = rs_vfio_command(d, &cmd, why);
+
+	if (ret)
+		return ret;
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		return rs_why(why, -EIO, "%s: PCI_COMMAND.MEMORY clear after %s (0x%04x)", d->bdf,
+			      after, cmd);
+	rs_revoke_set(&d->revoke, RS_LIVE);
+	return 0;
+}
+
 int rs_vfio_read_caps(struct rs_vfio_dev *d, char *why)
 {
 	size_t len = d->cfg_size < sizeof(d->cfg) ? d->cfg_size : sizeof(d->cfg);

@@ -10,10 +10,8 @@
 
 #include "report.h"
 #include "rs_util.h"
+#include "rs_version.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 static void rs_h(FILE *f, const char *s)
 {

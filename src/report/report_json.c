@@ -7,10 +7,8 @@
 
 #include "report.h"
 #include "rs_json.h"
+#include "rs_version.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 static void rs_j_hist(struct rs_json *j, const struct rs_hist *h)
 {

@@ -264,17 +264,6 @@ static void rs_read_results(struct rs_report *r, const char *dir)
 	free(path);
 }
 
-static char *rs_find_perf(void)
-{
-	const char *env = getenv("PERF");
-
-	if (env && *env)
-		return rs_xstrdup(env);
-	if (system("perf --version >/dev/null 2>&1") == 0)
-		return rs_xstrdup("perf");
-	return NULL;
-}
-
 static char *rs_shell_quote(const char *s)
 {
 	struct rs_buf_str b = { 0 };
@@ -301,7 +290,7 @@ static int rs_feed_dir(struct rs_report *r, const char *dir)
 	if (stat(trace, &st) == 0) {
 		err = rs_report_feed_path(r, trace);
 	} else if (stat(pdata, &st) == 0) {
-		char *perf = rs_find_perf();
+		char *perf = rs_perf_path();
 
 		if (!perf) {
 			fprintf(stderr, "%s: perf is not installed here: run `perf script -i %s > %s/perf.txt` "

@@ -40,6 +40,12 @@ static int close_restore(struct rs_trigger *t, struct rs_exporter *ex, void *han
 	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 
+static const char *const close_frames[] = {
+	"vfio_pci_dma_buf_cleanup",
+	"vfio_pci_core_close_device",
+	NULL,
+};
+
 static const struct rs_trigger_ops close_trigger = {
 	.type = "close",
 	.help = "close the VFIO device fd (permanent revoke); restore re-opens and re-exports",
@@ -49,5 +55,6 @@ static const struct rs_trigger_ops close_trigger = {
 	.revoke = close_revoke,
 	.restore = close_restore,
 	.permanent = true,
+	.frames = close_frames,
 };
 RS_REGISTER(trigger, close_trigger)
