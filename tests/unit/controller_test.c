@@ -219,8 +219,9 @@ TEST(failures_exit1)
 	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"fail\""));
 	run_free(&o);
 
-	/* a trigger whose revoke fails: counted by errno, stops after 10 in a row */
-	ASSERT_EQ(0, run_text("duration = 300ms\n"
+	/* a trigger whose revoke fails: counted by errno, stops after 10 in a row (time
+	 * enough for them on a loaded machine: no timing is asserted) */
+	ASSERT_EQ(0, run_text("duration = 3s\n"
 			      "[exporter e0]\ntype = t-exp\n"
 			      "[trigger r0]\ntype = t-trig\nfail_revoke = true\ninterval = 1ms\n", &o));
 	EXPECT_EQ(1, o.code);
@@ -273,7 +274,7 @@ TEST(permanent_trigger_reexports)
 	struct run_out o;
 	int imports0 = t_imports;
 
-	ASSERT_EQ(0, run_text("duration = 200ms\n"
+	ASSERT_EQ(0, run_text("duration = 1s\n"
 			      "[exporter e0]\ntype = t-exp\ncount = 3\n"
 			      "[importer i0]\ntype = t-imp\n"
 			      "[trigger close]\ntype = t-perm\ninterval = 20ms\ncycles = 2\n", &o));
@@ -336,7 +337,7 @@ TEST(verdict_pair_with_no_cycle_not_ok)
 TEST(seeded_timing_is_reproducible)
 {
 	struct run_out a, b;
-	const char *s = "duration = 300ms\n[exporter e0]\ntype = t-exp\n"
+	const char *s = "duration = 2s\n[exporter e0]\ntype = t-exp\n"
 			"[trigger r0]\ntype = t-trig\ntiming = random\ninterval = 30ms\ncycles = 4\n";
 
 	ASSERT_EQ(0, run_text(s, &a));
@@ -1006,7 +1007,7 @@ TEST(soak_intervals_and_leak_check_pass)
 	struct run_out o;
 	char *iv, *kc;
 
-	ASSERT_EQ(0, run_text_base(soak_global, "duration = 400ms\n"
+	ASSERT_EQ(0, run_text_base(soak_global, "duration = 1s\n"
 				   "[exporter e0]\ntype = t-exp\n"
 				   "[importer i0]\ntype = t-imp\n"
 				   "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
@@ -1016,7 +1017,7 @@ TEST(soak_intervals_and_leak_check_pass)
 	EXPECT_TRUE(JSON_HAS(o.json, "result", "\"pass\""));
 	iv = read_result_file(&o, "intervals.jsonl");
 	kc = read_result_file(&o, "kcidb.json");
-	/* 400 ms in 20 ms intervals, and the last partial one; scheduling may merge some */
+	/* 1 s in 20 ms intervals, and the last partial one; a loaded machine merges some */
 	ASSERT_NE(NULL, iv);
 	EXPECT_LE(5, count_lines(iv));
 	EXPECT_NE(NULL, strstr(iv, "\"revoke\":{\"count\":"));
@@ -1036,8 +1037,8 @@ TEST(soak_leak_check_finds_fd_leak)
 	struct run_out o;
 	char *kc;
 
-	/* ~80 cycles, each leaking one fd in the importer's restored hook; leak_fds = 16 */
-	ASSERT_EQ(0, run_text_base(soak_global, "duration = 400ms\n"
+	/* ~200 cycles, each leaking one fd in the importer's restored hook; leak_fds = 16 */
+	ASSERT_EQ(0, run_text_base(soak_global, "duration = 1s\n"
 				   "[exporter e0]\ntype = t-exp\n"
 				   "[importer i0]\ntype = t-imp\nleak_fd = true\n"
 				   "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
