@@ -304,6 +304,7 @@ struct rs_ctx {
 
 	struct rs_hang *hangs;		/* [nr_workers]: a worker hangs once at most */
 	pthread_t diag_th;		/* the first hang's bundle (rs_hang_collect()) */
+	uint64_t hang_stop_at;		/* the supervisor's: stop once the bundle is written */
 	bool diag_started;
 	_Atomic bool diag_running;
 	_Atomic size_t nr_hangs;

@@ -93,8 +93,29 @@ static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t el
 		ctx->phases[ph].result = RS_RES_HANG;
 		pthread_mutex_unlock(&ctx->lock);
 	}
-	rs_stop(ctx, RS_STOP_HANG);
+	/*
+	 * The stop makes the sequencer close importers, which may unstick the revoke: the
+	 * bundle's stacks must be read before that.  While it is written the run goes on
+	 * (the supervisor too: watchdog, signals, status), bounded by cleanup_timeout.
+	 */
+	if (atomic_load(&ctx->diag_running) && !ctx->hang_stop_at)
+		ctx->hang_stop_at = rs_now_ns() + ctx->cleanup_timeout_ns;
+	else if (!ctx->hang_stop_at)
+		rs_stop(ctx, RS_STOP_HANG);
 	rs_results_write(ctx);
+}
+
+/* The stop a hang put off until its bundle had the stacks (rs_declare_hang()). */
+static void rs_hang_stop(struct rs_ctx *ctx, uint64_t now)
+{
+	if (!ctx->hang_stop_at)
+		return;
+	if (atomic_load(&ctx->diag_running) && now < ctx->hang_stop_at)
+		return;
+	if (atomic_load(&ctx->diag_running))
+		rs_log(ctx, "the hang bundle is not written after cleanup_timeout; stopping anyway");
+	ctx->hang_stop_at = 0;
+	rs_stop(ctx, RS_STOP_HANG);
 }
 
 static void rs_watchdog(struct rs_ctx *ctx)
@@ -385,8 +406,9 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		}
 		rs_watchdog(ctx);
 		now = rs_now_ns();
-		if (atomic_load(&ctx->nr_hangs) && !hang_at)
-			hang_at = now;
+		rs_hang_stop(ctx, now);
+		if (atomic_load(&ctx->nr_hangs) && !hang_at && atomic_load(&ctx->stop))
+			hang_at = now;	/* cleanup's time runs from the stop */
 		if (hang_at && now - hang_at > ctx->cleanup_timeout_ns + ctx->hang_timeout_ns) {
 			rs_log(ctx, "cleanup did not finish after the hang; giving up on it");
 			abandoned = true;

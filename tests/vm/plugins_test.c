@@ -152,8 +152,19 @@ static void cycle(struct __test_metadata *_metadata, struct rs_trigger *t,
 		for (i = 0; i < ex->nr_bufs; i++)
 			ASSERT_EQ(0, im->ops->revoked(im, &imps[i])) TH_LOG("%s", im->o.reason);
 		ASSERT_EQ(0, t->ops->restore(t, ex, h)) TH_LOG("%s", t->o.reason);
-		for (i = 0; i < ex->nr_bufs; i++) {
+		for (i = 0; i < ex->nr_bufs && !t->ops->permanent; i++) {
 			ASSERT_EQ(0, im->ops->restored(im, &imps[i])) TH_LOG("%s", im->o.reason);
+			ASSERT_TRUE(imps[i].live);
+		}
+		/* a permanent revoke (close): what the core does, every buffer anew */
+		for (i = 0; i < ex->nr_bufs && t->ops->permanent; i++) {
+			unsigned long ino = ex->bufs[i].ino;
+
+			im->ops->release(im, &imps[i]);
+			ex->ops->release(ex, &ex->bufs[i]);
+			ASSERT_EQ(0, ex->ops->export(ex, &ex->bufs[i])) TH_LOG("%s", ex->o.reason);
+			EXPECT_NE(ino, ex->bufs[i].ino);
+			ASSERT_EQ(0, im->ops->import(im, &imps[i])) TH_LOG("%s", im->o.reason);
 			ASSERT_TRUE(imps[i].live);
 		}
 	}
