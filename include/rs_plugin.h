@@ -31,11 +31,14 @@ enum rs_opt_type {
 	RS_OPT_STR,
 	RS_OPT_INT,	/* signed 64-bit */
 	RS_OPT_SIZE,	/* bytes; accepts K/KiB/M/MiB/G/GiB suffixes */
-	RS_OPT_TIME,	/* nanoseconds; accepts ns/us/ms/s/m/h suffixes, bare number = ms */
+	RS_OPT_TIME,	/* nanoseconds; needs a unit (ns/us/ms/s/m/h), but 0 may stand alone */
 	RS_OPT_BOOL,
 	RS_OPT_ENUM,	/* one of the '|'-separated words in .choices */
 	RS_OPT_LIST,	/* comma-separated words (e.g. section names) */
 };
+
+/* The range of a TIME option that gives none: a run, a phase or a wait of up to a year. */
+#define RS_TIME_MAX	(366ULL * 24 * 3600 * 1000000000ULL)
 
 struct rs_opt {
 	const char *key;
@@ -43,17 +46,26 @@ struct rs_opt {
 	const char *def;	/* default as scenario text; NULL = required */
 	const char *help;
 	const char *choices;	/* RS_OPT_ENUM only */
+	/*
+	 * INT, SIZE (bytes), TIME (ns): the values allowed, min..max; a value outside is an
+	 * error naming file:line.  Both 0: the type's range (INT: any; SIZE: any; TIME:
+	 * 0..RS_TIME_MAX).  Give the range where the code relies on one.
+	 */
+	int64_t min, max;
 };
 
 /*
  * Typed access to a section's resolved values.  Keys must be declared in the plugin's
- * opts table (the core rejects undeclared keys at parse time, naming file:line).
+ * opts table (the core rejects undeclared keys at parse time, naming file:line), and read
+ * with the accessor of their type; values are within the option's range.
  */
 const char *rs_sec_str(const struct rs_section *s, const char *key);
 int64_t rs_sec_int(const struct rs_section *s, const char *key);
 uint64_t rs_sec_size(const struct rs_section *s, const char *key);
 uint64_t rs_sec_time_ns(const struct rs_section *s, const char *key);
 bool rs_sec_bool(const struct rs_section *s, const char *key);
+/* An ENUM's value as its index in the choices ("a|b|c": b is 1), to switch on. */
+int rs_sec_enum(const struct rs_section *s, const char *key);
 const char *rs_sec_name(const struct rs_section *s);	/* the [section] name */
 /* "file:line" where key was set (or where the section starts), for messages. */
 const char *rs_sec_where(const struct rs_section *s, const char *key);
@@ -195,6 +207,12 @@ struct rs_trigger_ops {
 	int (*revoke)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
 	int (*restore)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
 	bool permanent;		/* e.g. device close: restore means re-open and re-export */
+	/*
+	 * Kernel functions on this trigger's revoke path, as a hung task's stack shows them:
+	 * `revokestorm repro` maps a hung-task report to the trigger with them.  NULL-ended;
+	 * NULL if none is its own.
+	 */
+	const char *const *frames;
 };
 
 /* ------------------------------------------------------------------ loads */

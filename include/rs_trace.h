@@ -43,6 +43,14 @@ void rs_trace_stop(struct rs_trace *t);
 /* The same; 0, or -errno with why saying what went wrong (perf failed, data incomplete). */
 int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen);
 
+/*
+ * What the collection leaves behind if we die: the tracefs instance directory (NULL if
+ * none) and perf's pid, the leader of its own process group (0 if none).  The controller
+ * records them in the state file; the next start removes them if we could not.
+ */
+const char *rs_trace_instance(const struct rs_trace *t);
+int rs_trace_perf_pid(const struct rs_trace *t);
+
 /* The groups and their presence, for results and for "what is missing" messages. */
 const struct rs_trace_group *rs_trace_groups(const struct rs_trace *t, size_t *nr);
 /* "vfio_pci dma_buf_mock (kernel-patches/ not applied)" or "" when nothing is missing. */

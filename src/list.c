@@ -32,13 +32,17 @@ static void rs_md_cell(FILE *f, const char *s)
 static void rs_list_opt(FILE *f, bool md, const struct rs_opt *o, unsigned int flags)
 {
 	const char *type = rs_opt_type_name(o->type);
+	char range[80];
 
+	rs_opt_range_text(o, range, sizeof(range));
 	if (md) {
 		fprintf(f, "| `%s` | %s", o->key, type);
 		if (o->type == RS_OPT_ENUM) {
 			fputs(": ", f);
 			rs_md_cell(f, o->choices);
 		}
+		if (*range)
+			fprintf(f, " %s", range);
 		fputs(" | ", f);
 		rs_md_cell(f, rs_opt_default(o, flags));
 		fputs(" | ", f);
@@ -50,6 +54,8 @@ static void rs_list_opt(FILE *f, bool md, const struct rs_opt *o, unsigned int f
 		o->help ? o->help : "");
 	if (o->type == RS_OPT_ENUM)
 		fprintf(f, " [%s]", o->choices);
+	if (*range)
+		fprintf(f, " [%s]", range);
 	fprintf(f, "\n");
 }
 

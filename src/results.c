@@ -17,14 +17,12 @@
 #include "rs_trace.h"
 #include "rs_units.h"
 #include "rs_util.h"
+#include "rs_version.h"
 #include "rs_watch.h"
 
 #include "rs_json.h"
 
 #define RS_RESULTS_SCHEMA_VERSION	1
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 /* ------------------------------------------------------------------ KTAP */
 
@@ -69,7 +67,8 @@ void rs_ktap_header(struct rs_ctx *ctx)
 	fflush(ctx->ktap);
 }
 
-void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const char *reason)
+unsigned int rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name,
+			  const char *reason)
 {
 	char n[256], why[RS_REASON + 64];
 	unsigned int id;
@@ -105,18 +104,26 @@ void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const
 	}
 	fflush(ctx->ktap);
 	pthread_mutex_unlock(&ctx->log_lock);
+	return id;
 }
 
 void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph)
 {
 	char name[128], why[64] = "";
+	enum rs_result r;
+	unsigned int id;
 
 	snprintf(name, sizeof(name), "phase.%s", ph->name);
 	if (atomic_load(&ph->failures))
 		snprintf(why, sizeof(why), "%llu failures",
 			 (unsigned long long)atomic_load(&ph->failures));
-	rs_ktap_point(ctx, ph->result, name, why);
-	ph->ktap_id = ctx->ktap_next;
+	pthread_mutex_lock(&ctx->lock);		/* the supervisor marks a hang in it */
+	r = ph->result;
+	pthread_mutex_unlock(&ctx->lock);
+	id = rs_ktap_point(ctx, r, name, why);
+	pthread_mutex_lock(&ctx->lock);
+	ph->ktap_id = id;
+	pthread_mutex_unlock(&ctx->lock);
 }
 
 /* A pair's totals over all phases, and its result and reason, as of now. */
@@ -157,24 +164,34 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 
 	for (i = 0; i < ctx->nr_phases; i++) {
 		struct rs_phase_run *ph = &ctx->phases[i];
+		enum rs_result r;
+		unsigned int id;
 
-		if (ph->ktap_id)
+		pthread_mutex_lock(&ctx->lock);
+		id = ph->ktap_id;
+		r = ph->result;
+		pthread_mutex_unlock(&ctx->lock);
+		if (id)
 			continue;
-		if (ph->result == RS_RES_NOTRUN) {
+		if (r == RS_RES_NOTRUN) {
 			char name[128];
 
 			snprintf(name, sizeof(name), "phase.%s", ph->name);
-			rs_ktap_point(ctx, RS_RES_SKIP, name, "not reached");
-			ph->ktap_id = ctx->ktap_next;
+			id = rs_ktap_point(ctx, RS_RES_SKIP, name, "not reached");
+			pthread_mutex_lock(&ctx->lock);
+			ph->ktap_id = id;
+			pthread_mutex_unlock(&ctx->lock);
 		} else {
 			rs_ktap_phase(ctx, ph);
 		}
 	}
 	for (i = 0; i < ctx->nr_pairs; i++) {
 		struct rs_pair *p = ctx->pairs[i];
+		char reason[RS_REASON];
+		enum rs_result res;
 		struct rs_stats t;
 
-		rs_pair_total(ctx, p, &t, NULL, NULL);
+		rs_pair_total(ctx, p, &t, &res, reason);
 		if (t.cycles) {
 			struct rs_lat_summary rv, rt;
 			char a[32], b[32], c[32];
@@ -193,30 +210,38 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 				     p->ex->importer_set);
 		}
 		rs_stats_fini(&t);
-		rs_ktap_point(ctx, p->state, p->w.name, p->reason);
-		p->ktap_id = ctx->ktap_next;
+		p->ktap_id = rs_ktap_point(ctx, res, p->w.name, reason);
 	}
 	for (i = 0; i < ctx->nr_im; i++) {
 		struct rs_cimporter *m = ctx->im[i];
-		char name[128];
+		char name[128], reason[RS_REASON];
+		enum rs_result res;
 
+		pthread_mutex_lock(&m->st_lock);
+		res = m->state;
+		memcpy(reason, m->reason, sizeof(reason));
+		pthread_mutex_unlock(&m->st_lock);
 		snprintf(name, sizeof(name), "importer.%s", m->sec->name);
 		rs_ktap_counters(ctx, name, &m->c);
-		rs_ktap_point(ctx, m->state, name, m->reason);
-		m->ktap_id = ctx->ktap_next;
+		m->ktap_id = rs_ktap_point(ctx, res, name, reason);
 	}
 	for (i = 0; i < ctx->nr_ex; i++) {
 		struct rs_cexp *e = ctx->ex[i];
-		char name[128];
+		char name[128], reason[RS_REASON];
+		enum rs_result res;
 
 		if (e->nr_pairs)
 			continue;	/* its trigger pairs carry its verdict */
+		pthread_mutex_lock(&ctx->vlock);
+		res = e->state;
+		memcpy(reason, e->reason, sizeof(reason));
+		pthread_mutex_unlock(&ctx->vlock);
 		snprintf(name, sizeof(name), "exporter.%s", e->sec->name);
-		rs_ktap_point(ctx, e->state, name, e->state == RS_RES_PASS ? NULL : e->reason);
+		rs_ktap_point(ctx, res, name, res == RS_RES_PASS ? NULL : reason);
 	}
 	if (ctx->watch) {
 		size_t nr, fails = rs_watch_failures(ctx->watch);
-		const struct rs_klog_report *r = rs_watch_reports(ctx->watch, &nr);
+		struct rs_klog_report *r = rs_watch_reports(ctx->watch, &nr);
 		size_t shown = 0;
 
 		for (i = 0; i < nr && shown < 5; i++) {
@@ -225,6 +250,7 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 			rs_ktap_diag(ctx, "kernel: %s", r[i].line);
 			shown++;
 		}
+		rs_klog_reports_free(r, nr);
 		rs_ktap_point(ctx, fails ? RS_RES_FAIL : RS_RES_PASS, "kernel-log",
 			      fails ? "kernel reports in the log" : NULL);
 	}
@@ -237,7 +263,8 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 	fprintf(ctx->ktap, "# %s: seed %llu, results %s\n", ctx->status_word,
 		(unsigned long long)ctx->seed, ctx->results_file);
 	fprintf(ctx->ktap, "# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:%u\n",
-		ctx->ktap_pass, ctx->ktap_fail, ctx->ktap_skip, ctx->internal_error ? 1u : 0u);
+		ctx->ktap_pass, ctx->ktap_fail, ctx->ktap_skip,
+		atomic_load(&ctx->internal_error) ? 1u : 0u);
 	fflush(ctx->ktap);
 	pthread_mutex_unlock(&ctx->log_lock);
 }
@@ -533,7 +560,9 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_int(j, "exit_code", ctx->exit_code);
 	else
 		rs_json_null(j, "exit_code");
+	pthread_mutex_lock(&ctx->vlock);	/* the sequencer sets it */
 	rs_j_opt_str(j, "error", ctx->error);
+	pthread_mutex_unlock(&ctx->vlock);
 	rs_json_uint(j, "seed", ctx->seed);
 	{
 		const struct rs_kv *kv = rs_sec_kv(ctx->scn->global, "seed");
@@ -553,6 +582,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	rs_j_scenario(j, ctx);
 	rs_j_kernel(j, ctx);
 
+	pthread_mutex_lock(&ctx->vlock);	/* the sequencer recovers and notes */
 	rs_json_obj_begin(j, "state_file");
 	rs_json_str(j, "path", ctx->state_path);
 	rs_j_opt_str(j, "note", ctx->state_note);
@@ -588,15 +618,16 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_arr_begin(j, "buffers");
 		for (k = 0; k < ex->nr_bufs; k++) {
 			rs_json_obj_begin(j, NULL);
-			rs_json_uint(j, "index", ex->bufs[k].index);
-			rs_json_uint(j, "size", ex->bufs[k].size);
-			rs_json_uint(j, "ino", ex->bufs[k].ino);
+			rs_json_uint(j, "index", k);
+			rs_json_uint(j, "size", e->binfo[k].size);
+			rs_json_uint(j, "ino", e->binfo[k].ino);
 			rs_json_obj_end(j);
 		}
 		rs_json_arr_end(j);
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+	pthread_mutex_unlock(&ctx->vlock);
 
 	rs_json_arr_begin(j, "importers");
 	for (i = 0; i < ctx->nr_im; i++) {
@@ -612,7 +643,6 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_stats_merge(&t, &m->st[k]);
 		res = m->state;
 		memcpy(reason, m->reason, sizeof(reason));
-		pthread_mutex_unlock(&m->st_lock);
 		rs_stats_merge(&all, &t);
 		rs_json_obj_begin(j, NULL);
 		rs_json_str(j, "name", m->sec->name);
@@ -633,6 +663,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_json_obj_end(j);
 		}
 		rs_json_arr_end(j);
+		pthread_mutex_unlock(&m->st_lock);
 		rs_json_obj_begin(j, "traffic");
 		rs_j_traffic(j, &t);
 		rs_j_errs(j, "errors", &t);
@@ -643,6 +674,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	}
 	rs_json_arr_end(j);
 
+	pthread_mutex_lock(&ctx->vlock);	/* the sequencer starts them */
 	rs_json_arr_begin(j, "loads");
 	for (i = 0; i < ctx->nr_loads; i++) {
 		struct rs_cload *l = ctx->loads[i];
@@ -655,6 +687,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+	pthread_mutex_unlock(&ctx->vlock);
 
 	rs_json_arr_begin(j, "phases");
 	for (i = 0; i < ctx->nr_phases; i++) {
@@ -718,6 +751,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	}
 	rs_json_arr_end(j);
 
+	pthread_mutex_lock(&ctx->vlock);	/* hang diagnostics fill them in */
 	rs_json_obj_begin(j, "counters");
 	rs_j_counters(j, &all);
 	rs_json_uint(j, "skipped_pairs", skips);
@@ -748,13 +782,14 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+	pthread_mutex_unlock(&ctx->vlock);
 
 	rs_j_health(j, ctx);
 
 	rs_json_obj_begin(j, "kernel_log");
 	rs_json_bool(j, "checked", ctx->watch != NULL);
 	if (ctx->watch) {
-		const struct rs_klog_report *r = rs_watch_reports(ctx->watch, &k);
+		struct rs_klog_report *r = rs_watch_reports(ctx->watch, &k);
 
 		rs_json_uint(j, "failures", rs_watch_failures(ctx->watch));
 		rs_json_arr_begin(j, "reports");
@@ -766,6 +801,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_json_obj_end(j);
 		}
 		rs_json_arr_end(j);
+		rs_klog_reports_free(r, k);
 	}
 	rs_json_obj_end(j);
 

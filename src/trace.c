@@ -9,11 +9,12 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,8 +22,6 @@
 
 #include "rs_trace.h"
 #include "rs_util.h"
-
-extern char **environ;
 
 static const struct rs_trace_group rs_trace_groups_init[] = {
 	{ "dma_buf", "dma_buf_export", "exports, attaches, detaches", false, false },
@@ -57,7 +56,7 @@ struct rs_trace {
 	int marker_fd;
 	pthread_t reader;
 	bool reader_running;
-	volatile int stop;
+	atomic_bool stop;
 	pid_t perf_pid;
 	pthread_mutex_t out_lock;
 };
@@ -140,7 +139,7 @@ static void *reader_main(void *arg)
 	for (;;) {
 		struct pollfd pfd = { .fd = t->pipe_fd, .events = POLLIN };
 		ssize_t n;
-		int stopping = t->stop;
+		int stopping = atomic_load(&t->stop);
 
 		poll(&pfd, 1, stopping ? 0 : 200);
 		for (;;) {
@@ -223,33 +222,6 @@ static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 	return 0;
 }
 
-/* The perf binary: $PERF, a working `perf`, else Debian's newest versioned perf_X.Y. */
-static char *find_perf(void)
-{
-	const char *env = getenv("PERF");
-	char *best = NULL;
-	struct dirent *de;
-	DIR *d;
-
-	if (env && *env)
-		return rs_xstrdup(env);
-	if (system("perf --version >/dev/null 2>&1") == 0)
-		return rs_xstrdup("perf");
-	d = opendir("/usr/bin");
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "perf_", 5) || !strchr(de->d_name, '.'))
-			continue;
-		if (!best || strverscmp(de->d_name, best + strlen("/usr/bin/")) > 0) {
-			free(best);
-			best = rs_xasprintf("/usr/bin/%s", de->d_name);
-		}
-	}
-	closedir(d);
-	return best;
-}
-
 /*
  * statfs() cannot tell 9p: it reports the server's file system type.  The longest mount
  * point of the mounts table that is a prefix of the path decides.
@@ -283,10 +255,10 @@ bool rs_path_fs_is(const char *path, const char *mounts, const char *fstype)
 
 static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 {
-	char *argv[32], *perf = find_perf(), *evs[RS_NR_GROUPS * 2], *log;
-	posix_spawn_file_actions_t fa;
+	char *argv[32], *perf = rs_perf_path(), *evs[RS_NR_GROUPS * 2], *log;
 	size_t i, a = 0, e = 0;
-	int ret;
+	pid_t parent = getpid();
+	int ret = 0, nul, lfd, ep[2];
 
 	if (!perf) {
 		snprintf(why, whylen, "perf not found: apt-get install linux-perf, or set PERF=");
@@ -324,11 +296,53 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 		argv[a++] = evs[e++];
 	}
 	argv[a] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ret = posix_spawnp(&t->perf_pid, perf, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		ep[0] = ep[1] = -1;
+	/*
+	 * perf records system-wide: it must not outlive us.  Its own process group (a signal
+	 * to ours does not cut its data short), SIGINT when we die (it then writes a whole
+	 * perf.data), and no signal blocked (the run blocks SIGINT in its threads).
+	 */
+	t->perf_pid = fork();
+	if (t->perf_pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGINT);
+		if (getppid() != parent)
+			_exit(127);
+		rs_child_signals();
+		if (nul >= 0)
+			dup2(nul, 1);
+		if (lfd >= 0)
+			dup2(lfd, 2);
+		execvp(perf, argv);
+		ret = errno;
+		if (ep[1] >= 0)
+			(void)!write(ep[1], &ret, sizeof(ret));
+		_exit(127);
+	}
+	if (t->perf_pid < 0) {
+		ret = errno;
+	} else {
+		setpgid(t->perf_pid, t->perf_pid);	/* both sides: no window */
+		if (ep[1] >= 0) {
+			close(ep[1]);
+			ep[1] = -1;
+			if (read(ep[0], &ret, sizeof(ret)) == (ssize_t)sizeof(ret))
+				waitpid(t->perf_pid, NULL, 0);	/* exec failed: ret says why */
+			else
+				ret = 0;
+		}
+	}
+	if (ep[0] >= 0)
+		close(ep[0]);
+	if (ep[1] >= 0)
+		close(ep[1]);
+	if (nul >= 0)
+		close(nul);
+	if (lfd >= 0)
+		close(lfd);
 	for (i = 0; i < e; i++)
 		free(evs[i]);
 	free(log);
@@ -541,7 +555,7 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 	if (!t)
 		return 0;
 	if (t->reader_running) {
-		t->stop = 1;
+		atomic_store(&t->stop, true);
 		pthread_join(t->reader, NULL);
 		t->reader_running = false;
 	}
@@ -563,6 +577,16 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 	free(t->rec_path);
 	free(t);
 	return ret;
+}
+
+const char *rs_trace_instance(const struct rs_trace *t)
+{
+	return t ? t->inst : NULL;
+}
+
+int rs_trace_perf_pid(const struct rs_trace *t)
+{
+	return t ? (int)t->perf_pid : 0;
 }
 
 const struct rs_trace_group *rs_trace_groups(const struct rs_trace *t, size_t *nr)

@@ -45,12 +45,10 @@ static const struct rs_opt mock_im_opts[] = {
 
 static int mock_im_open(struct rs_importer *im)
 {
-	static const char *const names[] = { "sync", "deferred", "stuck", "pinned", "fence" };
-	const char *b = rs_sec_str(im->o.sec, "behaviour");
 	uint64_t delay = rs_sec_time_ns(im->o.sec, "delay") / 1000000;
 	char why[RS_WHY_LEN];
 	struct mock_im *m;
-	int fd, i;
+	int fd;
 
 	fd = rs_mock_open(why);
 	if (fd == -EOPNOTSUPP)
@@ -63,9 +61,7 @@ static int mock_im_open(struct rs_importer *im)
 		return -ENOMEM;
 	}
 	m->fd = fd;
-	for (i = 0; i < 5; i++)
-		if (b && !strcmp(b, names[i]))
-			m->behaviour = (enum rs_mock_behaviour)i;
+	m->behaviour = (enum rs_mock_behaviour)rs_sec_enum(im->o.sec, "behaviour");	/* in order */
 	m->delay_ms = delay > UINT32_MAX ? UINT32_MAX : (uint32_t)delay;
 	m->map = rs_sec_bool(im->o.sec, "map");
 	snprintf(m->dev_name, sizeof(m->dev_name), "%s", rs_sec_str(im->o.sec, "dev_name") ?: "");

@@ -43,6 +43,7 @@ struct rs_ev {
 	uint64_t have;		/* 1 << enum rs_field */
 	uint64_t num[F_NR];	/* numeric fields (signed ones as two's complement) */
 	struct rs_sv str[F_NR];	/* string fields */
+	char why[160];		/* what is wrong with the line, when the parser says so */
 };
 
 struct rs_ev_info {
@@ -144,6 +145,7 @@ struct rs_report {
 	/* breakdown */
 	struct rs_group *groups;
 	size_t nr_groups, cap_groups;
+	size_t last_group;		/* the one found last: the next event's, most often */
 	struct rs_rep_importer *imps;
 	size_t nr_imps, cap_imps;
 	/* findings */
@@ -197,6 +199,6 @@ void rs_fmt_ts(char *buf, size_t len, uint64_t ns);
 int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b);
 size_t *rs_sorted_groups(const struct rs_report *r);
 uint64_t rs_findings(const struct rs_report *r);	/* hangs and violations */
-const char *rs_verdict(const struct rs_report *r);	/* one line */
+const char *rs_rep_verdict(const struct rs_report *r);	/* one line */
 
 #endif /* RS_REPORT_INT_H */

@@ -31,8 +31,6 @@ void rs_fmt_ts(char *buf, size_t len, uint64_t ns)
 		 (unsigned long long)(ns % 1000000000ULL / 1000));
 }
 
-static const struct rs_report *rs_sort_r;
-
 int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b)
 {
 	int c = strcmp(rs_str(r, a->exporter), rs_str(r, b->exporter));
@@ -49,9 +47,9 @@ int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const stru
 	return strcmp(rs_str(r, a->importer), rs_str(r, b->importer));
 }
 
-static int rs_group_qcmp(const void *x, const void *y)
+static int rs_group_qcmp(const void *x, const void *y, void *arg)
 {
-	const struct rs_report *r = rs_sort_r;
+	const struct rs_report *r = arg;
 
 	return rs_group_cmp(r, &r->groups[*(const size_t *)x], &r->groups[*(const size_t *)y]);
 }
@@ -62,8 +60,7 @@ size_t *rs_sorted_groups(const struct rs_report *r)
 
 	for (i = 0; i < r->nr_groups; i++)
 		idx[i] = i;
-	rs_sort_r = r;
-	qsort(idx, r->nr_groups, sizeof(*idx), rs_group_qcmp);
+	qsort_r(idx, r->nr_groups, sizeof(*idx), rs_group_qcmp, (void *)r);
 	return idx;
 }
 
@@ -72,7 +69,7 @@ uint64_t rs_findings(const struct rs_report *r)
 	return r->hangs_total + rs_report_violations(r, -1);
 }
 
-const char *rs_verdict(const struct rs_report *r)
+const char *rs_rep_verdict(const struct rs_report *r)
 {
 	if (r->errs_total)
 		return "bad input: the report covers the lines that could be read";

@@ -7,10 +7,8 @@
 
 #include "report.h"
 #include "rs_json.h"
+#include "rs_version.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 static void rs_j_hist(struct rs_json *j, const struct rs_hist *h)
 {
@@ -194,7 +192,7 @@ int rs_report_write_json(struct rs_report *r, FILE *f)
 	}
 	rs_json_arr_end(j);
 	rs_json_uint(j, "moves_open_at_end", r->open_moves_at_end);
-	rs_json_str(j, "verdict", rs_verdict(r));
+	rs_json_str(j, "verdict", rs_rep_verdict(r));
 	rs_json_int(j, "exit_code", rs_report_exit_code(r));
 	rs_json_obj_end(j);
 	free(idx);

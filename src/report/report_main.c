@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "report.h"
 #include "rs_util.h"
 
@@ -85,13 +87,20 @@ static uint32_t rs_input_new(struct rs_report *r, const char *name)
 static bool rs_lost_line(struct rs_input *in, const char *line, size_t len)
 {
 	const char *p = memmem(line, len, "LOST ", 5);
+	uint64_t n = 0;
 
 	if (!p)
 		return false;
 	p += 5;
 	if (p >= line + len || *p < '0' || *p > '9')
 		return false;
-	in->lost += strtoull(p, NULL, 10);
+	/* the line's own bytes only (the last one has no newline to stop at); saturating */
+	for (; p < line + len && *p >= '0' && *p <= '9'; p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		n = n > (UINT64_MAX - d) / 10 ? UINT64_MAX : n * 10 + d;
+	}
+	in->lost = in->lost > UINT64_MAX - n ? UINT64_MAX : in->lost + n;
 	return true;
 }
 
@@ -213,62 +222,46 @@ int rs_report_feed_stream(struct rs_report *r, FILE *f, const char *name)
 	return err;
 }
 
-/* "key": value after from in a pretty results.json; a string or a bare token. */
-static char *rs_json_field(const char *text, const char *from, const char *key)
+/* The value at a path of keys in a parsed results.json, as text; NULL if absent. */
+static char *rs_json_get(struct json_object *root, const char *const *keys)
 {
-	char pat[64];
-	const char *p, *e;
+	struct json_object *o = root;
 
-	if (!from)
+	for (; *keys; keys++)
+		if (!json_object_is_type(o, json_type_object) ||
+		    !json_object_object_get_ex(o, *keys, &o))
+			return NULL;
+	if (json_object_is_type(o, json_type_null))
 		return NULL;
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	p = strstr(from, pat);
-	if (!p)
-		return NULL;
-	p += strlen(pat);
-	if (*p == '"') {
-		p++;
-		for (e = p; *e && *e != '"'; e++)
-			if (*e == '\\' && e[1])
-				e++;
-	} else {
-		for (e = p; *e && *e != ',' && *e != '\n' && *e != '}'; e++)
-			;
-	}
-	(void)text;
-	return rs_xstrndup(p, (size_t)(e - p));
+	return rs_xstrdup(json_object_get_string(o));
 }
 
+/* The header of a results directory's report: what results.json says of the run. */
 static void rs_read_results(struct rs_report *r, const char *dir)
 {
-	char *path = rs_xasprintf("%s/results.json", dir), *text;
-	size_t len;
+	static const char *const status[] = { "status", NULL }, *const seed[] = { "seed", NULL };
+	static const char *const scn[] = { "scenario", "name", NULL };
+	static const char *const kernel[] = { "kernel", "release", NULL };
+	char *path = rs_xasprintf("%s/results.json", dir);
+	struct json_object *root = json_object_from_file(path);
 
-	if (rs_read_file(path, &text, &len, 64u << 20) == 0) {
+	if (root) {
 		free(r->res_status);
 		free(r->res_seed);
 		free(r->res_scenario);
 		free(r->res_kernel);
-		r->res_status = rs_json_field(text, text, "status");
-		r->res_seed = rs_json_field(text, text, "seed");
-		r->res_scenario = rs_json_field(text, strstr(text, "\"scenario\": {"), "name");
-		r->res_kernel = rs_json_field(text, strstr(text, "\"kernel\": {"), "release");
-		free(text);
+		r->res_status = rs_json_get(root, status);
+		r->res_seed = rs_json_get(root, seed);
+		r->res_scenario = rs_json_get(root, scn);
+		r->res_kernel = rs_json_get(root, kernel);
+		json_object_put(root);
+	} else if (access(path, F_OK) == 0 && r->err) {
+		fprintf(r->err, "%s: not valid JSON (%s): the report has no run header\n", path,
+			json_util_get_last_err() ?: "?");
 	}
 	free(r->res_dir);
 	r->res_dir = rs_xstrdup(dir);
 	free(path);
-}
-
-static char *rs_find_perf(void)
-{
-	const char *env = getenv("PERF");
-
-	if (env && *env)
-		return rs_xstrdup(env);
-	if (system("perf --version >/dev/null 2>&1") == 0)
-		return rs_xstrdup("perf");
-	return NULL;
 }
 
 static char *rs_shell_quote(const char *s)
@@ -297,7 +290,7 @@ static int rs_feed_dir(struct rs_report *r, const char *dir)
 	if (stat(trace, &st) == 0) {
 		err = rs_report_feed_path(r, trace);
 	} else if (stat(pdata, &st) == 0) {
-		char *perf = rs_find_perf();
+		char *perf = rs_perf_path();
 
 		if (!perf) {
 			fprintf(stderr, "%s: perf is not installed here: run `perf script -i %s > %s/perf.txt` "

@@ -273,12 +273,11 @@ static struct rs_rep_importer *rs_imp_get(struct rs_report *r, uint32_t name)
 static struct rs_group *rs_group_get(struct rs_report *r, uint32_t exporter, uint32_t trigger,
 				     int revoke, uint32_t importer)
 {
-	static size_t last;
 	struct rs_group *g;
 	size_t i;
 
-	if (last < r->nr_groups) {
-		g = &r->groups[last];
+	if (r->last_group < r->nr_groups) {
+		g = &r->groups[r->last_group];
 		if (g->exporter == exporter && g->trigger == trigger && g->revoke == revoke &&
 		    g->importer == importer)
 			return g;
@@ -287,7 +286,7 @@ static struct rs_group *rs_group_get(struct rs_report *r, uint32_t exporter, uin
 		g = &r->groups[i];
 		if (g->exporter == exporter && g->trigger == trigger && g->revoke == revoke &&
 		    g->importer == importer) {
-			last = i;
+			r->last_group = i;
 			return g;
 		}
 	}
@@ -298,7 +297,7 @@ static struct rs_group *rs_group_get(struct rs_report *r, uint32_t exporter, uin
 	g->trigger = trigger;
 	g->revoke = revoke;
 	g->importer = importer;
-	last = r->nr_groups++;
+	r->last_group = r->nr_groups++;
 	return g;
 }
 

@@ -218,6 +218,6 @@ int rs_report_write_text(struct rs_report *r, FILE *f)
 			fprintf(f, "  %llu revoke/restore moves had not ended when the trace ended\n",
 				(unsigned long long)r->open_moves_at_end);
 	}
-	fprintf(f, "\nVERDICT: %s (exit %d)\n", rs_verdict(r), rs_report_exit_code(r));
+	fprintf(f, "\nVERDICT: %s (exit %d)\n", rs_rep_verdict(r), rs_report_exit_code(r));
 	return ferror(f) ? -EIO : 0;
 }

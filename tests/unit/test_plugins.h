@@ -16,8 +16,11 @@
 #ifndef RS_TEST_PLUGINS_H
 #define RS_TEST_PLUGINS_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,14 +305,54 @@ RS_REGISTER(trigger, t_perm_ops)
 
 static const struct rs_opt t_load_opts[] = {
 	{ "fail_start", RS_OPT_BOOL, "false", "start fails with ENOENT" },
+	{ "check_signals", RS_OPT_BOOL, "false",
+	  "count the threads that do not block SIGINT, SIGTERM, SIGHUP, then raise SIGINT" },
 	{ .key = NULL },
 };
+
+static atomic_int t_sig_threads, t_sig_unblocked;
+
+/* Every thread of this process: does its SigBlk have SIGHUP, SIGINT and SIGTERM? */
+static void t_check_signals(void)
+{
+	const unsigned long long want = (1ULL << (SIGHUP - 1)) | (1ULL << (SIGINT - 1)) |
+					(1ULL << (SIGTERM - 1));
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/task");
+
+	while (d && (de = readdir(d))) {
+		char path[300], line[256];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			unsigned long long blk;
+
+			if (sscanf(line, "SigBlk: %llx", &blk) != 1)
+				continue;
+			t_sig_threads++;
+			if ((blk & want) != want)
+				t_sig_unblocked++;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
 
 static int t_load_start(struct rs_load *l)
 {
 	if (rs_sec_bool(l->o.sec, "fail_start"))
 		return rs_err(&l->o, ENOENT, "no such load tool");
 	t_load_starts++;
+	if (rs_sec_bool(l->o.sec, "check_signals")) {
+		t_check_signals();
+		kill(getpid(), SIGINT);	/* process-directed: only the supervisor may take it */
+	}
 	return 0;
 }
 

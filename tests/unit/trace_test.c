@@ -6,13 +6,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_util.h"
 
@@ -242,6 +246,55 @@ TEST(mode_names)
 	EXPECT_EQ(0, rs_trace_mode_parse("tracefs", &m));
 	EXPECT_EQ((int)RS_TRACE_TRACEFS, (int)m);
 	EXPECT_EQ(-EINVAL, rs_trace_mode_parse("ftrace", &m));
+}
+
+/*
+ * Issue 9, item 3: a system-wide perf does not outlive its run.  It runs in a process group
+ * of its own, with no signal blocked although the run blocks SIGINT, SIGTERM and SIGHUP in
+ * its threads, and gets SIGINT when the run dies (here: SIGKILL, nothing runs its cleanup).
+ */
+TEST_F(fake_tracefs, stuck_perf_dies_with_its_run)
+{
+	unsigned long long start;
+	pid_t run, perf = 0;
+	int fd[2], status, i;
+
+	ASSERT_EQ(0, pipe(fd));
+	run = fork();
+	if (!run) {
+		char why[256] = "";
+		struct rs_trace *t;
+		sigset_t sigs;
+		int pid;
+
+		sigemptyset(&sigs);
+		sigaddset(&sigs, SIGINT);
+		sigaddset(&sigs, SIGTERM);
+		sigaddset(&sigs, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+		if (start_fake_perf(self, "#!/bin/sh\ntrap 'exit 0' INT\n"
+				    "while :; do sleep 0.05; done\n", &t, why, sizeof(why)))
+			_exit(1);
+		pid = rs_trace_perf_pid(t);
+		if (write(fd[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	ASSERT_EQ(sizeof(perf), read(fd[0], &perf, sizeof(perf)));
+	close(fd[0]);
+	ASSERT_LT(0, perf);
+	start = rs_proc_start(perf);
+	EXPECT_EQ(perf, getpgid(perf));		/* a group of its own */
+	kill(run, SIGKILL);
+	waitpid(run, &status, 0);
+	for (i = 0; i < 200 && rs_proc_alive(perf, start); i++)
+		usleep(50 * 1000);
+	EXPECT_FALSE(rs_proc_alive(perf, start));
+	if (rs_proc_alive(perf, start))
+		kill(perf, SIGKILL);
+	unsetenv("PERF");
 }
 
 TEST_HARNESS_MAIN

@@ -55,7 +55,7 @@ for s in scenarios/*.ini; do
 	case $(basename "$s") in rdma-*|gpu-*|hung-importer.ini) ;; *) lab+=("$s") ;; esac
 done
 echo "TAP version 13"
-echo "1..$(( ${#lab[@]} * 4 + 9 ))"
+echo "1..$(( ${#lab[@]} * 4 + 11 ))"
 for s in "${lab[@]}"; do
 	name=$(basename "$s" .ini) res="$out/$name"
 	"$bin" run "$s" --duration 4s --results "$res" -q >"$res.ktap" 2>"$res.log"
@@ -74,6 +74,16 @@ for s in "${lab[@]}"; do
 	ok $(( rc != 0 )) "report of $name is clean (exit $rc, input errors $errs)" \
 		"$(tail -n 8 "$res.report.log")"
 done
+
+# close (a permanent trigger): each cycle exports each buffer once (issue 9, item 8: the
+# exporter's reopen used to export them too, before the core's re-export)
+res="$out/trigger-close"
+exports=$(grep -c 'dma_buf_export:' "$res/trace.txt" 2>/dev/null)
+bufs=$(json "$res/results.json" 'sum(len(e["buffers"]) for e in d["exporters"])' 2>/dev/null || echo 0)
+cycles=$(json "$res/results.json" 'sum(p["cycles"] for p in d["pairs"])' 2>/dev/null || echo 0)
+ok $(( cycles < 1 || exports != bufs * (cycles + 1) )) \
+	"leaks: close exports each buffer once per cycle ($exports exports, $bufs buffers, $cycles cycles)" \
+	"$(grep 'dma_buf_export:' "$res/trace.txt" 2>/dev/null | head -n 8)"
 
 # same-group: both functions of one IOMMU group revoked on their own; the hot reset that
 # would reach the other exporter's device is skipped, naming it
@@ -98,6 +108,9 @@ ok $(( hangs == 0 )) "report names the hung importer ($hangs detections)" "$(tai
 "$bin" repro "$res/hang-bundle" --runs 1 >"$res.repro.log" 2>&1
 rc=$?
 ok $(( rc != 1 )) "repro replays the bundle to a hang (exit $rc)" "$(tail -n 5 "$res.repro.log")"
+# nothing left behind by the runs above, the hung one included (issue 9, item 3)
+left=$(ls -d /sys/kernel/tracing/instances/revokestorm-* 2>/dev/null; pgrep -x perf)
+ok $(( ${#left} != 0 )) "no tracefs instance or perf left behind" "$left"
 dmesg >"$out/dmesg.txt"
 "$bin" repro "$out/dmesg.txt" -o "$out/start.ini" >"$out/start.log" 2>&1 &&
 	"$bin" check "$out/start.ini" >/dev/null 2>>"$out/start.log"
