@@ -147,6 +147,19 @@ struct rs_exporter_ops {
 
 /* ------------------------------------------------------------------ importers */
 
+/* What an importer variant promises in the storm matrix (`revokestorm matrix`). */
+enum rs_expect {
+	RS_EXPECT_CLEAN,	/* nothing in the run may fail */
+	RS_EXPECT_CULPRIT,	/* may hang revokes on purpose; a hang must then be blamed on it */
+};
+
+/* A preset of an importer type: the storm matrix runs each against every trigger. */
+struct rs_variant {
+	const char *name;	/* the cell shows TYPE.NAME */
+	const char *opts;	/* the importer section's lines, '\n'-separated */
+	enum rs_expect expect;
+};
+
 /* One import of one buffer. */
 struct rs_import {
 	struct rs_buf *buf;
@@ -188,6 +201,8 @@ struct rs_importer_ops {
 	int64_t (*traffic)(struct rs_importer *im, struct rs_import *imp);
 	void (*release)(struct rs_importer *im, struct rs_import *imp);
 	void (*close)(struct rs_importer *im);
+	/* Presets for the storm matrix, ended by { .name = NULL }; NULL: the type as it is. */
+	const struct rs_variant *variants;
 };
 
 /* ------------------------------------------------------------------ triggers */

@@ -231,6 +231,15 @@ static void mock_im_close(struct rs_importer *im)
 	im->o.priv = NULL;
 }
 
+static const struct rs_variant mock_im_variants[] = {
+	{ "sync", "behaviour = sync", RS_EXPECT_CLEAN },
+	{ "deferred", "behaviour = deferred\ndelay = 1ms", RS_EXPECT_CLEAN },
+	{ "stuck", "behaviour = stuck", RS_EXPECT_CULPRIT },
+	{ "pinned", "behaviour = pinned", RS_EXPECT_CLEAN },
+	{ "fence", "behaviour = fence\ndelay = 5ms", RS_EXPECT_CLEAN },
+	{ NULL },
+};
+
 static const struct rs_importer_ops mock_importer = {
 	.type = "mock",
 	.help = "the kernel mock importer (/dev/dma_buf_mock): sync|deferred|stuck|pinned|fence",
@@ -242,5 +251,6 @@ static const struct rs_importer_ops mock_importer = {
 	.traffic = mock_im_traffic,
 	.release = mock_im_release,
 	.close = mock_im_close,
+	.variants = mock_im_variants,
 };
 RS_REGISTER(importer, mock_importer)
