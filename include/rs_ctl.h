@@ -81,6 +81,7 @@ struct rs_worker {
 	char op[192];			/* e.g. "revoke pci-command on ivshmem0" */
 	_Atomic bool exited;
 	_Atomic bool hung;		/* reported as a hang */
+	struct rs_cexp *_Atomic op_ex;	/* the exporter the call in progress acts on, or NULL */
 };
 
 /* Failures and errors by what failed and errno. */
@@ -152,6 +153,8 @@ struct rs_cimporter {
 	pthread_mutex_t st_lock;
 	struct rs_stats *st;		/* per phase */
 	unsigned int ktap_id;
+	bool blamed;			/* the culprit of a hang (rs_blame_hangs()) */
+	bool behind;			/* its traffic was stuck behind another's hang */
 };
 
 struct rs_cimport {
@@ -210,6 +213,7 @@ struct rs_phase_run {
 	enum rs_result result;
 	_Atomic uint64_t failures;
 	unsigned int ktap_id;
+	const char *blocked_by;		/* cut short by the hang this importer caused */
 };
 
 struct rs_recovered {
@@ -226,6 +230,12 @@ struct rs_hang {
 	char *task_state, *stack, *wchan, *proc_wchan, *kmsg;
 	char *bundle;			/* hang bundle directory, NULL if not written */
 	char *blocked_by;		/* what imports said can block the revoke, or NULL */
+	struct rs_worker *w;		/* the worker that hung */
+	struct rs_cexp *ex;		/* the exporter its call acted on, or NULL */
+	char *culprit;			/* the importer to blame (rs_blame_hangs()), or NULL */
+	struct rs_cimport *culprit_ci;	/* its import that holds the revoke */
+	char *evidence;			/* the kernel's word on it, or why there is none */
+	bool victim;			/* this worker was stuck behind a culprit */
 };
 
 struct rs_logline {
@@ -320,6 +330,8 @@ struct rs_ctx {
  * when none has one (caller frees).
  */
 char *rs_blockers(struct rs_cexp *e);
+/* ci's blocker note into note; false when it has none. */
+bool rs_import_blocker_get(struct rs_cimport *ci, char *note, size_t len);
 
 /* Monotonic ns since the run started. */
 uint64_t rs_ctx_elapsed(const struct rs_ctx *ctx);

@@ -184,6 +184,18 @@ char *rs_blockers(struct rs_cexp *e)
 	return b.len ? rs_str_steal(&b) : NULL;
 }
 
+bool rs_import_blocker_get(struct rs_cimport *ci, char *note, size_t len)
+{
+	bool has;
+
+	pthread_mutex_lock(&rs_blocker_lock);
+	has = ci->blocker[0] != '\0';
+	if (has)
+		snprintf(note, len, "%s", ci->blocker);
+	pthread_mutex_unlock(&rs_blocker_lock);
+	return has;
+}
+
 uint64_t rs_revoke_started(const struct rs_exporter *ex)
 {
 	const struct rs_cexp *e;

@@ -109,12 +109,14 @@ unsigned int rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *nam
 
 void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph)
 {
-	char name[128], why[64] = "";
+	char name[128], why[RS_REASON] = "";
 	enum rs_result r;
 	unsigned int id;
 
 	snprintf(name, sizeof(name), "phase.%s", ph->name);
-	if (atomic_load(&ph->failures))
+	if (ph->blocked_by)
+		snprintf(why, sizeof(why), "cut short: importer %s hung a revoke", ph->blocked_by);
+	else if (atomic_load(&ph->failures))
 		snprintf(why, sizeof(why), "%llu failures",
 			 (unsigned long long)atomic_load(&ph->failures));
 	pthread_mutex_lock(&ctx->lock);		/* the supervisor marks a hang in it */
@@ -773,6 +775,9 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_int(j, "tid", h->tid);
 		rs_json_uint(j, "elapsed_ns", h->elapsed_ns);
 		rs_j_opt_str(j, "blocked_by", h->blocked_by);
+		rs_j_opt_str(j, "culprit", h->culprit);
+		rs_j_opt_str(j, "evidence", h->evidence);
+		rs_json_bool(j, "victim", h->victim);
 		rs_j_opt_str(j, "task_state", h->task_state);
 		rs_j_opt_str(j, "wchan", h->wchan);
 		rs_j_opt_str(j, "process_wchan", h->proc_wchan);

@@ -82,6 +82,9 @@ void *rs_pair_main(void *arg);
 void *rs_traffic_main(void *arg);
 void *rs_seq_main(void *arg);
 
+/* blame.c: the culprit of each hang and its victims (idempotent, call after each hang) */
+void rs_blame_hangs(struct rs_ctx *ctx);
+
 /* verdict.c */
 void rs_finish(struct rs_ctx *ctx);
 

@@ -167,6 +167,7 @@ void rs_build(struct rs_ctx *ctx)
 			/* timing has a stream of its own: plugins' rs_rand() use does not shift it */
 			p->trng = p->c.rng ^ 0x7133ULL;
 			rs_worker_init(ctx, &p->w, "trigger", "%s.%s", ts->name, e->sec->name);
+			atomic_store(&p->w.op_ex, e);	/* every call of a trigger worker acts on e */
 			p->state = RS_RES_NOTRUN;
 			e->nr_pairs++;
 			rs_xgrow(&ctx->pairs, &cap_pairs, ctx->nr_pairs, sizeof(*ctx->pairs));

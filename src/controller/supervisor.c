@@ -54,6 +54,7 @@ static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t el
 	struct rs_hang h = {
 		.worker = rs_xstrdup(w->name), .op = rs_xstrdup(op),
 		.tid = atomic_load(&w->tid), .elapsed_ns = elapsed,
+		.w = w, .ex = atomic_load(&w->op_ex),
 	};
 	struct rs_pair *p = !strcmp(w->kind, "trigger") ?
 			    rs_container_of(w, struct rs_pair, w) : NULL;
@@ -93,6 +94,7 @@ static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t el
 		ctx->phases[ph].result = RS_RES_HANG;
 		pthread_mutex_unlock(&ctx->lock);
 	}
+	rs_blame_hangs(ctx);
 	rs_stop(ctx, RS_STOP_HANG);
 	rs_results_write(ctx);
 }
@@ -413,6 +415,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	if (abandoned && !atomic_load(&ctx->cleanup_complete))
 		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
 		       ctx->state_path ? ctx->state_path : "");
+	rs_blame_hangs(ctx);	/* with the kernel reports that came in since */
 	rs_finish(ctx);
 	rs_ktap_finish(ctx);
 	if (rs_results_write(ctx))

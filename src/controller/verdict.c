@@ -64,8 +64,8 @@ static void rs_vimporter(struct rs_vobj *o, const struct rs_verdict_in *in)
 {
 	if (o->imports_failed && !o->reason[0])
 		rs_vreason(o, "%s", o->import_failure);
-	if (o->state == RS_RES_HANG || (o->state != RS_RES_NOTRUN && !o->opened))
-		return;	/* hang, or open failed/skipped: keep */
+	if (o->state == RS_RES_HANG || o->held || (o->state != RS_RES_NOTRUN && !o->opened))
+		return;	/* hang (culprit, victim), or open failed/skipped: keep */
 	if (o->state == RS_RES_NOTRUN && !o->opened) {
 		rs_vnotrun(o, in);
 	} else if (o->imports_failed || o->traffic_failures) {
@@ -166,6 +166,7 @@ static void rs_snap_importer(struct rs_ctx *ctx, struct rs_cimporter *m, struct 
 	o->opened = m->opened;
 	pthread_mutex_lock(&m->st_lock);
 	o->state = m->state;
+	o->held = m->blamed || m->behind;
 	memcpy(o->reason, m->reason, sizeof(o->reason));
 	for (j = 0; j < ctx->nr_phases; j++)
 		o->traffic_failures += m->st[j].traffic_failures;

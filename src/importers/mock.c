@@ -92,6 +92,9 @@ static int attach(struct rs_importer *im, struct rs_import *imp, struct mock_imp
 		return rs_fail(&im->o, ret, why);
 	p->attached = true;
 	p->ino = imp->buf->ino;
+	if (m->behaviour == RS_MOCK_STUCK)
+		rs_import_blocker(imp, "mock attachment %u (behaviour stuck) never unmaps until released",
+				  p->handle);
 	if (!rs_mock_status(m->fd, p->handle, &st, NULL)) {
 		p->invalidations = st.invalidations;
 		if (m->map && !st.mapped)
