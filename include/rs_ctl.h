@@ -155,6 +155,7 @@ struct rs_cimporter {
 	unsigned int ktap_id;
 	bool blamed;			/* the culprit of a hang (rs_blame_hangs()) */
 	bool behind;			/* its traffic was stuck behind another's hang */
+	unsigned int refused;		/* imports the exporters refused as they must */
 };
 
 struct rs_cimport {
@@ -162,6 +163,7 @@ struct rs_cimport {
 	struct rs_cimporter *im;
 	struct rs_cexp *ex;
 	bool imported;			/* import() succeeded and not released since */
+	bool refused;			/* the exporter refused it, as it must (-RS_EREFUSED) */
 	char blocker[RS_REASON];	/* rs_import_blocker(), under rs_blocker_lock */
 	enum rs_result state;
 	int err;
@@ -238,6 +240,44 @@ struct rs_hang {
 	bool victim;			/* this worker was stuck behind a culprit */
 };
 
+/* The trace oracle of the run and its agreement with the live checks (oracle.c). */
+struct rs_oracle {
+	bool wanted;			/* the scenario collects kernel events */
+	char *trace_dir;		/* where they are, once collection stopped */
+	bool checked;			/* the events were read */
+	bool gap, trusted;		/* events lost; findings still evidence */
+	uint64_t events, lost, violations;
+	uint64_t confirmed, unchecked, contradicted;	/* the live claims */
+	char *shown[5];			/* the first findings, "FILE:LINE: label: text" */
+	char why[RS_REASON];		/* not checked: why */
+};
+
+struct rs_report;
+struct rs_claim;
+/*
+ * Does the trace r show claim c, a violation of its kind on its dma-buf between the start
+ * of the revoke it follows and the claim?  1 yes, 0 cannot tell (outside the trace, events
+ * lost), -1 no: the live check and the trace disagree.
+ */
+int rs_oracle_check_claim(const struct rs_report *r, const struct rs_claim *c);
+/* The trace-oracle and live-vs-trace test points (controller/oracle.c). */
+void rs_oracle_ktap(struct rs_ctx *ctx);
+/* Does the oracle fail the run: trusted violations, or live claims the trace contradicts? */
+bool rs_oracle_fails(const struct rs_oracle *o);
+
+/* A live check's claim about the kernel (rs_claim()), checked against the trace. */
+struct rs_claim {
+	enum rs_claim_kind kind;
+	unsigned long ino;
+	uint64_t t_ns;			/* CLOCK_MONOTONIC when the check saw it */
+	uint64_t since_ns;		/* the revoke call it follows started then (0: unknown) */
+	char *who;			/* the importer's section */
+	char *what;
+	int verdict;			/* rs_oracle: 1 confirmed, 0 unchecked (gap), -1 not in the trace */
+};
+
+#define RS_MAX_CLAIMS	1000
+
 struct rs_logline {
 	uint64_t t_ns;
 	char *msg;
@@ -309,6 +349,11 @@ struct rs_ctx {
 	struct rs_watch *watch;		/* kernel log follower (klog_check) */
 
 	pthread_mutex_t log_lock;
+	struct rs_oracle oracle;
+	char trace_why[RS_REASON];	/* kernel events not collected: why */
+	struct rs_claim *claims;	/* under log_lock; the first RS_MAX_CLAIMS */
+	size_t nr_claims, cap_claims;
+	uint64_t claims_total;
 	struct rs_logline *log;
 	size_t nr_log, cap_log, log_dropped;
 

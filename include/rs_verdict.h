@@ -45,6 +45,7 @@ struct rs_verdict_in {
 	size_t nr;
 	size_t hangs;			/* hangs declared */
 	size_t klog_failures;		/* kernel log reports that fail the run */
+	bool oracle_fails;		/* the trace oracle found violations, or contradicts a live claim */
 	enum rs_result leak_check;	/* RS_RES_NOTRUN: not judged */
 	bool internal_error;
 	const char *error;		/* why setup could not go on, or NULL */
@@ -66,7 +67,7 @@ struct rs_verdict {
  *  - an importer fails on a failed import or traffic failure, skips with nothing
  *    imported, passes otherwise; an open that failed, a hang, and what the hang
  *    attribution decided (culprit, victim) stay;
- *  - any failure, hang, failing kernel report or leak fails the run.
+ *  - any failure, hang, failing kernel report, leak or trace oracle failure fails the run.
  */
 void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out);
 

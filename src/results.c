@@ -225,6 +225,18 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 		pthread_mutex_unlock(&m->st_lock);
 		snprintf(name, sizeof(name), "importer.%s", m->sec->name);
 		rs_ktap_counters(ctx, name, &m->c);
+		if (m->refused) {
+			const char *why = "";
+			size_t j;
+
+			pthread_mutex_lock(&m->st_lock);
+			for (j = 0; j < m->nr_imports && !*why; j++)
+				if (m->imports[j]->refused)
+					why = m->imports[j]->reason;
+			rs_ktap_diag(ctx, "%s: %u of %zu imports refused by the exporter, as it must: %s",
+				     name, m->refused, m->nr_imports, why);
+			pthread_mutex_unlock(&m->st_lock);
+		}
 		m->ktap_id = rs_ktap_point(ctx, res, name, reason);
 	}
 	for (i = 0; i < ctx->nr_ex; i++) {
@@ -256,6 +268,7 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 		rs_ktap_point(ctx, fails ? RS_RES_FAIL : RS_RES_PASS, "kernel-log",
 			      fails ? "kernel reports in the log" : NULL);
 	}
+	rs_oracle_ktap(ctx);
 	if (ctx->soak.result != RS_RES_NOTRUN) {
 		if (ctx->soak.result == RS_RES_PASS)
 			rs_ktap_diag(ctx, "leak-check: %s", ctx->soak.reason);
@@ -659,8 +672,10 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_json_str(j, "exporter", ci->ex->sec->name);
 			rs_json_uint(j, "buffer", ci->imp.buf->index);
 			rs_json_str(j, "result", rs_result_name(ci->state));
-			rs_j_opt_str(j, "error", ci->err && ci->err != -RS_ESKIP ?
-				     rs_errno_name(ci->err) : NULL);
+			if (ci->refused)
+				rs_json_bool(j, "refused", true);
+			rs_j_opt_str(j, "error", ci->err && ci->err != -RS_ESKIP &&
+				     ci->err != -RS_EREFUSED ? rs_errno_name(ci->err) : NULL);
 			rs_j_opt_str(j, "reason", ci->reason);
 			rs_json_obj_end(j);
 		}

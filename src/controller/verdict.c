@@ -119,6 +119,7 @@ void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out)
 		}
 	}
 	fail |= in->hangs > 0 || in->klog_failures > 0 || in->leak_check == RS_RES_FAIL;
+	fail |= in->oracle_fails;
 
 	if (in->internal_error) {
 		out->exit_code = RS_EXIT_INTERNAL;
@@ -231,6 +232,7 @@ void rs_finish(struct rs_ctx *ctx)
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	in.klog_failures = ctx->watch ? rs_watch_failures(ctx->watch) : 0;
+	in.oracle_fails = rs_oracle_fails(&ctx->oracle);
 	ctx->soak.result = rs_soak_verdict(&ctx->soak, ctx->soak.reason, sizeof(ctx->soak.reason));
 	in.leak_check = (enum rs_result)ctx->soak.result;
 	in.internal_error = atomic_load(&ctx->internal_error);

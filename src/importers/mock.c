@@ -88,6 +88,15 @@ static int attach(struct rs_importer *im, struct rs_import *imp, struct mock_imp
 
 	ret = rs_mock_attach(m->fd, imp->buf->fd, m->behaviour, m->delay_ms, m->map,
 			     dev_for(m, imp), &p->handle, why);
+	/* an exporter that must refuse importers it cannot revoke (VFIO) */
+	if (m->behaviour == RS_MOCK_PINNED && imp->buf->ex->ops->requires_revocable) {
+		if (ret == -EOPNOTSUPP)
+			return rs_refused(&im->o, "%s refuses a pinned (non-revocable) importer: EOPNOTSUPP",
+					  imp->buf->ex->ops->type);
+		if (!ret)
+			return rs_err(&im->o, EPROTO, "%s accepted a pinned (non-revocable) importer of buffer %u, which it must refuse",
+				      imp->buf->ex->ops->type, imp->buf->index);
+	}
 	if (ret)
 		return rs_fail(&im->o, ret, why);
 	p->attached = true;
@@ -138,17 +147,33 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 		return rs_err(&im->o, EPROTO, "mock importer saw no invalidation of buffer %u "
 			      "of %s", imp->buf->index, imp->buf->ex->o.name);
 	p->invalidations = st.invalidations;
-	if (m->behaviour == RS_MOCK_SYNC && st.mapped)
-		return rs_err(&im->o, EPROTO, "sync mock importer still mapped after the revoke");
+	/*
+	 * A mapping made before this revoke's invalidation must be gone once the revoke
+	 * returned: a sync importer unmaps inside the invalidation, and an exporter that
+	 * waits for unmaps (VFIO) returns only after every behaviour has unmapped.  A
+	 * self-restoring trigger (reset, FLR: RS_PULSED) returns with the buffer live again
+	 * and traffic may have mapped it anew since, so a mapping seen then is not evidence
+	 * of anything: only while the buffer stays revoked is every mapping an old one.
+	 */
+	if (st.mapped && rs != RS_PULSED &&
+	    (m->behaviour == RS_MOCK_SYNC || imp->buf->ex->ops->revoke_waits_unmap)) {
+		snprintf(why, sizeof(why), "mock importer (behaviour %s) still holds a mapping of buffer %u of %s (ino %lu) after the revoke returned",
+			 rs_sec_str(im->o.sec, "behaviour"), imp->buf->index, imp->buf->ex->o.name,
+			 imp->buf->ino);
+		rs_claim(&im->o, RS_CLAIM_MAPPED_AFTER_REVOKE, imp->buf, why);
+		return rs_err(&im->o, EPROTO, "%s", why);
+	}
 	if (rs == RS_PULSED || st.mapped)
 		return 0;
 	/* still revoked: a new map must fail with the exporter's ENODEV */
 	ret = rs_mock_map(m->fd, p->handle, why);
 	if (!ret) {
 		rs_mock_unmap(m->fd, p->handle, NULL);
-		return rs_err(&im->o, EPROTO, "mock importer MAP succeeded while buffer %u of %s "
-			      "is %s (expected ENODEV)", imp->buf->index, imp->buf->ex->o.name,
-			      rs_revoke_state_name(rs));
+		snprintf(why, sizeof(why), "mock importer MAP of buffer %u of %s (ino %lu) succeeded while it is %s (expected ENODEV)",
+			 imp->buf->index, imp->buf->ex->o.name, imp->buf->ino,
+			 rs_revoke_state_name(rs));
+		rs_claim(&im->o, RS_CLAIM_MAP_WHILE_REVOKED, imp->buf, why);
+		return rs_err(&im->o, EPROTO, "%s", why);
 	}
 	return ret == -ENODEV ? 0 : rs_fail(&im->o, ret, why);
 }
