@@ -806,6 +806,45 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 
 	rs_j_health(j, ctx);
 
+	if (ctx->oracle.wanted) {
+		const struct rs_oracle *o = &ctx->oracle;
+
+		rs_json_obj_begin(j, "oracle");
+		rs_json_bool(j, "checked", o->checked);
+		rs_j_opt_str(j, "why", o->checked ? NULL : o->why);
+		rs_json_uint(j, "events", o->events);
+		rs_json_uint(j, "lost_events", o->lost);
+		rs_json_uint(j, "violations", o->violations);
+		rs_json_bool(j, "trusted", o->trusted);
+		rs_json_arr_begin(j, "findings");
+		for (i = 0; i < RS_ARRAY_SIZE(o->shown) && o->shown[i]; i++)
+			rs_json_str(j, NULL, o->shown[i]);
+		rs_json_arr_end(j);
+		rs_json_obj_begin(j, "claims");
+		pthread_mutex_lock(&ctx->log_lock);
+		rs_json_uint(j, "total", ctx->claims_total);
+		rs_json_uint(j, "confirmed", o->confirmed);
+		rs_json_uint(j, "unchecked", o->unchecked);
+		rs_json_uint(j, "contradicted", o->contradicted);
+		rs_json_arr_begin(j, "list");
+		for (i = 0; i < ctx->nr_claims && i < 100; i++) {
+			const struct rs_claim *c = &ctx->claims[i];
+
+			rs_json_obj_begin(j, NULL);
+			rs_json_str(j, "importer", c->who);
+			rs_json_uint(j, "ino", c->ino);
+			rs_json_uint(j, "t_ns", c->t_ns);
+			rs_json_str(j, "claim", c->what);
+			rs_json_str(j, "trace", c->verdict > 0 ? "confirmed" : c->verdict < 0 ?
+				    "contradicted" : "unchecked");
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+		pthread_mutex_unlock(&ctx->log_lock);
+		rs_json_obj_end(j);
+		rs_json_obj_end(j);
+	}
+
 	rs_json_obj_begin(j, "kernel_log");
 	rs_json_bool(j, "checked", ctx->watch != NULL);
 	if (ctx->watch) {
