@@ -154,8 +154,9 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 	printf 'RS_CWD=%q\n' "$PWD"
 	printf 'RS_HOST_PATHS=%q\n' "${host_paths[*]}"
 	echo "RS_VM=1"
+	echo "RS_KERNEL_FLAVOUR=$(awk '$1 == "flavour" {print $2}' "$kernel/info" 2>/dev/null)"
 	echo "RS_OUT=/run/rsout"
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_HOST_PATHS RS_VM RS_OUT $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_HOST_PATHS RS_VM RS_KERNEL_FLAVOUR RS_OUT $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in
