@@ -86,6 +86,9 @@ static int attach(struct rs_importer *im, struct rs_import *imp, struct mock_imp
 	char why[RS_WHY_LEN];
 	int ret;
 
+	if (m->map && !*dev_for(m, imp))
+		return rs_skip(&im->o, "no device to map buffer %u of %s through: exporter type %s has no PCI device (set dev_name)",
+			       imp->buf->index, imp->buf->ex->o.name, imp->buf->ex->ops->type);
 	ret = rs_mock_attach(m->fd, imp->buf->fd, m->behaviour, m->delay_ms, m->map,
 			     dev_for(m, imp), &p->handle, why);
 	/* an exporter that must refuse importers it cannot revoke (VFIO) */
@@ -93,9 +96,12 @@ static int attach(struct rs_importer *im, struct rs_import *imp, struct mock_imp
 		if (ret == -EOPNOTSUPP)
 			return rs_refused(&im->o, "%s refuses a pinned (non-revocable) importer: EOPNOTSUPP",
 					  imp->buf->ex->ops->type);
-		if (!ret)
+		if (!ret) {
+			p->attached = true;	/* released as any import */
+			p->ino = imp->buf->ino;
 			return rs_err(&im->o, EPROTO, "%s accepted a pinned (non-revocable) importer of buffer %u, which it must refuse",
 				      imp->buf->ex->ops->type, imp->buf->index);
+		}
 	}
 	if (ret)
 		return rs_fail(&im->o, ret, why);

@@ -514,6 +514,26 @@ TEST(hang_blamed_on_culprit_not_victim)
 	run_free(&o);
 }
 
+/*
+ * A refusal the kernel must make (VFIO and a non-revocable importer) is a passed check,
+ * at setup and at every re-import after a re-export; it imports nothing.
+ */
+TEST(refused_import_is_a_passed_check)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 300ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer i0]\ntype = t-imp\nrefused = true\ntraffic = false\n"
+			      "[trigger perm]\ntype = t-perm\ninterval = 20ms\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "# importer.i0: 1 of 1 imports refused by the exporter, as it must: test exporter refuses test importers, as it must\nok 3 importer.i0\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 perm.e0\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "refused", "true"));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"pass\""));
+	run_free(&o);
+}
+
 TEST(state_file_recovery)
 {
 	char tmpl[] = "/tmp/rs-state-XXXXXX", *path, *body, *text = NULL;

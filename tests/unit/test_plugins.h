@@ -169,6 +169,7 @@ static const struct rs_opt t_imp_opts[] = {
 	{ "traffic_lies", RS_OPT_BOOL, "false", "traffic fails with EIO even when not revoked" },
 	{ "leak_fd", RS_OPT_BOOL, "false", "the restored hook leaks an fd (leak check tests)" },
 	{ "blocker", RS_OPT_BOOL, "false", "each import names a blocker (hang attribution tests)" },
+	{ "refused", RS_OPT_BOOL, "false", "import is refused as the exporter must (-RS_EREFUSED)" },
 	{ "traffic_blocks", RS_OPT_BOOL, "false",
 	  "traffic blocks while revoked until an importer with unblock closes (a victim)" },
 	{ .key = NULL },
@@ -181,6 +182,8 @@ static int t_imp_import(struct rs_importer *im, struct rs_import *imp)
 	rs_count_max(&im->o, "t_max_index", imp->buf->index);
 	if (rs_sec_bool(im->o.sec, "blocker"))
 		rs_import_blocker(imp, "test fence %u", imp->buf->index);
+	if (rs_sec_bool(im->o.sec, "refused"))
+		return rs_refused(&im->o, "test exporter refuses test importers, as it must");
 	if (rs_sec_bool(im->o.sec, "skip_import"))
 		return rs_skip(&im->o, "test importer cannot import %s", imp->buf->ex->o.name);
 	if (rs_sec_bool(im->o.sec, "fail_import"))
