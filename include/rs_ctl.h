@@ -81,6 +81,7 @@ struct rs_worker {
 	char op[192];			/* e.g. "revoke pci-command on ivshmem0" */
 	_Atomic bool exited;
 	_Atomic bool hung;		/* reported as a hang */
+	struct rs_cexp *_Atomic op_ex;	/* the exporter the call in progress acts on, or NULL */
 };
 
 /* Failures and errors by what failed and errno. */
@@ -152,6 +153,9 @@ struct rs_cimporter {
 	pthread_mutex_t st_lock;
 	struct rs_stats *st;		/* per phase */
 	unsigned int ktap_id;
+	bool blamed;			/* the culprit of a hang (rs_blame_hangs()) */
+	bool behind;			/* its traffic was stuck behind another's hang */
+	unsigned int refused;		/* imports the exporters refused as they must */
 };
 
 struct rs_cimport {
@@ -159,6 +163,7 @@ struct rs_cimport {
 	struct rs_cimporter *im;
 	struct rs_cexp *ex;
 	bool imported;			/* import() succeeded and not released since */
+	bool refused;			/* the exporter refused it, as it must (-RS_EREFUSED) */
 	char blocker[RS_REASON];	/* rs_import_blocker(), under rs_blocker_lock */
 	enum rs_result state;
 	int err;
@@ -210,6 +215,7 @@ struct rs_phase_run {
 	enum rs_result result;
 	_Atomic uint64_t failures;
 	unsigned int ktap_id;
+	const char *blocked_by;		/* cut short by the hang this importer caused */
 };
 
 struct rs_recovered {
@@ -226,7 +232,51 @@ struct rs_hang {
 	char *task_state, *stack, *wchan, *proc_wchan, *kmsg;
 	char *bundle;			/* hang bundle directory, NULL if not written */
 	char *blocked_by;		/* what imports said can block the revoke, or NULL */
+	struct rs_worker *w;		/* the worker that hung */
+	struct rs_cexp *ex;		/* the exporter its call acted on, or NULL */
+	char *culprit;			/* the importer to blame (rs_blame_hangs()), or NULL */
+	struct rs_cimport *culprit_ci;	/* its import that holds the revoke */
+	char *evidence;			/* the kernel's word on it, or why there is none */
+	bool victim;			/* this worker was stuck behind a culprit */
 };
+
+/* The trace oracle of the run and its agreement with the live checks (oracle.c). */
+struct rs_oracle {
+	bool wanted;			/* the scenario collects kernel events */
+	char *trace_dir;		/* where they are, once collection stopped */
+	bool checked;			/* the events were read */
+	bool gap, trusted;		/* events lost; findings still evidence */
+	uint64_t events, lost, violations;
+	uint64_t confirmed, unchecked, contradicted;	/* the live claims */
+	char *shown[5];			/* the first findings, "FILE:LINE: label: text" */
+	char why[RS_REASON];		/* not checked: why */
+};
+
+struct rs_report;
+struct rs_claim;
+/*
+ * Does the trace r show claim c, a violation of its kind on its dma-buf between the start
+ * of the revoke it follows and the claim?  1 yes, 0 cannot tell (outside the trace, events
+ * lost), -1 no: the live check and the trace disagree.
+ */
+int rs_oracle_check_claim(const struct rs_report *r, const struct rs_claim *c);
+/* The trace-oracle and live-vs-trace test points (controller/oracle.c). */
+void rs_oracle_ktap(struct rs_ctx *ctx);
+/* Does the oracle fail the run: trusted violations, or live claims the trace contradicts? */
+bool rs_oracle_fails(const struct rs_oracle *o);
+
+/* A live check's claim about the kernel (rs_claim()), checked against the trace. */
+struct rs_claim {
+	enum rs_claim_kind kind;
+	unsigned long ino;
+	uint64_t t_ns;			/* CLOCK_MONOTONIC when the check saw it */
+	uint64_t since_ns;		/* the revoke call it follows started then (0: unknown) */
+	char *who;			/* the importer's section */
+	char *what;
+	int verdict;			/* rs_oracle: 1 confirmed, 0 unchecked (gap), -1 not in the trace */
+};
+
+#define RS_MAX_CLAIMS	1000
 
 struct rs_logline {
 	uint64_t t_ns;
@@ -299,6 +349,11 @@ struct rs_ctx {
 	struct rs_watch *watch;		/* kernel log follower (klog_check) */
 
 	pthread_mutex_t log_lock;
+	struct rs_oracle oracle;
+	char trace_why[RS_REASON];	/* kernel events not collected: why */
+	struct rs_claim *claims;	/* under log_lock; the first RS_MAX_CLAIMS */
+	size_t nr_claims, cap_claims;
+	uint64_t claims_total;
 	struct rs_logline *log;
 	size_t nr_log, cap_log, log_dropped;
 
@@ -321,6 +376,8 @@ struct rs_ctx {
  * when none has one (caller frees).
  */
 char *rs_blockers(struct rs_cexp *e);
+/* ci's blocker note into note; false when it has none. */
+bool rs_import_blocker_get(struct rs_cimport *ci, char *note, size_t len);
 
 /* Monotonic ns since the run started. */
 uint64_t rs_ctx_elapsed(const struct rs_ctx *ctx);

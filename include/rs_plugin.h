@@ -21,6 +21,11 @@
 #include <stdint.h>
 
 #define RS_ESKIP	1000	/* -RS_ESKIP: not possible here; see the object's reason */
+/*
+ * -RS_EREFUSED (import only): the exporter refused the import, as it must refuse this
+ * importer (VFIO and a non-revocable importer); a passed check, not an import.
+ */
+#define RS_EREFUSED	1001
 
 struct rs_ctx;
 struct rs_section;
@@ -81,6 +86,7 @@ struct rs_obj {
 };
 
 /* Record why the last call could not be done; returns -RS_ESKIP or -err for chaining. */
+int rs_refused(struct rs_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rs_skip(struct rs_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rs_err(struct rs_obj *o, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Diagnostics to the run log (stderr status stream and results). */
@@ -125,6 +131,10 @@ struct rs_exporter_ops {
 	const char *help;
 	const struct rs_opt *opts;	/* terminated by { .key = NULL } */
 	bool revocable;		/* false: udmabuf, dma-heap (controls) */
+	/* a revoke returns only once every importer has unmapped (VFIO: the unmap wait) */
+	bool revoke_waits_unmap;
+	/* refuses importers that cannot be revoked (VFIO: no invalidate_mappings, -EOPNOTSUPP) */
+	bool requires_revocable;
 	/* Open the device or allocator; check it may be used (bound to vfio-pci, ...). */
 	int (*open)(struct rs_exporter *ex);
 	/* Create the dma-buf buf->index; fill fd, size, ino. */
@@ -147,6 +157,19 @@ struct rs_exporter_ops {
 
 /* ------------------------------------------------------------------ importers */
 
+/* What an importer variant promises in the storm matrix (`revokestorm matrix`). */
+enum rs_expect {
+	RS_EXPECT_CLEAN,	/* nothing in the run may fail */
+	RS_EXPECT_CULPRIT,	/* may hang revokes on purpose; a hang must then be blamed on it */
+};
+
+/* A preset of an importer type: the storm matrix runs each against every trigger. */
+struct rs_variant {
+	const char *name;	/* the cell shows TYPE.NAME */
+	const char *opts;	/* the importer section's lines, '\n'-separated */
+	enum rs_expect expect;
+};
+
 /* One import of one buffer. */
 struct rs_import {
 	struct rs_buf *buf;
@@ -167,6 +190,20 @@ struct rs_importer {
  */
 void rs_import_blocker(struct rs_import *imp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A live check saw the kernel break the revoke protocol on buf.  Besides failing the
+ * check (rs_err()), the plugin states it as a claim about the kernel: at the end of the
+ * run the trace oracle must find the same thing in the kernel's events, or the two
+ * disagree and the run says so (docs/reading-a-report.md).  what says it in words.
+ */
+enum rs_claim_kind {
+	RS_CLAIM_MAP_WHILE_REVOKED,	/* a map of buf succeeded while it was revoked */
+	RS_CLAIM_MAPPED_AFTER_REVOKE,	/* a revoke returned with a mapping of buf made before it */
+	RS_CLAIM_NR,
+};
+void rs_claim(struct rs_obj *o, enum rs_claim_kind kind, const struct rs_buf *buf,
+	      const char *what);
+
 /* CLOCK_MONOTONIC ns at which the last revoke call on ex started (0: none yet). */
 uint64_t rs_revoke_started(const struct rs_exporter *ex);
 
@@ -188,6 +225,8 @@ struct rs_importer_ops {
 	int64_t (*traffic)(struct rs_importer *im, struct rs_import *imp);
 	void (*release)(struct rs_importer *im, struct rs_import *imp);
 	void (*close)(struct rs_importer *im);
+	/* Presets for the storm matrix, ended by { .name = NULL }; NULL: the type as it is. */
+	const struct rs_variant *variants;
 };
 
 /* ------------------------------------------------------------------ triggers */

@@ -33,6 +33,7 @@ struct rs_vobj {
 	bool active;			/* active in a phase that ran */
 	/* an importer */
 	bool opened;
+	bool held;			/* the culprit or a victim of a hang: its state stays */
 	size_t imports, imports_ok, imports_failed;
 	char import_failure[RS_VREASON];	/* the first failed import, said in full */
 	char import_reason[RS_VREASON];	/* the first import's reason (why it skipped) */
@@ -44,6 +45,7 @@ struct rs_verdict_in {
 	size_t nr;
 	size_t hangs;			/* hangs declared */
 	size_t klog_failures;		/* kernel log reports that fail the run */
+	bool oracle_fails;		/* the trace oracle found violations, or contradicts a live claim */
 	enum rs_result leak_check;	/* RS_RES_NOTRUN: not judged */
 	bool internal_error;
 	const char *error;		/* why setup could not go on, or NULL */
@@ -63,8 +65,9 @@ struct rs_verdict {
  *    active in no phase that ran or the run stopped before it fired (a trigger that
  *    said why it cannot act skips already);
  *  - an importer fails on a failed import or traffic failure, skips with nothing
- *    imported, passes otherwise; an open that failed or a hang stays;
- *  - any failure, hang, failing kernel report or leak fails the run.
+ *    imported, passes otherwise; an open that failed, a hang, and what the hang
+ *    attribution decided (culprit, victim) stay;
+ *  - any failure, hang, failing kernel report, leak or trace oracle failure fails the run.
  */
 void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out);
 

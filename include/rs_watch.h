@@ -32,6 +32,8 @@ size_t rs_watch_count(struct rs_watch *w);
 size_t rs_watch_failures(struct rs_watch *w);
 void rs_watch_stop(struct rs_watch *w);
 
+/* The dma-buf inode a hung-importer report names ("dma-buf: X ino 42: hung importer ..."), or 0. */
+unsigned long rs_klog_hung_ino(const char *line);
 /* Classify one kernel log message (without timestamp); exposed for tests. */
 enum rs_klog_class { RS_KLOG_NONE, RS_KLOG_REPORT, RS_KLOG_HUNG_IMPORTER };
 enum rs_klog_class rs_klog_classify(const char *msg);

@@ -43,6 +43,7 @@ static void rs_usage(FILE *f)
 		"  minimize SCENARIO ...   shrink a hanging scenario\n"
 		"  recover [--state-file PATH]\n"
 		"                          put back in order what dead runs left in the state file\n"
+		"  matrix BASE ...         the storm matrix: every trigger x importer variant\n"
 		"  help | --help | --version\n"
 		"\n"
 		"exit codes: 0 pass, 1 failure found (errors, hang), 2 bad usage or scenario,\n"
@@ -275,6 +276,8 @@ int rs_cli_main(int argc, char **argv)
 		return rs_minimize_main(argc, argv);
 	if (!strcmp(cmd, "recover"))
 		return rs_recover_main(argc, argv);
+	if (!strcmp(cmd, "matrix"))
+		return rs_matrix_main(argc, argv);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		rs_usage(stdout);
 		return RS_EXIT_PASS;

@@ -201,6 +201,8 @@ bool rs_hang_diag_wait(struct rs_ctx *ctx, uint64_t deadline)
 
 void rs_hang_free(struct rs_hang *h)
 {
+	free(h->culprit);
+	free(h->evidence);
 	free(h->worker);
 	free(h->op);
 	free(h->task_state);

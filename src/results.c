@@ -109,12 +109,14 @@ unsigned int rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *nam
 
 void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph)
 {
-	char name[128], why[64] = "";
+	char name[128], why[RS_REASON] = "";
 	enum rs_result r;
 	unsigned int id;
 
 	snprintf(name, sizeof(name), "phase.%s", ph->name);
-	if (atomic_load(&ph->failures))
+	if (ph->blocked_by)
+		snprintf(why, sizeof(why), "cut short: importer %s hung a revoke", ph->blocked_by);
+	else if (atomic_load(&ph->failures))
 		snprintf(why, sizeof(why), "%llu failures",
 			 (unsigned long long)atomic_load(&ph->failures));
 	pthread_mutex_lock(&ctx->lock);		/* the supervisor marks a hang in it */
@@ -223,6 +225,18 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 		pthread_mutex_unlock(&m->st_lock);
 		snprintf(name, sizeof(name), "importer.%s", m->sec->name);
 		rs_ktap_counters(ctx, name, &m->c);
+		if (m->refused) {
+			const char *why = "";
+			size_t j;
+
+			pthread_mutex_lock(&m->st_lock);
+			for (j = 0; j < m->nr_imports && !*why; j++)
+				if (m->imports[j]->refused)
+					why = m->imports[j]->reason;
+			rs_ktap_diag(ctx, "%s: %u of %zu imports refused by the exporter, as it must: %s",
+				     name, m->refused, m->nr_imports, why);
+			pthread_mutex_unlock(&m->st_lock);
+		}
 		m->ktap_id = rs_ktap_point(ctx, res, name, reason);
 	}
 	for (i = 0; i < ctx->nr_ex; i++) {
@@ -254,6 +268,7 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 		rs_ktap_point(ctx, fails ? RS_RES_FAIL : RS_RES_PASS, "kernel-log",
 			      fails ? "kernel reports in the log" : NULL);
 	}
+	rs_oracle_ktap(ctx);
 	if (ctx->soak.result != RS_RES_NOTRUN) {
 		if (ctx->soak.result == RS_RES_PASS)
 			rs_ktap_diag(ctx, "leak-check: %s", ctx->soak.reason);
@@ -657,8 +672,10 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_json_str(j, "exporter", ci->ex->sec->name);
 			rs_json_uint(j, "buffer", ci->imp.buf->index);
 			rs_json_str(j, "result", rs_result_name(ci->state));
-			rs_j_opt_str(j, "error", ci->err && ci->err != -RS_ESKIP ?
-				     rs_errno_name(ci->err) : NULL);
+			if (ci->refused)
+				rs_json_bool(j, "refused", true);
+			rs_j_opt_str(j, "error", ci->err && ci->err != -RS_ESKIP &&
+				     ci->err != -RS_EREFUSED ? rs_errno_name(ci->err) : NULL);
 			rs_j_opt_str(j, "reason", ci->reason);
 			rs_json_obj_end(j);
 		}
@@ -773,6 +790,9 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_int(j, "tid", h->tid);
 		rs_json_uint(j, "elapsed_ns", h->elapsed_ns);
 		rs_j_opt_str(j, "blocked_by", h->blocked_by);
+		rs_j_opt_str(j, "culprit", h->culprit);
+		rs_j_opt_str(j, "evidence", h->evidence);
+		rs_json_bool(j, "victim", h->victim);
 		rs_j_opt_str(j, "task_state", h->task_state);
 		rs_j_opt_str(j, "wchan", h->wchan);
 		rs_j_opt_str(j, "process_wchan", h->proc_wchan);
@@ -785,6 +805,45 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	pthread_mutex_unlock(&ctx->vlock);
 
 	rs_j_health(j, ctx);
+
+	if (ctx->oracle.wanted) {
+		const struct rs_oracle *o = &ctx->oracle;
+
+		rs_json_obj_begin(j, "oracle");
+		rs_json_bool(j, "checked", o->checked);
+		rs_j_opt_str(j, "why", o->checked ? NULL : o->why);
+		rs_json_uint(j, "events", o->events);
+		rs_json_uint(j, "lost_events", o->lost);
+		rs_json_uint(j, "violations", o->violations);
+		rs_json_bool(j, "trusted", o->trusted);
+		rs_json_arr_begin(j, "findings");
+		for (i = 0; i < RS_ARRAY_SIZE(o->shown) && o->shown[i]; i++)
+			rs_json_str(j, NULL, o->shown[i]);
+		rs_json_arr_end(j);
+		rs_json_obj_begin(j, "claims");
+		pthread_mutex_lock(&ctx->log_lock);
+		rs_json_uint(j, "total", ctx->claims_total);
+		rs_json_uint(j, "confirmed", o->confirmed);
+		rs_json_uint(j, "unchecked", o->unchecked);
+		rs_json_uint(j, "contradicted", o->contradicted);
+		rs_json_arr_begin(j, "list");
+		for (i = 0; i < ctx->nr_claims && i < 100; i++) {
+			const struct rs_claim *c = &ctx->claims[i];
+
+			rs_json_obj_begin(j, NULL);
+			rs_json_str(j, "importer", c->who);
+			rs_json_uint(j, "ino", c->ino);
+			rs_json_uint(j, "t_ns", c->t_ns);
+			rs_json_str(j, "claim", c->what);
+			rs_json_str(j, "trace", c->verdict > 0 ? "confirmed" : c->verdict < 0 ?
+				    "contradicted" : "unchecked");
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+		pthread_mutex_unlock(&ctx->log_lock);
+		rs_json_obj_end(j);
+		rs_json_obj_end(j);
+	}
 
 	rs_json_obj_begin(j, "kernel_log");
 	rs_json_bool(j, "checked", ctx->watch != NULL);

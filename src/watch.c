@@ -44,6 +44,16 @@ enum rs_klog_class rs_klog_classify(const char *msg)
 	return RS_KLOG_NONE;
 }
 
+unsigned long rs_klog_hung_ino(const char *line)
+{
+	const char *p = strstr(line, " ino ");
+	unsigned long ino;
+
+	if (!p || !strstr(line, "hung importer") || sscanf(p + 5, "%lu:", &ino) != 1)
+		return 0;
+	return ino;
+}
+
 struct rs_watch {
 	int fd;
 	pthread_t thread;

@@ -82,6 +82,13 @@ void *rs_pair_main(void *arg);
 void *rs_traffic_main(void *arg);
 void *rs_seq_main(void *arg);
 
+/* blame.c: the culprit of each hang and its victims (idempotent, call after each hang) */
+void rs_blame_hangs(struct rs_ctx *ctx);
+
+/* oracle.c: the trace oracle over the run's own events, and the live claims against it */
+void rs_oracle_run(struct rs_ctx *ctx);
+void rs_oracle_free(struct rs_oracle *o);
+
 /* verdict.c */
 void rs_finish(struct rs_ctx *ctx);
 

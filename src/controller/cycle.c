@@ -152,7 +152,8 @@ static unsigned int rs_reexport(struct rs_pair *p, struct rs_stats *st)
 		ci->imp.live = !err;
 		memcpy(reason, im->o.reason, sizeof(reason));	/* the lock guards it */
 		pthread_mutex_unlock(&m->lock);
-		if (err && err != -RS_ESKIP) {
+		/* skipped, or refused as the exporter must (as at setup): not a failure */
+		if (err && err != -RS_ESKIP && err != -RS_EREFUSED) {
 			snprintf(what, sizeof(what), "reimport:%s", m->sec->name);
 			pthread_mutex_lock(&p->st_lock);
 			st->importer_failures++;

@@ -167,6 +167,7 @@ void rs_build(struct rs_ctx *ctx)
 			/* timing has a stream of its own: plugins' rs_rand() use does not shift it */
 			p->trng = p->c.rng ^ 0x7133ULL;
 			rs_worker_init(ctx, &p->w, "trigger", "%s.%s", ts->name, e->sec->name);
+			atomic_store(&p->w.op_ex, e);	/* every call of a trigger worker acts on e */
 			p->state = RS_RES_NOTRUN;
 			e->nr_pairs++;
 			rs_xgrow(&ctx->pairs, &cap_pairs, ctx->nr_pairs, sizeof(*ctx->pairs));
@@ -415,6 +416,15 @@ void rs_setup_importers(struct rs_ctx *ctx)
 			rs_op_end(w);
 			pthread_mutex_lock(&m->st_lock);
 			ci->err = err;
+			if (err == -RS_EREFUSED) {
+				/* refused as it must be: a passed check, no import */
+				ci->state = RS_RES_PASS;
+				ci->refused = true;
+				snprintf(ci->reason, sizeof(ci->reason), "%s", im->o.reason);
+				m->refused++;
+				pthread_mutex_unlock(&m->st_lock);
+				continue;
+			}
 			pthread_mutex_unlock(&m->st_lock);
 			if (err) {
 				rs_set_result(&m->st_lock, &ci->state, ci->reason,
@@ -546,7 +556,8 @@ void rs_trace_setup(struct rs_ctx *ctx)
 	if (!m || rs_trace_mode_parse(m, &mode) || mode == RS_TRACE_OFF)
 		return;
 	if (rs_trace_start(&ctx->trace, mode, NULL, ctx->results_dir, why, sizeof(why))) {
-		rs_log(ctx, "kernel events not collected: %s", why);
+		rs_log(ctx, "kernel events not collected: %.200s", why);
+		snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events not collected: %.200s", why);
 		ctx->trace = NULL;
 		return;
 	}
@@ -609,6 +620,12 @@ void rs_ctx_free(struct rs_ctx *ctx)
 	}
 	free(ctx->points);
 	free(ctx->log);
+	for (i = 0; i < ctx->nr_claims; i++) {
+		free(ctx->claims[i].who);
+		free(ctx->claims[i].what);
+	}
+	free(ctx->claims);
+	rs_oracle_free(&ctx->oracle);
 	free(ctx->hangs);
 	free(ctx->recovered);
 	free(ctx->workers);

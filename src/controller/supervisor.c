@@ -54,6 +54,7 @@ static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t el
 	struct rs_hang h = {
 		.worker = rs_xstrdup(w->name), .op = rs_xstrdup(op),
 		.tid = atomic_load(&w->tid), .elapsed_ns = elapsed,
+		.w = w, .ex = atomic_load(&w->op_ex),
 	};
 	struct rs_pair *p = !strcmp(w->kind, "trigger") ?
 			    rs_container_of(w, struct rs_pair, w) : NULL;
@@ -93,6 +94,7 @@ static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t el
 		ctx->phases[ph].result = RS_RES_HANG;
 		pthread_mutex_unlock(&ctx->lock);
 	}
+	rs_blame_hangs(ctx);
 	/*
 	 * The stop makes the sequencer close importers, which may unstick the revoke: the
 	 * bundle's stacks must be read before that.  While it is written the run goes on
@@ -354,6 +356,16 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_soak_start(&ctx->soak, ctx, scn->global, ctx->duration_ns, ctx->results_dir);
 	if (ctx->soak.leak_check)
 		ctx->ktap_plan++;
+	{
+		enum rs_trace_mode tm;
+		const char *m = rs_sec_str(scn->global, "trace");
+
+		/* the trace oracle and its agreement with the live checks: two points */
+		if (m && !rs_trace_mode_parse(m, &tm) && tm != RS_TRACE_OFF) {
+			ctx->oracle.wanted = true;
+			ctx->ktap_plan += 2;
+		}
+	}
 	rs_ktap_header(ctx);
 	rs_log(ctx, "scenario %s (%s), seed %llu, %zu exporters, %zu importers, %zu trigger workers, %zu loads, %zu phases; results in %s",
 	       scn->name, scn->path, (unsigned long long)scn->seed, ctx->nr_ex, ctx->nr_im,
@@ -435,6 +447,35 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	if (abandoned && !atomic_load(&ctx->cleanup_complete))
 		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
 		       ctx->state_path ? ctx->state_path : "");
+	/*
+	 * Even when a worker stays stuck: only core code uses the trace, and a stuck worker is
+	 * inside a plugin call.  The instance and perf must not outlive the run, and the trace
+	 * oracle reads what was collected before the verdict.
+	 */
+	if (ctx->trace && !diag_stuck) {	/* else the bundle thread may still read it */
+		struct rs_trace *t = ctx->trace;
+		char why[256];
+
+		ctx->trace = NULL;
+		if (rs_trace_stop_checked(t, why, sizeof(why))) {
+			rs_log(ctx, "kernel events: %s", why);
+			snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events incomplete: %.200s", why);
+		} else {
+			ctx->oracle.trace_dir = rs_xstrdup(ctx->results_dir);
+		}
+		if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
+			rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
+			       ctx->trace_inst);
+			free(ctx->trace_inst);
+			ctx->trace_inst = NULL;	/* stays in the state file */
+		}
+		rs_state_trace(ctx, false);
+	} else if (ctx->trace) {
+		snprintf(ctx->trace_why, sizeof(ctx->trace_why),
+			 "the hang diagnostics still read the kernel events");
+	}
+	rs_oracle_run(ctx);
+	rs_blame_hangs(ctx);	/* with the kernel reports that came in since */
 	rs_finish(ctx);
 	rs_ktap_finish(ctx);
 	if (rs_results_write(ctx))
@@ -444,25 +485,6 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_kmsg_marker(ctx, "run %s ends: %s", scn->name, ctx->status_word);
 	rs_log(ctx, "%s; results: %s", ctx->status_word,
 	       ctx->results_file);
-	/*
-	 * Even when a worker stays stuck: only core code uses the trace, and a stuck worker is
-	 * inside a plugin call.  The instance and perf must not outlive the run.
-	 */
-	if (ctx->trace && !diag_stuck) {	/* else the bundle thread may still read it */
-		struct rs_trace *t = ctx->trace;
-		char why[256];
-
-		ctx->trace = NULL;
-		if (rs_trace_stop_checked(t, why, sizeof(why)))
-			rs_log(ctx, "kernel events: %s", why);
-		if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
-			rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
-			       ctx->trace_inst);
-			free(ctx->trace_inst);
-			ctx->trace_inst = NULL;	/* stays in the state file */
-		}
-		rs_state_trace(ctx, false);
-	}
 	if (atomic_load(&ctx->seq_done)) {	/* else the sequencer may still use it */
 		rs_state_close(ctx->state);
 		ctx->state = NULL;

@@ -48,6 +48,7 @@ void *rs_traffic_main(void *arg)
 			d0 = atomic_load(&ci->ex->depth);
 			e0 = atomic_load(&ci->ex->epoch);
 			im->o.reason[0] = '\0';
+			atomic_store(&m->traffic.op_ex, ci->ex);
 			rs_op_begin(&m->traffic, "traffic of importer %s on buffer %u of %s",
 				    m->sec->name, ci->imp.buf->index, ci->ex->sec->name);
 			r = im->ops->traffic(im, &ci->imp);

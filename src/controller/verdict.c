@@ -64,8 +64,8 @@ static void rs_vimporter(struct rs_vobj *o, const struct rs_verdict_in *in)
 {
 	if (o->imports_failed && !o->reason[0])
 		rs_vreason(o, "%s", o->import_failure);
-	if (o->state == RS_RES_HANG || (o->state != RS_RES_NOTRUN && !o->opened))
-		return;	/* hang, or open failed/skipped: keep */
+	if (o->state == RS_RES_HANG || o->held || (o->state != RS_RES_NOTRUN && !o->opened))
+		return;	/* hang (culprit, victim), or open failed/skipped: keep */
 	if (o->state == RS_RES_NOTRUN && !o->opened) {
 		rs_vnotrun(o, in);
 	} else if (o->imports_failed || o->traffic_failures) {
@@ -119,6 +119,7 @@ void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out)
 		}
 	}
 	fail |= in->hangs > 0 || in->klog_failures > 0 || in->leak_check == RS_RES_FAIL;
+	fail |= in->oracle_fails;
 
 	if (in->internal_error) {
 		out->exit_code = RS_EXIT_INTERNAL;
@@ -166,6 +167,7 @@ static void rs_snap_importer(struct rs_ctx *ctx, struct rs_cimporter *m, struct 
 	o->opened = m->opened;
 	pthread_mutex_lock(&m->st_lock);
 	o->state = m->state;
+	o->held = m->blamed || m->behind;
 	memcpy(o->reason, m->reason, sizeof(o->reason));
 	for (j = 0; j < ctx->nr_phases; j++)
 		o->traffic_failures += m->st[j].traffic_failures;
@@ -230,6 +232,7 @@ void rs_finish(struct rs_ctx *ctx)
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	in.klog_failures = ctx->watch ? rs_watch_failures(ctx->watch) : 0;
+	in.oracle_fails = rs_oracle_fails(&ctx->oracle);
 	ctx->soak.result = rs_soak_verdict(&ctx->soak, ctx->soak.reason, sizeof(ctx->soak.reason));
 	in.leak_check = (enum rs_result)ctx->soak.result;
 	in.internal_error = atomic_load(&ctx->internal_error);

@@ -418,6 +418,61 @@ uint64_t rs_report_stage_pct(const struct rs_report *r, const char *stage, doubl
 	return v;
 }
 
+size_t rs_report_nr_findings(const struct rs_report *r)
+{
+	return r->nr_viols;
+}
+
+bool rs_report_finding(const struct rs_report *r, size_t i, struct rs_report_finding *f)
+{
+	const struct rs_viol_rec *v;
+
+	if (i >= r->nr_viols)
+		return false;
+	v = &r->viols[i];
+	f->kind = v->kind;
+	f->ts_ns = v->ts;
+	f->ino = v->ino;
+	f->line = v->line;
+	f->input = v->input < r->nr_inputs ? r->inputs[v->input].name : "?";
+	f->msg = v->msg;
+	return true;
+}
+
+const char *rs_report_viol_label(int kind)
+{
+	return rs_viol_label(kind);
+}
+
+bool rs_report_span(const struct rs_report *r, uint64_t *first, uint64_t *last)
+{
+	*first = r->ts_first;
+	*last = r->ts_last;
+	return r->have_ts;
+}
+
+uint64_t rs_report_lost(const struct rs_report *r)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < r->nr_inputs; i++)
+		n += r->inputs[i].lost;
+	return n;
+}
+
+bool rs_report_gap(const struct rs_report *r, uint64_t t0, uint64_t t1)
+{
+	(void)t0;
+	(void)t1;
+	return rs_report_lost(r) > 0;	/* where they were lost is not known */
+}
+
+bool rs_report_gaps_located(const struct rs_report *r)
+{
+	return false;
+}
+
 int rs_report_exit_code(const struct rs_report *r)
 {
 	if (r->errs_total)

@@ -505,6 +505,60 @@ TEST(hang_unstuck_by_importer_close)
 	run_free(&o);
 }
 
+/*
+ * A revoke stuck on an import that holds it (a blocker), and another importer's traffic
+ * stuck behind that revoke: the importer holding it is the culprit, the trigger and the
+ * other importer are victims (issue 12: the healthy importer was the `not ok`).
+ */
+TEST(hang_blamed_on_culprit_not_victim)
+{
+	struct run_out o;
+	char c;
+
+	t_block_init();
+	while (fcntl(t_block_pipe[0], F_SETFL, O_NONBLOCK) == 0 && read(t_block_pipe[0], &c, 1) == 1)
+		;
+	fcntl(t_block_pipe[0], F_SETFL, 0);
+	ASSERT_EQ(0, run_text("duration = 5s\nhang_timeout = 300ms\ncleanup_timeout = 2s\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer map]\ntype = t-imp\ntraffic_blocks = true\ntraffic_interval = 1ms\n"
+			      "[importer wedge]\ntype = t-imp\nblocker = true\nunblock = true\ntraffic = false\n"
+			      "[trigger stuck]\ntype = t-trig\nblock = true\ninterval = 50ms\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"hang\""));
+	/* the culprit fails, naming what it holds */
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 4 importer.wedge"));
+	EXPECT_NE(NULL, strstr(o.ktap, "# importer.wedge: hung importer: test fence 0, on buffer 0 of e0"));
+	/* the victims are blocked behind it, not failed */
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 stuck.e0 # SKIP blocked behind importer wedge"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 3 importer.map # SKIP blocked behind importer wedge"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 1 phase.main # SKIP cut short: importer wedge hung a revoke"));
+	EXPECT_EQ(NULL, strstr(o.ktap, "not ok 2"));
+	EXPECT_EQ(NULL, strstr(o.ktap, "not ok 3"));
+	EXPECT_TRUE(JSON_STR(o.json, "\"culprit\": \"wedge\""));
+	run_free(&o);
+}
+
+/*
+ * A refusal the kernel must make (VFIO and a non-revocable importer) is a passed check,
+ * at setup and at every re-import after a re-export; it imports nothing.
+ */
+TEST(refused_import_is_a_passed_check)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 300ms\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[importer i0]\ntype = t-imp\nrefused = true\ntraffic = false\n"
+			      "[trigger perm]\ntype = t-perm\ninterval = 20ms\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "# importer.i0: 1 of 1 imports refused by the exporter, as it must: test exporter refuses test importers, as it must\nok 3 importer.i0\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 perm.e0\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "refused", "true"));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"pass\""));
+	run_free(&o);
+}
+
 TEST(state_file_recovery)
 {
 	char tmpl[] = "/tmp/rs-state-XXXXXX", *path, *body, *text = NULL;

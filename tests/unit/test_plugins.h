@@ -7,8 +7,9 @@
  *   exporter t-exp   revocable; buffers are memfds; state_id "t:<name>"; recover recorded
  *   exporter t-ctl   not revocable (a control)
  *   exporter t-req   has a required key
- *   importer t-imp   traffic fails with ENODEV while its exporter is revoked; counts its
- *                    imports (rs_count) and can name a blocker (rs_import_blocker)
+ *   importer t-imp   traffic fails with ENODEV while its exporter is revoked (or blocks,
+ *                    like traffic behind a stuck revoke); counts its imports (rs_count)
+ *                    and can name a blocker (rs_import_blocker)
  *   trigger  t-trig  needs "t"; can block in revoke (block = true) until an importer closes
  *   trigger  t-perm  permanent: restore means export and import again
  *   load     t-load  counts starts and stops
@@ -168,6 +169,9 @@ static const struct rs_opt t_imp_opts[] = {
 	{ "traffic_lies", RS_OPT_BOOL, "false", "traffic fails with EIO even when not revoked" },
 	{ "leak_fd", RS_OPT_BOOL, "false", "the restored hook leaks an fd (leak check tests)" },
 	{ "blocker", RS_OPT_BOOL, "false", "each import names a blocker (hang attribution tests)" },
+	{ "refused", RS_OPT_BOOL, "false", "import is refused as the exporter must (-RS_EREFUSED)" },
+	{ "traffic_blocks", RS_OPT_BOOL, "false",
+	  "traffic blocks while revoked until an importer with unblock closes (a victim)" },
 	{ .key = NULL },
 };
 
@@ -178,6 +182,8 @@ static int t_imp_import(struct rs_importer *im, struct rs_import *imp)
 	rs_count_max(&im->o, "t_max_index", imp->buf->index);
 	if (rs_sec_bool(im->o.sec, "blocker"))
 		rs_import_blocker(imp, "test fence %u", imp->buf->index);
+	if (rs_sec_bool(im->o.sec, "refused"))
+		return rs_refused(&im->o, "test exporter refuses test importers, as it must");
 	if (rs_sec_bool(im->o.sec, "skip_import"))
 		return rs_skip(&im->o, "test importer cannot import %s", imp->buf->ex->o.name);
 	if (rs_sec_bool(im->o.sec, "fail_import"))
@@ -207,6 +213,13 @@ static int64_t t_imp_traffic(struct rs_importer *im, struct rs_import *imp)
 
 	if (rs_sec_bool(im->o.sec, "traffic_lies"))
 		return -EIO;
+	if (s && s->revoked && rs_sec_bool(im->o.sec, "traffic_blocks")) {
+		char c;
+
+		t_block_init();
+		(void)!read(t_block_pipe[0], &c, 1);
+		return -ENODEV;
+	}
 	if (s && s->revoked)
 		return -ENODEV;
 	return 64;

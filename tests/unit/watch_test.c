@@ -26,6 +26,16 @@ TEST(classify)
 	EXPECT_EQ(RS_KLOG_NONE, rs_klog_classify("INFO: task list is short"));
 }
 
+/* Hang attribution matches the kernel's hung-importer report to an import by the inode. */
+TEST(hung_importer_ino)
+{
+	EXPECT_EQ(3, rs_klog_hung_ino("[    3.616112] dma-buf: vfio_pci_core ino 3: hung importer 0000:01:00.0 (vfio-pci) still holds 1 mapping(s) 501 ms after invalidate"));
+	EXPECT_EQ(4096, rs_klog_hung_ino("dma-buf: ib_uverbs ino 4096: hung importer mlx5_0 (mlx5_core) still holds 2 mapping(s) 10000 ms after invalidate"));
+	EXPECT_EQ(0, rs_klog_hung_ino("dma-buf: vfio_pci_core ino x: hung importer"));
+	EXPECT_EQ(0, rs_klog_hung_ino("INFO: task revokestorm:42 blocked for more than 30 seconds. ino 3: x"));
+	EXPECT_EQ(0, rs_klog_hung_ino("WARNING: CPU: 0 PID: 1 at drivers/dma-buf/dma-buf.c:100"));
+}
+
 TEST(taint_letters)
 {
 	char buf[32];
