@@ -16,7 +16,7 @@ KART		?= $(shell RS_NO_FETCH=1 vm/build-kernel.sh --flavour $(FLAVOUR) --print-d
 KHDR		?= $(or $(if $(wildcard $(KART)/headers/include/linux/vfio.h),$(KART)/headers/include),$(lastword $(sort $(wildcard $(RS_CACHE)/kernels/$(FLAVOUR)-*/headers/include))))
 KSELFTEST	:= $(KSRC)/tools/testing/selftests
 
-PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm
+PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm libtracefs libtraceevent
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

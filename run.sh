@@ -21,7 +21,8 @@ cd "$(dirname "$0")"
 
 PKGS=(make gcc clang pkg-config git rsync ccache flex bison bc cpio libelf-dev libssl-dev
       qemu-system-x86 liburing-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
-      libibverbs-dev ibverbs-providers libdrm-dev stress-ng linux-perf iproute2 kmod)
+      libibverbs-dev ibverbs-providers libdrm-dev libtracefs-dev libtraceevent-dev stress-ng
+      linux-perf iproute2 kmod)
 FLAVOUR=${FLAVOUR:-default}
 
 setup() {
