@@ -85,6 +85,13 @@ const char *rs_trace_missing(const struct rs_trace *t);
 long long rs_trace_lost(const struct rs_trace *t);
 /* After rs_trace_finish() of a tracefs recording: what it holds; else NULL. */
 const struct rs_trace_info *rs_trace_info(const struct rs_trace *t);
+/*
+ * "5 events lost between 12.000001000 and 12.000345000 on CPU 1" (trace clock seconds),
+ * for KTAP, results and the report's "could not be checked" lines.
+ */
+void rs_trace_gap_text(const struct rs_trace_gap *g, char *buf, size_t len);
+/* The clock of the event times: "mono" (tracefs), "CLOCK_MONOTONIC" (perf); NULL: off. */
+const char *rs_trace_clock(const struct rs_trace *t);
 
 /* Parse "off", "tracefs", "perf". */
 int rs_trace_mode_parse(const char *s, enum rs_trace_mode *mode);

@@ -73,6 +73,9 @@ struct rs_trace {
 	pid_t perf_pid;
 };
 
+/* tracefs trace_clock; perf record -k CLOCK_MONOTONIC is the same clock */
+#define RS_TRACE_CLOCK		"mono"
+
 /* A hang bundle's excerpt: the last this many bytes of each CPU's recording. */
 #define RS_TRACE_SNAP_BYTES	(4u << 20)
 
@@ -297,6 +300,13 @@ static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 		return ret;
 	}
 	rs_set_buffer(t);
+	/* the engine's clock (CLOCK_MONOTONIC): trace times compare with its own */
+	if (tracefs_instance_file_write(t->instance, "trace_clock", RS_TRACE_CLOCK) < 0) {
+		ret = errno ? -errno : -EIO;
+		snprintf(why, whylen, "cannot set %s/trace_clock to %s: %s", t->inst,
+			 RS_TRACE_CLOCK, strerror(-ret));
+		return ret;
+	}
 	for (i = 0; i < RS_NR_GROUPS; i++) {
 		const char *const *only = rs_trace_only[i];
 
@@ -413,6 +423,9 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 	argv[a++] = "record";
 	argv[a++] = "-q";
 	argv[a++] = "-a";
+	/* the engine's clock: trace times compare with its own (rs_now_ns()) */
+	argv[a++] = "-k";
+	argv[a++] = "CLOCK_MONOTONIC";
 	argv[a++] = "-o";
 	argv[a++] = t->rec_path ? t->rec_path : t->out_path;
 	for (i = 0; i < RS_NR_GROUPS && a + 2 < RS_ARRAY_SIZE(argv) - 1; i++) {
@@ -563,6 +576,33 @@ long long rs_trace_lost(const struct rs_trace *t)
 	return t->instance ? rs_live_lost(t) : -1;
 }
 
+const char *rs_trace_clock(const struct rs_trace *t)
+{
+	if (!t)
+		return NULL;
+	return t->mode == RS_TRACE_PERF ? "CLOCK_MONOTONIC" : RS_TRACE_CLOCK;
+}
+
+void rs_trace_gap_text(const struct rs_trace_gap *g, char *buf, size_t len)
+{
+	char n[32] = "";
+
+	if (g->lost >= 0)
+		snprintf(n, sizeof(n), "%lld ", g->lost);
+	if (!g->before_ns)
+		snprintf(buf, len, "%sevents lost on CPU %d at an unknown time", n, g->cpu);
+	else if (!g->after_ns)
+		snprintf(buf, len, "%sevents lost before %llu.%09llu on CPU %d", n,
+			 (unsigned long long)(g->before_ns / 1000000000ULL),
+			 (unsigned long long)(g->before_ns % 1000000000ULL), g->cpu);
+	else
+		snprintf(buf, len, "%sevents lost between %llu.%09llu and %llu.%09llu on CPU %d", n,
+			 (unsigned long long)(g->after_ns / 1000000000ULL),
+			 (unsigned long long)(g->after_ns % 1000000000ULL),
+			 (unsigned long long)(g->before_ns / 1000000000ULL),
+			 (unsigned long long)(g->before_ns % 1000000000ULL), g->cpu);
+}
+
 const struct rs_trace_info *rs_trace_info(const struct rs_trace *t)
 {
 	return t && t->info.done ? &t->info : NULL;
@@ -599,6 +639,10 @@ static int rs_tracefs_finish(struct rs_trace *t, char *why, size_t whylen)
 		snprintf(w2, sizeof(w2), "cannot create %s: %s", t->out_path, strerror(errno));
 	} else {
 		setvbuf(out, NULL, _IOFBF, 1 << 20);
+		fprintf(out, "# tracer: revokestorm, tracefs instance %s recorded raw per CPU (%s)\n"
+			"# trace_clock: %s (CLOCK_MONOTONIC, the engine's clock)\n"
+			"# ring buffer: %zu KiB per CPU, %d CPUs\n", t->inst, t->raw_dir,
+			RS_TRACE_CLOCK, t->buffer_kb, t->nr_cpus);
 		ret2 = rs_trace_text(t->raw_dir, t->nr_cpus, t->stats, 0, out, &res, w2, sizeof(w2));
 		if (fclose(out) && !ret2) {
 			ret2 = -errno;

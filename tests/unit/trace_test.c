@@ -65,6 +65,7 @@ FIXTURE_SETUP(fake_tracefs)
 	    "dropped events: 0\nread events: 0\n");
 	touch(self->inst, "trace_marker");
 	touch(self->inst, "tracing_on");
+	touch(self->inst, "trace_clock");
 	touch(self->inst, "buffer_size_kb");
 	touch(self->inst, "events/dma_buf/enable");
 	touch(self->inst, "events/dma_buf/dma_buf_export/enable");
