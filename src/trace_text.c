@@ -11,9 +11,17 @@
  * over pages nobody had read) gets the kernel's own "CPU:N [LOST n EVENTS]" line before its
  * first event; the gap is returned with the times of the events on both sides of it.
  *
- * The kernel stores a gap's count in the sub-buffer only when there is room left in it
- * (rarely, for whole pages): the CPU's overrun statistics then give the count when that CPU
- * has one such gap, else the line says "[LOST EVENTS]", as the kernel's trace_pipe does.
+ * The kernel stores a gap's count in the sub-buffer only when there is room left in it:
+ * the CPU's overrun statistics then give the count when that CPU has one such gap, else
+ * the line says "[LOST EVENTS]", as the kernel's trace_pipe does.  Losses the statistics
+ * count and no sub-buffer marks get "CPU:N [LOST n EVENTS] at an unknown time" at the end.
+ *
+ * Before the events, one comment line per gap says all of it, so that a reader knows
+ * where the trace is not whole before it reads anything built across a gap:
+ *
+ *   # revokestorm-gap cpu=1 lost=5123 after=41.205118207 before=41.262000031
+ *
+ * (lost=? when not counted; after=- / before=- when that CPU has no event on that side.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +41,7 @@
 struct rs_tt_gap {
 	off_t page;		/* offset of the sub-buffer that follows the gap */
 	long long lost;		/* -1 unknown */
+	uint64_t after, before;	/* that CPU's events around it */
 };
 
 struct rs_tt_cpu {
@@ -44,8 +53,6 @@ struct rs_tt_cpu {
 	unsigned long long ts;
 	off_t cur_page;		/* offset of the sub-buffer holding data */
 	bool first_of_page;
-	uint64_t last_ts;	/* last event written from this CPU */
-	bool any;
 	struct rs_tt_gap *gaps;
 	size_t nr_gaps, cap_gaps, next_gap;
 	long long unplaced;	/* lost by the statistics but in no marked sub-buffer */
@@ -115,12 +122,17 @@ static void rs_tt_next(struct rs_tt *t, struct rs_tt_cpu *c)
 		c->data = NULL;
 }
 
-/* Pass 1: the sub-buffers marked as following dropped events. */
+/*
+ * Pass 1: the sub-buffers marked as following dropped events, with the times of the
+ * CPU's last event before and first event after each (event headers only, no format).
+ */
 static void rs_tt_scan_gaps(struct rs_tt *t, struct rs_tt_cpu *c)
 {
+	unsigned long long ts, last = 0;
 	off_t pos;
 
 	for (pos = c->start; pos + t->subbuf <= c->end; pos += t->subbuf) {
+		void *ev;
 		int missed;
 
 		if (pread(c->fd, c->page, (size_t)t->subbuf, pos) != t->subbuf)
@@ -128,12 +140,17 @@ static void rs_tt_scan_gaps(struct rs_tt *t, struct rs_tt_cpu *c)
 		if (kbuffer_load_subbuffer(c->kbuf, c->page) < 0)
 			continue;
 		missed = kbuffer_missed_events(c->kbuf);
-		if (!missed)
-			continue;
-		rs_xgrow(&c->gaps, &c->cap_gaps, c->nr_gaps, sizeof(*c->gaps));
-		c->gaps[c->nr_gaps].page = pos;
-		c->gaps[c->nr_gaps].lost = missed < 0 ? -1 : missed;
-		c->nr_gaps++;
+		ev = kbuffer_read_event(c->kbuf, &ts);
+		if (missed) {
+			rs_xgrow(&c->gaps, &c->cap_gaps, c->nr_gaps, sizeof(*c->gaps));
+			c->gaps[c->nr_gaps] = (struct rs_tt_gap){
+				.page = pos, .lost = missed < 0 ? -1 : missed, .after = last,
+				.before = ev ? ts : 0,
+			};
+			c->nr_gaps++;
+		}
+		for (; ev; ev = kbuffer_next_event(c->kbuf, &ts))
+			last = ts;
 	}
 }
 
@@ -175,6 +192,32 @@ static void rs_tt_add_gap(struct rs_tt *t, int cpu, long long lost, uint64_t aft
 	res->nr_gaps++;
 }
 
+static void rs_tt_ts(char *buf, size_t len, uint64_t ns)
+{
+	if (ns)
+		snprintf(buf, len, "%llu.%09llu", (unsigned long long)(ns / 1000000000ULL),
+			 (unsigned long long)(ns % 1000000000ULL));
+	else
+		snprintf(buf, len, "-");
+}
+
+/*
+ * Every gap, before the events: a reader learns where the trace is not whole before it
+ * reads anything built across it.  after/before "-": no event on that side.
+ */
+static void rs_tt_gap_header(struct rs_tt *t, const struct rs_trace_gap *g)
+{
+	char a[32], b[32], n[32];
+
+	rs_tt_ts(a, sizeof(a), g->after_ns);
+	rs_tt_ts(b, sizeof(b), g->before_ns);
+	if (g->lost < 0)
+		snprintf(n, sizeof(n), "?");
+	else
+		snprintf(n, sizeof(n), "%lld", g->lost);
+	fprintf(t->out, "# revokestorm-gap cpu=%d lost=%s after=%s before=%s\n", g->cpu, n, a, b);
+}
+
 static void rs_tt_lost_line(struct rs_tt *t, int cpu, long long lost)
 {
 	if (lost < 0)
@@ -195,12 +238,8 @@ static void rs_tt_write_event(struct rs_tt *t, struct rs_tt_cpu *c)
 	};
 	struct tep_event *ev;
 
-	if (c->first_of_page && c->next_gap < c->nr_gaps && c->gaps[c->next_gap].page == c->cur_page) {
-		long long lost = c->gaps[c->next_gap++].lost;
-
-		rs_tt_lost_line(t, c->cpu, lost);
-		rs_tt_add_gap(t, c->cpu, lost, c->any ? c->last_ts : 0, c->ts);
-	}
+	if (c->first_of_page && c->next_gap < c->nr_gaps && c->gaps[c->next_gap].page == c->cur_page)
+		rs_tt_lost_line(t, c->cpu, c->gaps[c->next_gap++].lost);
 	trace_seq_reset(&t->seq);
 	tep_print_event(t->tep, &t->seq, &rec, "%16s-%-7d [%03d] %s", TEP_PRINT_COMM,
 			TEP_PRINT_PID, TEP_PRINT_CPU, TEP_PRINT_LATENCY);
@@ -222,8 +261,6 @@ static void rs_tt_write_event(struct rs_tt *t, struct rs_tt_cpu *c)
 	fwrite(t->seq.buffer, 1, t->seq.len, t->out);
 	fputc('\n', t->out);
 	t->res->events++;
-	c->last_ts = c->ts;
-	c->any = true;
 }
 
 static int rs_tt_open_cpu(struct rs_tt *t, const char *rawdir, struct rs_tt_cpu *c,
@@ -285,9 +322,15 @@ int rs_trace_text(const char *rawdir, int nr_cpus, const struct rs_trace_cpu_sta
 			break;
 		rs_tt_scan_gaps(&t, c);
 		rs_tt_count_gaps(c, stats ? &stats[i] : NULL, c->start == 0);
+		for (size_t g = 0; g < c->nr_gaps; g++)
+			rs_tt_add_gap(&t, i, c->gaps[g].lost, c->gaps[g].after, c->gaps[g].before);
+		if (c->unplaced)
+			rs_tt_add_gap(&t, i, c->unplaced, 0, 0);
 		if (!rs_tt_load_page(&t, c))
 			c->data = NULL;
 	}
+	for (size_t g = 0; !ret && g < res->nr_gaps; g++)
+		rs_tt_gap_header(&t, &res->gaps[g]);
 	while (!ret) {
 		struct rs_tt_cpu *best = NULL;
 
@@ -304,10 +347,8 @@ int rs_trace_text(const char *rawdir, int nr_cpus, const struct rs_trace_cpu_sta
 
 		if (!c->unplaced)
 			continue;
-		fprintf(out, "# CPU:%d: %lld events lost that no sub-buffer marks: the statistics "
-			"count them, their place in the trace is unknown\n", i, c->unplaced);
-		rs_tt_lost_line(&t, i, c->unplaced);
-		rs_tt_add_gap(&t, i, c->unplaced, 0, 0);
+		/* the statistics count them, no sub-buffer marks them: their place is unknown */
+		fprintf(out, "CPU:%d [LOST %lld EVENTS] at an unknown time\n", i, c->unplaced);
 	}
 	res->lost = 0;
 	for (i = 0; i < nr_cpus; i++) {

@@ -180,6 +180,9 @@ TEST_F(raw, stored_count_is_placed_at_the_gap)
 	EXPECT_EQ(2000, self->res.gaps[0].after_ns);
 	EXPECT_EQ(8000, self->res.gaps[0].before_ns);
 	EXPECT_EQ(5, self->res.lost);
+	/* said first, before any event */
+	EXPECT_EQ(self->text, strstr(self->text, "# revokestorm-gap cpu=0 lost=5 "
+				     "after=0.000002000 before=0.000008000\n"));
 }
 
 /* No count in the sub-buffer, one gap on that CPU: the CPU's overrun is its count. */
@@ -223,6 +226,9 @@ TEST_F(raw, several_uncounted_gaps_stay_uncounted)
 	EXPECT_EQ(3000, self->res.gaps[0].before_ns);
 	EXPECT_EQ(3000, self->res.gaps[1].after_ns);
 	EXPECT_EQ(11, self->res.lost);
+	EXPECT_NE(NULL, strstr(self->text, "# revokestorm-gap cpu=0 lost=? after=0.000001000 "
+			       "before=0.000003000\n# revokestorm-gap cpu=0 lost=? after=0.000003000 "
+			       "before=0.000005000\n"));
 }
 
 /* Dropped events no sub-buffer marks: said at the end, with no place claimed. */
@@ -240,7 +246,8 @@ TEST_F(raw, unmarked_losses_are_unplaced)
 	EXPECT_EQ(0, self->res.gaps[0].after_ns);
 	EXPECT_EQ(0, self->res.gaps[0].before_ns);
 	EXPECT_EQ(3, self->res.lost);
-	EXPECT_NE(NULL, strstr(self->text, "# CPU:1: 3 events lost that no sub-buffer marks"));
+	EXPECT_NE(NULL, strstr(self->text, "ino=3\nCPU:1 [LOST 3 EVENTS] at an unknown time\n"));
+	EXPECT_EQ(self->text, strstr(self->text, "# revokestorm-gap cpu=1 lost=3 after=- before=-\n"));
 }
 
 /* A hang bundle reads the last sub-buffers of each CPU only. */
