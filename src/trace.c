@@ -68,7 +68,8 @@ struct rs_trace {
 	struct rs_trace_info info;
 	struct rs_trace_gap *gaps;
 	pthread_mutex_t snap_lock;
-	bool finished;
+	pthread_rwlock_t mark_lock;	/* rs_trace_mark() against the instance's removal */
+	bool created, finished, removed;
 	/* perf */
 	pid_t perf_pid;
 };
@@ -291,6 +292,7 @@ static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 		free(name);
 		return ret;
 	}
+	t->created = true;
 	t->instance = tracefs_instance_alloc(t->root, name);
 	free(name);
 	if (!t->instance) {
@@ -484,6 +486,7 @@ int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const struct r
 	t->want_kb = o && o->buffer_kb ? o->buffer_kb :
 		     rs_trace_buffer_kb(o ? o->events_per_s : 0, rs_mem_total_kb(), rs_nr_cpus());
 	pthread_mutex_init(&t->snap_lock, NULL);
+	pthread_rwlock_init(&t->mark_lock, NULL);
 	probe_groups(t);
 	ret = mode == RS_TRACE_PERF ? start_perf(t, why, whylen) : start_tracefs(t, why, whylen);
 	if (ret) {
@@ -500,13 +503,15 @@ void rs_trace_mark(struct rs_trace *t, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (!t || !t->marker_ok || !t->rec)
+	if (!t || !t->marker_ok)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n > 0)
+	pthread_rwlock_rdlock(&t->mark_lock);
+	if (n > 0 && t->marker_ok)
 		tracefs_printf(t->instance, "%s", buf);
+	pthread_rwlock_unlock(&t->mark_lock);
 }
 
 /* Keep the last max_lines lines of buf[0..len) into path. */
@@ -522,6 +527,37 @@ static int rs_write_last_lines(const char *path, const char *buf, size_t len, si
 	return rs_write_file_atomic(path, buf + start, len - start);
 }
 
+/* The last max_lines lines of a text file (at most its last 4 MiB) into path. */
+static int rs_trace_tail_of(const char *from, const char *path, size_t max_lines)
+{
+	size_t len = 0, want = RS_TRACE_SNAP_BYTES;
+	char *buf;
+	off_t size;
+	ssize_t n;
+	int fd = open(from, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if ((off_t)want > size)
+		want = (size_t)size;
+	buf = rs_xmalloc(want + 1);
+	n = pread(fd, buf, want, size - (off_t)want);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (!ret) {
+		len = (size_t)n;
+		ret = rs_write_last_lines(path, buf, len, max_lines);
+	}
+	free(buf);
+	return ret;
+}
+
 int rs_trace_snapshot(struct rs_trace *t, const char *path, size_t max_lines)
 {
 	struct rs_trace_text_res res;
@@ -530,9 +566,14 @@ int rs_trace_snapshot(struct rs_trace *t, const char *path, size_t max_lines)
 	FILE *f;
 	int ret;
 
-	if (!t || t->mode != RS_TRACE_TRACEFS || !t->rec)
+	if (!t || t->mode != RS_TRACE_TRACEFS)
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&t->snap_lock);
+	if (!t->rec) {
+		/* finished: trace.txt is whole */
+		pthread_mutex_unlock(&t->snap_lock);
+		return rs_trace_tail_of(t->out_path, path, max_lines);
+	}
 	/* what the kernel holds reaches the files; a reader that cannot is not waited for */
 	rs_trace_rec_flush(t->rec, 2000);
 	f = open_memstream(&buf, &len);
@@ -609,8 +650,30 @@ const struct rs_trace_info *rs_trace_info(const struct rs_trace *t)
 }
 
 /*
+ * Remove our instance (and free its ring buffers), once nothing uses it: the readers are
+ * stopped and no trace_marker write is under way.  0 or -errno with why.
+ */
+static int rs_instance_remove(struct rs_trace *t, char *why, size_t whylen)
+{
+	int ret = 0;
+
+	pthread_rwlock_wrlock(&t->mark_lock);
+	t->marker_ok = false;
+	/* the kernel keeps an instance with an open file of it (EBUSY) */
+	tracefs_print_close(t->instance);
+	pthread_rwlock_unlock(&t->mark_lock);
+	if (tracefs_instance_destroy(t->instance)) {
+		ret = errno ? -errno : -EIO;
+		snprintf(why, whylen, "cannot remove the tracefs instance %s: %s", t->inst,
+			 strerror(-ret));
+	}
+	t->removed = true;
+	return ret;
+}
+
+/*
  * Stop the recorder and write trace.txt from the recorded sub-buffers, with the gaps
- * where the kernel dropped events; t->info says what came out.
+ * where the kernel dropped events; t->info says what came out.  The instance goes.
  */
 static int rs_tracefs_finish(struct rs_trace *t, char *why, size_t whylen)
 {
@@ -621,11 +684,13 @@ static int rs_tracefs_finish(struct rs_trace *t, char *why, size_t whylen)
 	int ret, ret2;
 
 	tracefs_trace_off(t->instance);
+	pthread_mutex_lock(&t->snap_lock);	/* a hang bundle may be reading */
 	ret = rs_trace_rec_stop(t->rec, t->stats, why, whylen);
 	t->info.recorder_cpu_ns = rs_trace_rec_cpu_ns(t->rec);
 	t->info.raw_bytes = rs_trace_rec_bytes(t->rec);
 	rs_trace_rec_free(t->rec);
 	t->rec = NULL;
+	pthread_mutex_unlock(&t->snap_lock);
 	/* pid -> comm, for the text; the table is shared by every instance */
 	from = rs_xasprintf("%s/saved_cmdlines", t->root);
 	to = rs_xasprintf("%s/saved_cmdlines", t->raw_dir);
@@ -666,6 +731,11 @@ static int rs_tracefs_finish(struct rs_trace *t, char *why, size_t whylen)
 	t->info.buffer_kb = t->buffer_kb;
 	t->info.nr_cpus = t->nr_cpus;
 	t->info.done = true;
+	ret2 = rs_instance_remove(t, w2, sizeof(w2));
+	if (ret2 && !ret) {
+		ret = ret2;
+		snprintf(why, whylen, "%s", w2);
+	}
 	return ret;
 }
 
@@ -774,19 +844,13 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 		return 0;
 	ret = rs_trace_finish(t, why, whylen);
 	rs_trace_rec_free(t->rec);
-	if (t->instance) {
-		/* the kernel keeps an instance with an open file of it (EBUSY) */
-		tracefs_print_close(t->instance);
-		if (tracefs_instance_destroy(t->instance) && !ret) {
-			ret = errno ? -errno : -EIO;
-			snprintf(why, whylen, "cannot remove the tracefs instance %s: %s", t->inst,
-				 strerror(-ret));
-		}
-		tracefs_instance_free(t->instance);
-	} else if (t->inst) {
+	if (t->instance && !t->removed)
+		rs_instance_remove(t, why, whylen);
+	else if (t->created && !t->instance)
 		rmdir(t->inst);
-	}
+	tracefs_instance_free(t->instance);
 	pthread_mutex_destroy(&t->snap_lock);
+	pthread_rwlock_destroy(&t->mark_lock);
 	free(t->gaps);
 	free(t->stats);
 	free(t->raw_dir);

@@ -483,6 +483,8 @@ void rs_trace_end(struct rs_ctx *ctx)
 	const struct rs_trace_info *ti;
 	char why[256];
 
+	if (!ctx->trace)
+		return;
 	if (rs_trace_finish(ctx->trace, why, sizeof(why)))
 		rs_log(ctx, "kernel events: %s", why);
 	ti = rs_trace_info(ctx->trace);

@@ -362,8 +362,8 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
 		       ctx->state_path ? ctx->state_path : "");
 	rs_finish(ctx);
-	if (ctx->trace && !stuck)
-		rs_trace_end(ctx);
+	/* also when stuck: what was recorded becomes trace.txt; t is freed only when not */
+	rs_trace_end(ctx);
 	rs_ktap_finish(ctx);
 	if (rs_results_write(ctx))
 		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;
