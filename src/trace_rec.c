@@ -256,19 +256,30 @@ static void rs_rec_wake(struct rs_trace_rec *r)
 			(void)!write(r->cpus[i].wake_fd, &one, sizeof(one));
 }
 
+/* Tell every reader to drain and stop, and wait for them. */
+static void rs_rec_join(struct rs_trace_rec *r)
+{
+	int i;
+
+	atomic_store(&r->stop, true);
+	rs_rec_wake(r);
+	for (i = 0; i < r->nr_cpus; i++) {
+		if (r->cpus[i].started)
+			pthread_join(r->cpus[i].th, NULL);
+		r->cpus[i].started = false;
+	}
+}
+
 void rs_trace_rec_free(struct rs_trace_rec *r)
 {
 	int i;
 
 	if (!r)
 		return;
-	atomic_store(&r->stop, true);
-	rs_rec_wake(r);
+	rs_rec_join(r);
 	for (i = 0; i < r->nr_cpus; i++) {
 		struct rs_rec_cpu *c = &r->cpus[i];
 
-		if (c->started)
-			pthread_join(c->th, NULL);
 		if (c->tcpu)
 			tracefs_cpu_free_fd(c->tcpu);
 		if (c->raw_fd >= 0)
@@ -368,14 +379,10 @@ int rs_trace_rec_stop(struct rs_trace_rec *r, struct rs_trace_cpu_stats *stats,
 
 	if (!r)
 		return 0;
-	atomic_store(&r->stop, true);
-	rs_rec_wake(r);
+	rs_rec_join(r);
 	for (i = 0; i < r->nr_cpus; i++) {
 		struct rs_rec_cpu *c = &r->cpus[i];
 
-		if (c->started)
-			pthread_join(c->th, NULL);
-		c->started = false;
 		if (c->err && !ret) {
 			ret = -c->err;
 			snprintf(why, whylen, "recording cpu %d into %s/cpu%d: %s", i, r->rawdir, i,
