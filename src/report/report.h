@@ -221,6 +221,10 @@ void rs_withhold(struct rs_report *r, int kind, const struct rs_gap *g, uint32_t
 void rs_gap_finish(struct rs_report *r);
 /* "5123 events lost between 41.205118207 and 41.262000031 on CPU 1" */
 void rs_gap_text(const struct rs_gap *g, char *buf, size_t len);
+/* "could not be checked: <the gap>: <what would have been claimed>" */
+void rs_withheld_text(const struct rs_report *r, const struct rs_withheld_rec *w, char *buf,
+		      size_t len);
+uint64_t rs_withheld_count(const struct rs_report *r);	/* verdicts, samples and attributions */
 /* parse.c */
 enum rs_report_format rs_parse_line(const char *line, size_t len, enum rs_report_format hint,
 				    struct rs_ev *ev, const char **why);

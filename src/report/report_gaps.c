@@ -267,3 +267,12 @@ void rs_gap_text(const struct rs_gap *g, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%sevents lost between %s and %s%s", n, a, b, cpu);
 }
+
+void rs_withheld_text(const struct rs_report *r, const struct rs_withheld_rec *w, char *buf,
+		      size_t len)
+{
+	char g[160];
+
+	rs_gap_text(&r->gaps[w->gap], g, sizeof(g));
+	snprintf(buf, len, "could not be checked: %s: %s", g, w->msg);
+}

@@ -166,6 +166,45 @@ TEST(breakdown_across_a_gap_is_not_counted)
 	rs_report_free(r);
 }
 
+static char *render(struct rs_report *r, int (*fn)(struct rs_report *, FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fn(r, f);
+	fclose(f);
+	return buf;
+}
+
+/* Each output says where events were lost and what was not claimed there, and why. */
+TEST(outputs_say_what_could_not_be_checked)
+{
+	static const char said[] = "could not be checked: 5 events lost between 1.000107000 and "
+				   "1.000300000 on CPU 1: attachment 00000000a1b2c3d4 (0000:00:04.0) "
+				   "mapped ino 1 (ret=0) while it was revoked";
+	uint64_t errs;
+	struct rs_report *r = feed(HEADER REVOKE MAP CPU1_NEXT, &errs);
+	char *text = render(r, rs_report_write_text), *json = render(r, rs_report_write_json);
+	char *html = render(r, rs_report_write_html);
+
+	EXPECT_NE(NULL, strstr(text, "NOT CHECKED: EVENTS LOST (1 gaps")) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, said));
+	EXPECT_NE(NULL, strstr(text, "PROTOCOL VIOLATIONS (0)"));
+	EXPECT_NE(NULL, strstr(text, "VERDICT: not checked in full: the tracer lost events"));
+	EXPECT_NE(NULL, strstr(text, "(exit 4)"));
+	EXPECT_NE(NULL, strstr(json, said)) TH_LOG("%s", json);
+	EXPECT_NE(NULL, strstr(json, "\"map_while_revoked\": 1"));
+	EXPECT_NE(NULL, strstr(json, "\"gaps_total\": 1"));
+	EXPECT_NE(NULL, strstr(json, "\"exit_code\": 4"));
+	EXPECT_NE(NULL, strstr(html, "Not checked: events lost (1 gaps)"));
+	EXPECT_NE(NULL, strstr(html, "could not be checked: 5 events lost between"));
+	free(text);
+	free(json);
+	free(html);
+	rs_report_free(r);
+}
+
 TEST(bad_gap_header_is_an_input_error)
 {
 	uint64_t errs;
