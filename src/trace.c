@@ -263,14 +263,14 @@ static int rs_subbuf_size(const char *raw_dir)
 
 /*
  * Size the per-CPU buffers: the kernel may refuse a large one (ENOMEM), then each half
- * down to the floor is tried; the size obtained is kept in t->buffer_kb.
+ * down to 1 MiB is tried; the size obtained is kept in t->buffer_kb.
  */
 static void rs_set_buffer(struct rs_trace *t)
 {
-	size_t kb = t->want_kb;
+	size_t kb;
 	char *v;
 
-	while (kb >= 1024 && tracefs_instance_set_buffer_size(t->instance, kb, -1))
+	for (kb = t->want_kb; tracefs_instance_set_buffer_size(t->instance, kb, -1) && kb > 1024;)
 		kb /= 2;
 	v = tracefs_instance_file_read(t->instance, "buffer_size_kb", NULL);
 	t->buffer_kb = v ? strtoull(v, NULL, 10) : 0;
