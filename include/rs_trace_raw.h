@@ -90,8 +90,8 @@ int rs_trace_text(const char *rawdir, int nr_cpus, const struct rs_trace_cpu_sta
 /* Events per second the scenario's triggers and traffic make at their peak. */
 double rs_trace_expected_rate(const struct rs_scenario *scn);
 /*
- * Per-CPU ring-buffer size (KiB) holding a few seconds of events at events_per_s, within a
- * floor and a ceiling of mem_total_kb / 8 over nr_cpus.
+ * Per-CPU ring-buffer size (KiB) holding a second of events at events_per_s, between 8 MiB
+ * and 64 MiB or mem_total_kb / 16 over nr_cpus.
  */
 size_t rs_trace_buffer_kb(double events_per_s, uint64_t mem_total_kb, int nr_cpus);
 

@@ -307,14 +307,15 @@ TEST(stats_parse)
 
 TEST(buffer_size_floor_rate_and_memory_ceiling)
 {
-	/* 2 GiB guest, 2 CPUs: the ceiling is 1/8 of memory over the CPUs */
+	/* 2 GiB guest, 2 CPUs */
 	EXPECT_EQ(8192, rs_trace_buffer_kb(0, 2u << 20, 2));
 	EXPECT_EQ(8192, rs_trace_buffer_kb(1000, 2u << 20, 2));
-	EXPECT_EQ(37500, rs_trace_buffer_kb(100000, 2u << 20, 2));	/* 4 s of 96-byte events */
-	EXPECT_EQ(131072, rs_trace_buffer_kb(1e7, 2u << 20, 2));
-	/* a machine too small for the floor: what 1/8 of it allows */
-	EXPECT_EQ(4096, rs_trace_buffer_kb(1e7, 64u << 10, 2));
-	EXPECT_EQ(524288, rs_trace_buffer_kb(1e9, 64ull << 30, 1));	/* the absolute ceiling */
+	EXPECT_EQ(31250, rs_trace_buffer_kb(400000, 2u << 20, 2));	/* 1 s of 80-byte events */
+	EXPECT_EQ(65536, rs_trace_buffer_kb(1e7, 2u << 20, 2));	/* the ceiling */
+	/* 1 GiB and 4 CPUs: 1/16 of memory over the CPUs */
+	EXPECT_EQ(16384, rs_trace_buffer_kb(1e7, 1u << 20, 4));
+	/* a machine too small for the floor: what 1/16 of it allows */
+	EXPECT_EQ(2048, rs_trace_buffer_kb(1e7, 64u << 10, 2));
 }
 
 static double rate_of(const char *text)
@@ -346,17 +347,23 @@ TEST(expected_rate_of_a_scenario)
 	char *burst = rs_xasprintf("%s[phase calm]\nduration = 1s\n"
 				   "[phase storm]\ntiming = burst\nburst = 20\ninterval = 100ms\n",
 				   base);
-	char *traffic = rs_xasprintf("%s[importer c]\ntype = iommufd\ntraffic_interval = 10ms\n",
+	char *fast = rs_xasprintf("%s[phase fast]\ninterval = 0\n", base);
+	char *traffic = rs_xasprintf("%s[importer c]\ntype = iommufd\ntraffic_interval = 100ms\n",
 				     base);
+	char *busy = rs_xasprintf("%s[importer c]\ntype = iommufd\ntraffic_interval = 1ms\n", base);
 
 	/* 10 cycles/s x 64 buffers x (12 + 2 x 8) events */
 	EXPECT_EQ(10.0 * 64 * 28, rate_of(base));
-	/* the storm phase: 200 cycles/s */
-	EXPECT_EQ(200.0 * 64 * 28, rate_of(burst));
-	/* a third importer, with traffic: 2 events per buffer per 10 ms */
-	EXPECT_EQ(10.0 * 64 * 36 + 64 * 2 * 100.0, rate_of(traffic));
+	/* the storm phase: 200 cycles/s x 64 buffers, more moves than a worker can make */
+	EXPECT_EQ(5000.0 * 28, rate_of(burst));
+	EXPECT_EQ(5000.0 * 28, rate_of(fast));
+	/* a third importer, with traffic: 2 events per buffer per 100 ms, or its maximum */
+	EXPECT_EQ(10.0 * 64 * 36 + 64 * 2 * 10.0, rate_of(traffic));
+	EXPECT_EQ(10.0 * 64 * 36 + 2 * 2000.0, rate_of(busy));
 	free(burst);
+	free(fast);
 	free(traffic);
+	free(busy);
 }
 
 TEST_HARNESS_MAIN
