@@ -18,7 +18,8 @@ KSELFTEST	:= $(KSRC)/tools/testing/selftests
 # perf built from the lab's source (tests/outputs/build-perf.sh), for tests/vm/perf_report_test.sh
 PERF_GUEST	?= $(lastword $(sort $(wildcard $(RS_CACHE)/perf/*/perf)))
 
-PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm json-c
+PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm json-c libtracefs \
+		   libtraceevent
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -21,8 +21,9 @@ cd "$(dirname "$0")"
 
 PKGS=(make gcc clang pkg-config git rsync ccache flex bison bc cpio libelf-dev libssl-dev
       qemu-system-x86 liburing-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
-      libibverbs-dev ibverbs-providers libdrm-dev libjson-c-dev stress-ng linux-perf
-      iproute2 kmod scdoc groff-base bsdextrautils python3 python3-jsonschema lava-common)
+      libibverbs-dev ibverbs-providers libdrm-dev libjson-c-dev libtracefs-dev libtraceevent-dev
+      stress-ng linux-perf iproute2 kmod scdoc groff-base bsdextrautils python3
+      python3-jsonschema lava-common)
 FLAVOUR=${FLAVOUR:-default}
 
 setup() {

@@ -60,6 +60,9 @@ uint64_t rs_report_events(const struct rs_report *r);		/* recognised events */
 uint64_t rs_report_input_errors(const struct rs_report *r);	/* garbled/truncated lines */
 uint64_t rs_report_hangs(const struct rs_report *r);
 uint64_t rs_report_violations(const struct rs_report *r, int kind);	/* kind -1: all */
+/* Violations not claimed because their evidence spans lost events; kind -1: all. */
+uint64_t rs_report_withheld(const struct rs_report *r, int kind);
+uint64_t rs_report_gaps(const struct rs_report *r);	/* places where events were lost */
 enum rs_report_format rs_report_detected(const struct rs_report *r);	/* of the last input */
 const char *rs_report_format_name(enum rs_report_format f);
 /* count and percentile (ns) of a breakdown stage, summed over every group; 0 if none. */
@@ -88,7 +91,7 @@ uint64_t rs_report_lost(const struct rs_report *r);
 bool rs_report_gap(const struct rs_report *r, uint64_t t0, uint64_t t1);
 /* Does the model know where events were lost (and so withholds only what spans a gap)? */
 bool rs_report_gaps_located(const struct rs_report *r);
-/* 0 clean, 1 violations or hangs, 2 bad input. */
+/* 0 clean, 1 violations or hangs, 2 bad input, 4 clean where checked but events were lost. */
 int rs_report_exit_code(const struct rs_report *r);
 /* Where "FILE:LINE: ..." messages go (default stderr); NULL silences them. */
 void rs_report_set_errfile(struct rs_report *r, FILE *f);

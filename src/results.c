@@ -160,9 +160,31 @@ static void rs_pair_total(struct rs_ctx *ctx, struct rs_pair *p, struct rs_stats
 	pthread_mutex_unlock(&p->st_lock);
 }
 
+/* What the trace holds; where the kernel dropped events, what no trace check can see. */
+static void rs_ktap_trace(struct rs_ctx *ctx)
+{
+	const struct rs_trace_info *ti = rs_trace_info(ctx->trace);
+	size_t i;
+
+	if (!ti)
+		return;
+	rs_ktap_diag(ctx, "trace: %llu events, %lld lost by the kernel in %zu gaps (%s/trace.txt)",
+		     (unsigned long long)ti->events, ti->lost, ti->nr_gaps, ctx->results_dir);
+	for (i = 0; i < ti->nr_gaps && i < 5; i++) {
+		char text[160];
+
+		rs_trace_gap_text(&ti->gaps[i], text, sizeof(text));
+		rs_ktap_diag(ctx, "trace: %s: not checked there", text);
+	}
+	if (ti->nr_gaps > 5)
+		rs_ktap_diag(ctx, "trace: %zu more gaps (results.json trace.gaps)", ti->nr_gaps - 5);
+}
+
 void rs_ktap_finish(struct rs_ctx *ctx)
 {
 	size_t i;
+
+	rs_ktap_trace(ctx);
 
 	for (i = 0; i < ctx->nr_phases; i++) {
 		struct rs_phase_run *ph = &ctx->phases[i];
@@ -555,6 +577,52 @@ static const char *rs_recover_word(int err)
 	       err == -EBUSY ? "left-alone" : "failed";
 }
 
+/* The kernel events' recording: what it holds and what the kernel dropped. */
+static void rs_j_trace(struct rs_json *j, struct rs_ctx *ctx)
+{
+	const struct rs_trace_info *ti = rs_trace_info(ctx->trace);
+	const char *mode = rs_sec_str(ctx->scn->global, "trace");
+	size_t i;
+
+	rs_json_obj_begin(j, "trace");
+	rs_json_str(j, "mode", ctx->trace ? mode : "off");
+	rs_j_opt_str(j, "clock", rs_trace_clock(ctx->trace));
+	if (!ti) {
+		rs_json_bool(j, "complete", false);
+		rs_json_obj_end(j);
+		return;
+	}
+	rs_json_bool(j, "complete", ti->lost == 0);
+	rs_json_uint(j, "events", ti->events);
+	rs_json_int(j, "lost_events", ti->lost);
+	rs_json_arr_begin(j, "gaps");
+	for (i = 0; i < ti->nr_gaps; i++) {
+		const struct rs_trace_gap *g = &ti->gaps[i];
+		char text[160];
+
+		rs_trace_gap_text(g, text, sizeof(text));
+		rs_json_obj_begin(j, NULL);
+		rs_json_int(j, "cpu", g->cpu);
+		if (g->lost >= 0)
+			rs_json_int(j, "lost", g->lost);
+		else
+			rs_json_null(j, "lost");
+		if (g->after_ns)
+			rs_j_secs(j, "after_s", g->after_ns);
+		if (g->before_ns)
+			rs_j_secs(j, "before_s", g->before_ns);
+		rs_json_str(j, "text", text);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+	rs_json_uint(j, "buffer_kb_per_cpu", ti->buffer_kb);
+	rs_json_int(j, "cpus", ti->nr_cpus);
+	rs_json_uint(j, "raw_bytes", ti->raw_bytes);
+	rs_j_secs(j, "recorder_cpu_s", ti->recorder_cpu_ns);
+	rs_j_secs(j, "convert_cpu_s", ti->convert_cpu_ns);
+	rs_json_obj_end(j);
+}
+
 static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 {
 	struct rs_stats all;
@@ -596,6 +664,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	rs_json_str(j, "results_dir", ctx->results_dir);
 	rs_j_scenario(j, ctx);
 	rs_j_kernel(j, ctx);
+	rs_j_trace(j, ctx);
 
 	pthread_mutex_lock(&ctx->vlock);	/* the sequencer recovers and notes */
 	rs_json_obj_begin(j, "state_file");

@@ -16,6 +16,7 @@
 #include "rs_recover.h"
 #include "rs_state.h"
 #include "rs_trace.h"
+#include "rs_trace_raw.h"
 #include "rs_util.h"
 
 /* An optional core key: its value, or NULL when unset. */
@@ -549,13 +550,14 @@ int rs_results_dir(struct rs_ctx *ctx)
 
 void rs_trace_setup(struct rs_ctx *ctx)
 {
+	struct rs_trace_opts topts = { .events_per_s = rs_trace_expected_rate(ctx->scn) };
 	enum rs_trace_mode mode;
 	char why[256] = "";
 	const char *m = rs_sec_str(ctx->scn->global, "trace");
 
 	if (!m || rs_trace_mode_parse(m, &mode) || mode == RS_TRACE_OFF)
 		return;
-	if (rs_trace_start(&ctx->trace, mode, NULL, ctx->results_dir, why, sizeof(why))) {
+	if (rs_trace_start(&ctx->trace, mode, &topts, ctx->results_dir, why, sizeof(why))) {
 		rs_log(ctx, "kernel events not collected: %.200s", why);
 		snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events not collected: %.200s", why);
 		ctx->trace = NULL;
@@ -563,6 +565,22 @@ void rs_trace_setup(struct rs_ctx *ctx)
 	}
 	if (*rs_trace_missing(ctx->trace))
 		rs_log(ctx, "kernel events missing: %s", rs_trace_missing(ctx->trace));
+}
+
+/* The events of the whole run, cleanup included, are collected before KTAP and results. */
+void rs_trace_end(struct rs_ctx *ctx)
+{
+	const struct rs_trace_info *ti;
+	char why[256];
+
+	if (!ctx->trace)
+		return;
+	if (rs_trace_finish(ctx->trace, why, sizeof(why)))
+		rs_log(ctx, "kernel events: %s", why);
+	ti = rs_trace_info(ctx->trace);
+	if (ti && ti->lost)
+		rs_log(ctx, "kernel events: %lld of %llu lost in %zu gaps; checks built on the trace across them are not made",
+		       ti->lost, (unsigned long long)(ti->events + (uint64_t)ti->lost), ti->nr_gaps);
 }
 
 void rs_ctx_free(struct rs_ctx *ctx)

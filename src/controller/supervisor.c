@@ -477,6 +477,8 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_oracle_run(ctx);
 	rs_blame_hangs(ctx);	/* with the kernel reports that came in since */
 	rs_finish(ctx);
+	/* also when stuck: what was recorded becomes trace.txt; t is freed only when not */
+	rs_trace_end(ctx);
 	rs_ktap_finish(ctx);
 	if (rs_results_write(ctx))
 		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;

@@ -75,7 +75,15 @@ const char *rs_rep_verdict(const struct rs_report *r)
 		return "bad input: the report covers the lines that could be read";
 	if (rs_findings(r))
 		return "findings: protocol violations or hung importers";
+	if (r->gaps_total)
+		return "not checked in full: the tracer lost events, and nothing was found where "
+		       "the events are whole";
 	if (!r->events)
 		return "no dma-buf events in the input";
 	return "clean";
+}
+
+uint64_t rs_withheld_count(const struct rs_report *r)
+{
+	return rs_report_withheld(r, -1) + r->stage_withheld + r->hangs_unattributed;
 }

@@ -231,7 +231,7 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 			rs_report_format_name(in->fmt), (unsigned long long)in->lines,
 			(unsigned long long)in->events, (unsigned long long)in->errors,
 			in->truncated ? ", <span class=\"bad\">truncated</span>" : "",
-			in->lost ? ", <span class=\"bad\">events lost</span>" : "");
+			in->lost || in->lost_uncounted ? ", <span class=\"bad\">events lost</span>" : "");
 	}
 	if (r->res_dir) {
 		fputs("run: ", f);
@@ -356,6 +356,30 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n", f);
+	}
+	if (r->gaps_total) {
+		char buf[400];
+
+		fprintf(f, "<h2>Not checked: events lost (%llu gaps)</h2><p class=\"bad\">Nothing is "
+			"claimed across these gaps: %llu violations withheld, %llu breakdown samples "
+			"not counted, %llu hung-importer lines with no trigger named.</p><ul>",
+			(unsigned long long)r->gaps_total, (unsigned long long)rs_report_withheld(r, -1),
+			(unsigned long long)r->stage_withheld, (unsigned long long)r->hangs_unattributed);
+		for (i = 0; i < r->nr_gaps; i++) {
+			rs_gap_text(&r->gaps[i], buf, sizeof(buf));
+			fputs("<li>", f);
+			rs_h(f, r->inputs[r->gaps[i].input].name);
+			fputs(": ", f);
+			rs_h(f, buf);
+			fputs("</li>", f);
+		}
+		for (i = 0; i < r->nr_withheld; i++) {
+			rs_withheld_text(r, &r->withheld[i], buf, sizeof(buf));
+			fprintf(f, "<li>(%c) ", 'a' + r->withheld[i].kind);
+			rs_h(f, buf);
+			fputs("</li>", f);
+		}
+		fputs("</ul>\n", f);
 	}
 	if (r->errs_total || r->open_moves_at_end) {
 		fputs("<h2>Input problems</h2><ul>", f);

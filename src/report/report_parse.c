@@ -411,6 +411,28 @@ static bool rs_finish_ev(struct rs_ev *ev, bool raw, const char **why)
 	return false;
 }
 
+/* The last "[digits]" before the time: tracefs' and perf script's CPU column; -1 if none. */
+static int rs_parse_cpu(const char *line, const char *ts)
+{
+	const char *p;
+
+	for (p = ts; p > line; p--) {
+		const char *q;
+		int cpu = 0;
+
+		if (p[-1] != ']')
+			continue;
+		for (q = p - 1; q > line && is_digit(q[-1]); q--)
+			;
+		if (q == p - 1 || q == line || q[-1] != '[' || p - 1 - q > 6)
+			continue;
+		for (; q < p - 1; q++)
+			cpu = cpu * 10 + (*q - '0');
+		return cpu;
+	}
+	return -1;
+}
+
 /* perf script / tracefs: "... secs.usecs: [group:]event: fields" */
 static enum rs_report_format rs_parse_script(const char *line, const char *e, struct rs_ev *ev,
 					     const char **why)
@@ -434,6 +456,7 @@ static enum rs_report_format rs_parse_script(const char *line, const char *e, st
 	}
 	if (!rs_parse_secs(ts, p, 9, &ev->ts_ns))
 		return RS_FMT_UNKNOWN;
+	ev->cpu = rs_parse_cpu(line, ts);
 	p++;
 	while (p < e && *p == ' ')
 		p++;
@@ -534,6 +557,7 @@ enum rs_report_format rs_parse_line(const char *line, size_t len, enum rs_report
 
 	ev->type = EV_NONE;
 	ev->have = 0;
+	ev->cpu = -1;
 	*why = NULL;
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
