@@ -284,10 +284,10 @@ TEST(traffic_while_revoked_is_expected)
 {
 	struct run_out o;
 
-	ASSERT_EQ(0, run_text("duration = 300ms\n"
+	ASSERT_EQ(0, run_text("duration = 2s\n"
 			      "[exporter e0]\ntype = t-exp\n"
 			      "[importer i0]\ntype = t-imp\ntraffic_interval = 0\n"
-			      "[trigger r0]\ntype = t-trig\ninterval = 20ms\nhold = 10ms\n", &o));
+			      "[trigger r0]\ntype = t-trig\ninterval = 20ms\nhold = 50ms\ncycles = 3\n", &o));
 	EXPECT_EQ(0, o.code);
 	EXPECT_TRUE(JSON_HAS(o.json, "what", "\"traffic-while-revoked\""));
 	EXPECT_TRUE(JSON_HAS(o.json, "failures", "0"));
