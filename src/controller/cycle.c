@@ -139,7 +139,8 @@ static unsigned int rs_reexport(struct rs_pair *p, struct rs_stats *st)
 			continue;
 		if (!rs_lock_or_stop(ctx, &m->lock, true))
 			continue;
-		if (m->closed) {
+		/* an importer that never opened (skipped, failed) has nothing to import with */
+		if (m->closed || !m->opened) {
 			pthread_mutex_unlock(&m->lock);
 			continue;
 		}

@@ -310,6 +310,26 @@ TEST(permanent_trigger_reexports)
 	run_free(&o);
 }
 
+/*
+ * A permanent trigger re-imports after each cycle only into importers that opened: an
+ * importer skipped at open (no RDMA device) has no state to import with.  The storm
+ * matrix's close/rdma cell crashed (exit 139) on this in the lab.
+ */
+TEST(reexport_skips_importers_that_never_opened)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 1s\n"
+			      "[exporter e0]\ntype = t-exp\ncount = 2\n"
+			      "[importer none]\ntype = t-imp\nskip_open = true\n"
+			      "[importer i0]\ntype = t-imp\n"
+			      "[trigger close]\ntype = t-perm\ninterval = 20ms\ncycles = 2\n", &o));
+	EXPECT_EQ(0, t_unopened_imports);
+	EXPECT_TRUE(JSON_HAS(o.json, "cycles", "2"));
+	EXPECT_NE(NULL, strstr(o.ktap, "# SKIP no test importer device")) TH_LOG("%s", o.ktap);
+	run_free(&o);
+}
+
 TEST(phases_and_loads)
 {
 	struct run_out o;

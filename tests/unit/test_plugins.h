@@ -36,7 +36,7 @@ struct t_exp_state {
 };
 
 static atomic_int t_recover_calls, t_load_starts, t_load_stops, t_imports, t_releases;
-static atomic_int t_revoked_hooks, t_restored_hooks, t_closes;
+static atomic_int t_revoked_hooks, t_restored_hooks, t_closes, t_unopened_imports;
 static char t_recovered[8][64];
 static int t_block_pipe[2] = { -1, -1 };
 
@@ -165,6 +165,7 @@ static const struct rs_opt t_imp_opts[] = {
 	{ "fail_revoked", RS_OPT_BOOL, "false", "the revoked hook reports EEXIST" },
 	{ "fail_import", RS_OPT_BOOL, "false", "import fails with EOPNOTSUPP" },
 	{ "skip_import", RS_OPT_BOOL, "false", "import says -RS_ESKIP" },
+	{ "skip_open", RS_OPT_BOOL, "false", "open says -RS_ESKIP (nothing may be imported then)" },
 	{ "unblock", RS_OPT_BOOL, "false", "closing this importer unblocks blocked triggers" },
 	{ "traffic_lies", RS_OPT_BOOL, "false", "traffic fails with EIO even when not revoked" },
 	{ "leak_fd", RS_OPT_BOOL, "false", "the restored hook leaks an fd (leak check tests)" },
@@ -175,8 +176,17 @@ static const struct rs_opt t_imp_opts[] = {
 	{ .key = NULL },
 };
 
+static int t_imp_open(struct rs_importer *im)
+{
+	if (rs_sec_bool(im->o.sec, "skip_open"))
+		return rs_skip(&im->o, "no test importer device");
+	return 0;
+}
+
 static int t_imp_import(struct rs_importer *im, struct rs_import *imp)
 {
+	if (rs_sec_bool(im->o.sec, "skip_open"))
+		t_unopened_imports++;	/* a real importer would crash here: it has no state */
 	t_imports++;
 	rs_count(&im->o, "t_imports", 1);
 	rs_count_max(&im->o, "t_max_index", imp->buf->index);
@@ -241,6 +251,7 @@ static const struct rs_importer_ops t_imp_ops = {
 	.type = "t-imp",
 	.help = "test importer",
 	.opts = t_imp_opts,
+	.open = t_imp_open,
 	.import = t_imp_import,
 	.revoked = t_imp_revoked,
 	.restored = t_imp_restored,
