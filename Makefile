@@ -18,7 +18,8 @@ KSELFTEST	:= $(KSRC)/tools/testing/selftests
 # perf built from the lab's source (tests/outputs/build-perf.sh), for tests/vm/perf_report_test.sh
 PERF_GUEST	?= $(lastword $(sort $(wildcard $(RS_CACHE)/perf/*/perf)))
 
-PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm
+PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm json-c libtracefs \
+		   libtraceevent
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -54,6 +55,8 @@ help:
 	@echo "make                 build $(O)/revokestorm"
 	@echo "make check           unit tests on the host, a short fuzz run, then the VM tests in the lab"
 	@echo "make check-unit      unit tests only (seconds)"
+	@echo "make check-tsan      unit tests under ThreadSanitizer (in make check)"
+	@echo "make check-asan      unit tests under AddressSanitizer + UBSan (in make check)"
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
@@ -101,7 +104,7 @@ TEST_CFLAGS = $(CFLAGS) -isystem $(KSELFTEST) -Itests
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-ksrc need-khdr
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 
 $(O)/tests/vm/%: tests/vm/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-ksrc need-khdr
 	@mkdir -p $(@D)
@@ -111,7 +114,8 @@ $(O)/bench/%: bench/%.c $(O)/librevokestorm.a $(KHDR_STAMP) | need-khdr
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(WHOLE_LIB) $(LDLIBS)
 
-FUZZ_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS = $(filter-out -MMD -MP,$(CFLAGS)) -fsanitize=fuzzer,address,undefined \
+		  -fno-sanitize-recover=undefined
 $(O)/fuzz/%: fuzz/%.c $(LIB_SRCS) | need-khdr
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LDLIBS)
@@ -156,6 +160,20 @@ check-outputs: $(O)/revokestorm $(O)/tests/unit/controller_test | need-ksrc
 	@tests/outputs/html_test.sh $(O)/revokestorm $(O)/outputs/html tests/unit/traces/clean.tracefs.txt \
 		tests/unit/traces/hung-importer.tracefs.txt tests/unit/traces/viol-map-while-revoked.perf-script.txt
 
+# The unit tests again under ThreadSanitizer, and under AddressSanitizer with UBSan and
+# LeakSanitizer: any report fails the test it happens in.  Each builds in a directory of
+# its own.
+TSAN_FLAGS	:= -fsanitize=thread
+ASAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+run-unit: $(UNIT_TESTS)
+	@tests/run-unit.sh $(UNIT_TESTS)
+check-tsan:
+	@TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" $(MAKE) --no-print-directory O=$(O)/tsan \
+		CFLAGS="-O1 -g $(TSAN_FLAGS)" LDFLAGS="$(TSAN_FLAGS)" run-unit
+check-asan:
+	@ASAN_OPTIONS="detect_leaks=1 $(ASAN_OPTIONS)" $(MAKE) --no-print-directory O=$(O)/asan \
+		CFLAGS="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" run-unit
+
 FUZZ_SECONDS ?= 300
 fuzz-smoke: $(FUZZERS)
 	@tests/run-fuzz.sh smoke 20 $(FUZZERS)
@@ -197,7 +215,8 @@ check-findings: $(O)/revokestorm $(VM_TESTS)
 check-series:
 	@vm/check-series.sh
 
-check: check-unit check-outputs fuzz-smoke check-lab check-series check-vm check-vm-debug check-findings
+check: check-unit check-tsan check-asan check-outputs fuzz-smoke check-lab check-series check-vm check-vm-debug \
+	check-findings
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
@@ -209,6 +228,7 @@ bench-series: $(BENCHES)
 clean:
 	rm -rf $(O)
 
-.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-outputs check-deb check-lava \
-	check-vm check-lab check-vm-debug check-findings check-series fuzz fuzz-smoke bench bench-series clean
+.PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-tsan check-asan \
+	run-unit check-outputs check-deb check-lava check-vm check-lab check-vm-debug check-findings check-series \
+	fuzz fuzz-smoke bench bench-series clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

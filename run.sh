@@ -21,8 +21,9 @@ cd "$(dirname "$0")"
 
 PKGS=(make gcc clang pkg-config git rsync ccache flex bison bc cpio libelf-dev libssl-dev
       qemu-system-x86 liburing-dev libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
-      libibverbs-dev ibverbs-providers libdrm-dev stress-ng linux-perf iproute2 kmod
-      scdoc groff-base bsdextrautils python3 python3-jsonschema lava-common)
+      libibverbs-dev ibverbs-providers libdrm-dev libjson-c-dev libtracefs-dev libtraceevent-dev
+      stress-ng linux-perf iproute2 kmod scdoc groff-base bsdextrautils python3
+      python3-jsonschema lava-common)
 FLAVOUR=${FLAVOUR:-default}
 
 setup() {
@@ -35,17 +36,28 @@ setup() {
 }
 
 main_job() {
-	local scenario=scenarios/smoke.ini devices=() args=()
+	local scenario= devices=() args=() prev=
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--device) devices+=("${2:?--device needs a PCI name like 0000:03:00.0}"); shift ;;
 		--device=*) devices+=("${1#*=}") ;;
-		*.ini) scenario=$1 ;;
-		*) args+=("$1") ;;
+		*)
+			# the scenario: the first *.ini, or the first existing file that is not an
+			# option's value; any readable file will do, wherever it is
+			if [ -z "$scenario" ] && { [[ $1 == *.ini ]] ||
+			   { [ -f "$1" ] && [[ $prev != -* || $prev == *=* ]]; }; }; then
+				scenario=$1
+			else
+				args+=("$1")
+			fi
+			;;
 		esac
+		prev=$1
 		shift
 	done
+	scenario=${scenario:-scenarios/smoke.ini}
 	[ -f "$scenario" ] || rs_die $RS_EXIT_USAGE "no scenario file '$scenario'"
+	[ -r "$scenario" ] || rs_die $RS_EXIT_USAGE "scenario file '$scenario' is not readable"
 	setup
 	if [ ${#devices[@]} -gt 0 ]; then
 		local i=0 d
@@ -58,9 +70,35 @@ main_job() {
 		rs_say "running $scenario on this machine against ${devices[*]}"
 		exec build/revokestorm run "$scenario" "${args[@]}"
 	fi
-	rs_say "no --device given: running $scenario in the VM lab"
-	exec vm/run-vm.sh --flavour "$FLAVOUR" --kernel "$KART" --name "$(basename "$scenario" .ini)" -- \
-		build/revokestorm run "$scenario" --results /run/rsout/results "${args[@]}"
+	local name out rc=0
+	name=$(basename "$scenario"); name=${name%.*}
+	out=$PWD/build/vm/$name-$(date +%Y%m%d-%H%M%S)
+	rs_say "no --device given: running $scenario in the VM lab (its output follows)"
+	vm/run-vm.sh --flavour "$FLAVOUR" --kernel "$KART" --name "$name" --out "$out" \
+		--show command -- build/revokestorm run "$(realpath "$scenario")" \
+		--results /run/rsout/results "${args[@]}" || rc=$?
+	summary "$out" "$rc"
+	exit "$rc"
+}
+
+# What the user needs once the lab run is over: the verdict, what failed, where the files are.
+summary() {
+	local out=$1 rc=$2 totals
+	totals=$(grep -a '^# Totals:' "$out/cmd.log" 2>/dev/null | tail -n1)
+	echo >&2
+	rs_say "---- summary ----"
+	if [ -n "$totals" ]; then
+		grep -a '^not ok ' "$out/cmd.log" | sed 's/^/revokestorm-lab:   /' >&2 || true
+		rs_say "${totals#\# }; $(grep -a '^# [a-z]*: seed ' "$out/cmd.log" | tail -n1 | sed 's/^# //; s/, results .*//')"
+	else
+		rs_say "the run printed no KTAP totals (see $out/cmd.log)"
+	fi
+	if [ -f "$out/results/trace.txt" ]; then
+		rs_say "results: $out/results (read the events: build/revokestorm report $out/results/trace.txt)"
+	elif [ -d "$out/results" ]; then
+		rs_say "results: $out/results"
+	fi
+	rs_say "lab run directory: $out (console.log, cmd.log, summary); exit $rc"
 }
 
 case ${1:-} in

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rs_report_write_json(r, out);
 	rs_report_write_html(r, out);
 	code = rs_report_exit_code(r);
-	if (code < 0 || code > 2)
+	if ((code < 0 || code > 2) && code != 4)	/* 4: events lost, nothing found */
 		abort();
 	fclose(in);
 	fclose(out);

@@ -13,6 +13,7 @@ int rs_cmd_check(int argc, char **argv);
 int rs_cmd_list(int argc, char **argv);
 int rs_daemon_main(int argc, char **argv);
 int rs_ctl_main(int argc, char **argv);
+int rs_matrix_main(int argc, char **argv);
 
 /* `revokestorm list`: plugin types and keys from the registry; markdown for the docs. */
 void rs_list_print(FILE *f, bool markdown, const char *kind);

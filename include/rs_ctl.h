@@ -70,12 +70,18 @@ struct rs_worker {
 	char name[160];
 	const char *kind;		/* "sequencer", "trigger", "traffic" */
 	pthread_t th;
-	bool started;
+	_Atomic bool started;
 	_Atomic int tid;
+	/*
+	 * The call in progress.  op_lock is never held across a call, so the watchdog never
+	 * waits on a stuck worker; it reads op and op_start together under it.
+	 */
+	pthread_mutex_t op_lock;
 	_Atomic uint64_t op_start;	/* CLOCK_MONOTONIC ns of the plugin call; 0 = none */
-	char op[192];			/* the call in progress, e.g. "revoke pci-command on ivshmem0" */
+	char op[192];			/* e.g. "revoke pci-command on ivshmem0" */
 	_Atomic bool exited;
-	bool hung;			/* reported as a hang */
+	_Atomic bool hung;		/* reported as a hang */
+	struct rs_cexp *_Atomic op_ex;	/* the exporter the call in progress acts on, or NULL */
 };
 
 /* Failures and errors by what failed and errno. */
@@ -96,6 +102,24 @@ struct rs_stats {
 
 struct rs_cimport;
 
+/* A buffer as the results show it: the core's copy, under ctx->vlock. */
+struct rs_bufinfo {
+	uint64_t size;
+	unsigned long ino;
+};
+
+/*
+ * Locking.  Whatever another thread reads is written under a lock:
+ *  - ctx->vlock: exporters' and loads' state, reason, state_id and buffer info; the
+ *    recovered devices, ctx->error and ctx->state_note; the hangs;
+ *  - an importer's st_lock: its state, reason, counters and its imports' state/err/reason;
+ *  - a pair's st_lock: its state, reason and counters;
+ *  - ctx->lock: the phases and the generation (with ctx->cond);
+ *  - a worker's op_lock: its call in progress.
+ * Lock order: ctx->lock, then a st_lock, then ctx->vlock, then log_lock.  No lock but an
+ * importer's lock and an exporter's cycle_lock is held across a plugin call, and the
+ * supervisor takes neither of those: it never waits on a stuck worker.
+ */
 struct rs_cexp {
 	struct rs_cobj c;		/* c.u.ex */
 	struct rs_section *sec;
@@ -104,6 +128,7 @@ struct rs_cexp {
 	bool opened;
 	bool closed;
 	char *state_id;			/* recorded in the state file while open */
+	struct rs_bufinfo *binfo;	/* [c.u.ex.nr_bufs] */
 	pthread_mutex_t cycle_lock;	/* revoke cycles take turns (exclusive) */
 	_Atomic int depth;		/* revoke cycles in progress */
 	_Atomic uint64_t revoke_start;	/* rs_now_ns() at the last revoke call (rs_revoke_started) */
@@ -128,6 +153,9 @@ struct rs_cimporter {
 	pthread_mutex_t st_lock;
 	struct rs_stats *st;		/* per phase */
 	unsigned int ktap_id;
+	bool blamed;			/* the culprit of a hang (rs_blame_hangs()) */
+	bool behind;			/* its traffic was stuck behind another's hang */
+	unsigned int refused;		/* imports the exporters refused as they must */
 };
 
 struct rs_cimport {
@@ -135,6 +163,7 @@ struct rs_cimport {
 	struct rs_cimporter *im;
 	struct rs_cexp *ex;
 	bool imported;			/* import() succeeded and not released since */
+	bool refused;			/* the exporter refused it, as it must (-RS_EREFUSED) */
 	char blocker[RS_REASON];	/* rs_import_blocker(), under rs_blocker_lock */
 	enum rs_result state;
 	int err;
@@ -186,6 +215,7 @@ struct rs_phase_run {
 	enum rs_result result;
 	_Atomic uint64_t failures;
 	unsigned int ktap_id;
+	const char *blocked_by;		/* cut short by the hang this importer caused */
 };
 
 struct rs_recovered {
@@ -202,7 +232,51 @@ struct rs_hang {
 	char *task_state, *stack, *wchan, *proc_wchan, *kmsg;
 	char *bundle;			/* hang bundle directory, NULL if not written */
 	char *blocked_by;		/* what imports said can block the revoke, or NULL */
+	struct rs_worker *w;		/* the worker that hung */
+	struct rs_cexp *ex;		/* the exporter its call acted on, or NULL */
+	char *culprit;			/* the importer to blame (rs_blame_hangs()), or NULL */
+	struct rs_cimport *culprit_ci;	/* its import that holds the revoke */
+	char *evidence;			/* the kernel's word on it, or why there is none */
+	bool victim;			/* this worker was stuck behind a culprit */
 };
+
+/* The trace oracle of the run and its agreement with the live checks (oracle.c). */
+struct rs_oracle {
+	bool wanted;			/* the scenario collects kernel events */
+	char *trace_dir;		/* where they are, once collection stopped */
+	bool checked;			/* the events were read */
+	bool gap, trusted;		/* events lost; findings still evidence */
+	uint64_t events, lost, violations;
+	uint64_t confirmed, unchecked, contradicted;	/* the live claims */
+	char *shown[5];			/* the first findings, "FILE:LINE: label: text" */
+	char why[RS_REASON];		/* not checked: why */
+};
+
+struct rs_report;
+struct rs_claim;
+/*
+ * Does the trace r show claim c, a violation of its kind on its dma-buf between the start
+ * of the revoke it follows and the claim?  1 yes, 0 cannot tell (outside the trace, events
+ * lost), -1 no: the live check and the trace disagree.
+ */
+int rs_oracle_check_claim(const struct rs_report *r, const struct rs_claim *c);
+/* The trace-oracle and live-vs-trace test points (controller/oracle.c). */
+void rs_oracle_ktap(struct rs_ctx *ctx);
+/* Does the oracle fail the run: trusted violations, or live claims the trace contradicts? */
+bool rs_oracle_fails(const struct rs_oracle *o);
+
+/* A live check's claim about the kernel (rs_claim()), checked against the trace. */
+struct rs_claim {
+	enum rs_claim_kind kind;
+	unsigned long ino;
+	uint64_t t_ns;			/* CLOCK_MONOTONIC when the check saw it */
+	uint64_t since_ns;		/* the revoke call it follows started then (0: unknown) */
+	char *who;			/* the importer's section */
+	char *what;
+	int verdict;			/* rs_oracle: 1 confirmed, 0 unchecked (gap), -1 not in the trace */
+};
+
+#define RS_MAX_CLAIMS	1000
 
 struct rs_logline {
 	uint64_t t_ns;
@@ -236,6 +310,8 @@ struct rs_ctx {
 	_Atomic int nr_signals;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* CLOCK_MONOTONIC; phase changes, stop, worker exits */
+	pthread_mutex_t vlock;		/* see "Locking" above */
+	_Atomic bool results_wanted;	/* the supervisor is to rewrite results.json */
 	unsigned int gen;		/* bumped under lock with each phase change and stop */
 	_Atomic int phase;		/* running phase index, -1 outside */
 
@@ -258,24 +334,36 @@ struct rs_ctx {
 	struct rs_worker **workers;	/* every worker: the sequencer first, then the pairs', */
 	size_t nr_workers;		/* then the importers' traffic workers */
 	_Atomic bool seq_done;
-	bool setup_done;
+	_Atomic bool setup_done;
 	_Atomic bool cleanup_complete;	/* everything released and closed */
 
 	struct rs_recovered *recovered;
 	size_t nr_recovered;
-	struct rs_state *state;
+	struct rs_state *state;		/* the sequencer's while it runs, then the supervisor's */
+	struct rs_state_entry *left;	/* what dead runs left in it, for the sequencer */
+	size_t nr_left;
+	char *trace_inst, *trace_proc;	/* the tracer's leftovers as recorded in it */
 	char *state_path;
 	char *state_note;		/* why no state file is kept, if so */
 	struct rs_trace *trace;
 	struct rs_watch *watch;		/* kernel log follower (klog_check) */
 
 	pthread_mutex_t log_lock;
+	struct rs_oracle oracle;
+	char trace_why[RS_REASON];	/* kernel events not collected: why */
+	struct rs_claim *claims;	/* under log_lock; the first RS_MAX_CLAIMS */
+	size_t nr_claims, cap_claims;
+	uint64_t claims_total;
 	struct rs_logline *log;
 	size_t nr_log, cap_log, log_dropped;
 
-	struct rs_hang *hangs;
-	size_t nr_hangs;
-	bool internal_error;
+	struct rs_hang *hangs;		/* [nr_workers]: a worker hangs once at most */
+	pthread_t diag_th;		/* the first hang's bundle (rs_hang_collect()) */
+	uint64_t hang_stop_at;		/* the supervisor's: stop once the bundle is written */
+	bool diag_started;
+	_Atomic bool diag_running;
+	_Atomic size_t nr_hangs;
+	_Atomic bool internal_error;
 	char *error;			/* why the run could not be set up */
 	int exit_code;
 	const char *status_word;	/* "running", "pass", "fail", ... */
@@ -288,6 +376,8 @@ struct rs_ctx {
  * when none has one (caller frees).
  */
 char *rs_blockers(struct rs_cexp *e);
+/* ci's blocker note into note; false when it has none. */
+bool rs_import_blocker_get(struct rs_cimport *ci, char *note, size_t len);
 
 /* Monotonic ns since the run started. */
 uint64_t rs_ctx_elapsed(const struct rs_ctx *ctx);
@@ -307,19 +397,31 @@ struct rs_json;
 void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns);
 void rs_ktap_header(struct rs_ctx *ctx);
 /* One test point, numbered in output order. */
-void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const char *reason);
+unsigned int rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name,
+			  const char *reason);	/* returns its number */
 void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph);
 /* The points not printed yet (pairs, importers, unreached phases) and the totals. */
 void rs_ktap_finish(struct rs_ctx *ctx);
 void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write results.json (atomically).  0 or -errno. */
 int rs_results_write(struct rs_ctx *ctx);
+/* Ask the supervisor to rewrite results.json (it alone writes them while a run is on). */
+void rs_results_request(struct rs_ctx *ctx);
 
 /*
  * diag.c: on a hang, the stuck thread's state, wchan and kernel stack, the hang bundle
  * (rs_repro.h: what `revokestorm repro` replays) and the kernel log tail.
  */
-void rs_hang_collect(struct rs_ctx *ctx, struct rs_hang *h, int tid);
+/*
+ * Fill in ctx->hangs[idx] (whose worker, op, tid and elapsed time are set): the stuck
+ * thread's state, wchan and stack at once; for the first hang, the bundle and the kernel
+ * log tail from a thread of its own, which asks for results.json to be rewritten.
+ */
+void rs_hang_collect(struct rs_ctx *ctx, size_t idx);
+/* Wait until deadline for the bundle thread; false if it is still at work. */
+bool rs_hang_diag_wait(struct rs_ctx *ctx, uint64_t deadline);
+/* Tests: called in the bundle thread before it starts. */
+extern void (*rs_hang_diag_hook)(struct rs_ctx *ctx);
 void rs_hang_free(struct rs_hang *h);
 /* "revokestorm: ..." into /dev/kmsg and the trace (kmsg_markers), like IGT's markers. */
 void rs_kmsg_marker(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

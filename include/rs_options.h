@@ -74,8 +74,15 @@ const struct rs_core_opt *rs_core_find(enum rs_sec_kind kind, const char *key);
 size_t rs_opt_table_check(enum rs_sec_kind kind, const char *type, const struct rs_opt *opts,
 			  char ***msgs);
 
-/* Parse a value as opt says; 0 or -EINVAL with *why. */
-int rs_opt_parse(const struct rs_opt *opt, const char *value, struct rs_kv *out, const char **why);
+#define RS_WHY_MAX	160
+
+/* Parse a value as opt says, within its range; 0, or -EINVAL/-ERANGE saying why. */
+int rs_opt_parse(const struct rs_opt *opt, const char *value, struct rs_kv *out, char *why,
+		 size_t len);
+/* The values an INT, SIZE or TIME option allows: its table's range, else its type's. */
+void rs_opt_range(const struct rs_opt *opt, int64_t *min, int64_t *max);
+/* "1..65536", "1ms..8784h": the range a table gives, or "" when it gives none. */
+void rs_opt_range_text(const struct rs_opt *opt, char *buf, size_t len);
 
 /* Split a comma-separated list; returns the number of words, *words malloc'd (free each). */
 size_t rs_list_split(const char *value, char ***words);

@@ -21,6 +21,11 @@
 #include <stdint.h>
 
 #define RS_ESKIP	1000	/* -RS_ESKIP: not possible here; see the object's reason */
+/*
+ * -RS_EREFUSED (import only): the exporter refused the import, as it must refuse this
+ * importer (VFIO and a non-revocable importer); a passed check, not an import.
+ */
+#define RS_EREFUSED	1001
 
 struct rs_ctx;
 struct rs_section;
@@ -31,11 +36,14 @@ enum rs_opt_type {
 	RS_OPT_STR,
 	RS_OPT_INT,	/* signed 64-bit */
 	RS_OPT_SIZE,	/* bytes; accepts K/KiB/M/MiB/G/GiB suffixes */
-	RS_OPT_TIME,	/* nanoseconds; accepts ns/us/ms/s/m/h suffixes, bare number = ms */
+	RS_OPT_TIME,	/* nanoseconds; needs a unit (ns/us/ms/s/m/h), but 0 may stand alone */
 	RS_OPT_BOOL,
 	RS_OPT_ENUM,	/* one of the '|'-separated words in .choices */
 	RS_OPT_LIST,	/* comma-separated words (e.g. section names) */
 };
+
+/* The range of a TIME option that gives none: a run, a phase or a wait of up to a year. */
+#define RS_TIME_MAX	(366ULL * 24 * 3600 * 1000000000ULL)
 
 struct rs_opt {
 	const char *key;
@@ -43,17 +51,26 @@ struct rs_opt {
 	const char *def;	/* default as scenario text; NULL = required */
 	const char *help;
 	const char *choices;	/* RS_OPT_ENUM only */
+	/*
+	 * INT, SIZE (bytes), TIME (ns): the values allowed, min..max; a value outside is an
+	 * error naming file:line.  Both 0: the type's range (INT: any; SIZE: any; TIME:
+	 * 0..RS_TIME_MAX).  Give the range where the code relies on one.
+	 */
+	int64_t min, max;
 };
 
 /*
  * Typed access to a section's resolved values.  Keys must be declared in the plugin's
- * opts table (the core rejects undeclared keys at parse time, naming file:line).
+ * opts table (the core rejects undeclared keys at parse time, naming file:line), and read
+ * with the accessor of their type; values are within the option's range.
  */
 const char *rs_sec_str(const struct rs_section *s, const char *key);
 int64_t rs_sec_int(const struct rs_section *s, const char *key);
 uint64_t rs_sec_size(const struct rs_section *s, const char *key);
 uint64_t rs_sec_time_ns(const struct rs_section *s, const char *key);
 bool rs_sec_bool(const struct rs_section *s, const char *key);
+/* An ENUM's value as its index in the choices ("a|b|c": b is 1), to switch on. */
+int rs_sec_enum(const struct rs_section *s, const char *key);
 const char *rs_sec_name(const struct rs_section *s);	/* the [section] name */
 /* "file:line" where key was set (or where the section starts), for messages. */
 const char *rs_sec_where(const struct rs_section *s, const char *key);
@@ -69,6 +86,7 @@ struct rs_obj {
 };
 
 /* Record why the last call could not be done; returns -RS_ESKIP or -err for chaining. */
+int rs_refused(struct rs_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rs_skip(struct rs_obj *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int rs_err(struct rs_obj *o, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Diagnostics to the run log (stderr status stream and results). */
@@ -113,6 +131,10 @@ struct rs_exporter_ops {
 	const char *help;
 	const struct rs_opt *opts;	/* terminated by { .key = NULL } */
 	bool revocable;		/* false: udmabuf, dma-heap (controls) */
+	/* a revoke returns only once every importer has unmapped (VFIO: the unmap wait) */
+	bool revoke_waits_unmap;
+	/* refuses importers that cannot be revoked (VFIO: no invalidate_mappings, -EOPNOTSUPP) */
+	bool requires_revocable;
 	/* Open the device or allocator; check it may be used (bound to vfio-pci, ...). */
 	int (*open)(struct rs_exporter *ex);
 	/* Create the dma-buf buf->index; fill fd, size, ino. */
@@ -135,6 +157,19 @@ struct rs_exporter_ops {
 
 /* ------------------------------------------------------------------ importers */
 
+/* What an importer variant promises in the storm matrix (`revokestorm matrix`). */
+enum rs_expect {
+	RS_EXPECT_CLEAN,	/* nothing in the run may fail */
+	RS_EXPECT_CULPRIT,	/* may hang revokes on purpose; a hang must then be blamed on it */
+};
+
+/* A preset of an importer type: the storm matrix runs each against every trigger. */
+struct rs_variant {
+	const char *name;	/* the cell shows TYPE.NAME */
+	const char *opts;	/* the importer section's lines, '\n'-separated */
+	enum rs_expect expect;
+};
+
 /* One import of one buffer. */
 struct rs_import {
 	struct rs_buf *buf;
@@ -155,6 +190,20 @@ struct rs_importer {
  */
 void rs_import_blocker(struct rs_import *imp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A live check saw the kernel break the revoke protocol on buf.  Besides failing the
+ * check (rs_err()), the plugin states it as a claim about the kernel: at the end of the
+ * run the trace oracle must find the same thing in the kernel's events, or the two
+ * disagree and the run says so (docs/reading-a-report.md).  what says it in words.
+ */
+enum rs_claim_kind {
+	RS_CLAIM_MAP_WHILE_REVOKED,	/* a map of buf succeeded while it was revoked */
+	RS_CLAIM_MAPPED_AFTER_REVOKE,	/* a revoke returned with a mapping of buf made before it */
+	RS_CLAIM_NR,
+};
+void rs_claim(struct rs_obj *o, enum rs_claim_kind kind, const struct rs_buf *buf,
+	      const char *what);
+
 /* CLOCK_MONOTONIC ns at which the last revoke call on ex started (0: none yet). */
 uint64_t rs_revoke_started(const struct rs_exporter *ex);
 
@@ -176,6 +225,8 @@ struct rs_importer_ops {
 	int64_t (*traffic)(struct rs_importer *im, struct rs_import *imp);
 	void (*release)(struct rs_importer *im, struct rs_import *imp);
 	void (*close)(struct rs_importer *im);
+	/* Presets for the storm matrix, ended by { .name = NULL }; NULL: the type as it is. */
+	const struct rs_variant *variants;
 };
 
 /* ------------------------------------------------------------------ triggers */
@@ -195,6 +246,12 @@ struct rs_trigger_ops {
 	int (*revoke)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
 	int (*restore)(struct rs_trigger *t, struct rs_exporter *ex, void *handle);
 	bool permanent;		/* e.g. device close: restore means re-open and re-export */
+	/*
+	 * Kernel functions on this trigger's revoke path, as a hung task's stack shows them:
+	 * `revokestorm repro` maps a hung-task report to the trigger with them.  NULL-ended;
+	 * NULL if none is its own.
+	 */
+	const char *const *frames;
 };
 
 /* ------------------------------------------------------------------ loads */

@@ -60,12 +60,38 @@ uint64_t rs_report_events(const struct rs_report *r);		/* recognised events */
 uint64_t rs_report_input_errors(const struct rs_report *r);	/* garbled/truncated lines */
 uint64_t rs_report_hangs(const struct rs_report *r);
 uint64_t rs_report_violations(const struct rs_report *r, int kind);	/* kind -1: all */
+/* Violations not claimed because their evidence spans lost events; kind -1: all. */
+uint64_t rs_report_withheld(const struct rs_report *r, int kind);
+uint64_t rs_report_gaps(const struct rs_report *r);	/* places where events were lost */
 enum rs_report_format rs_report_detected(const struct rs_report *r);	/* of the last input */
 const char *rs_report_format_name(enum rs_report_format f);
 /* count and percentile (ns) of a breakdown stage, summed over every group; 0 if none. */
 uint64_t rs_report_stage_count(const struct rs_report *r, const char *stage);
 uint64_t rs_report_stage_pct(const struct rs_report *r, const char *stage, double pct);
-/* 0 clean, 1 violations or hangs, 2 bad input. */
+/* One protocol violation the model found (the first 10,000 are kept; all are counted). */
+struct rs_report_finding {
+	int kind;		/* enum rs_violation_kind */
+	uint64_t ts_ns;		/* the event's timestamp, in the trace's clock */
+	uint64_t ino;		/* the dma-buf */
+	uint64_t line;		/* in its input */
+	const char *input;	/* the input's name */
+	const char *msg;
+};
+size_t rs_report_nr_findings(const struct rs_report *r);
+bool rs_report_finding(const struct rs_report *r, size_t i, struct rs_report_finding *f);
+const char *rs_report_viol_label(int kind);
+/* First and last event timestamp read; false when no event was read. */
+bool rs_report_span(const struct rs_report *r, uint64_t *first, uint64_t *last);
+/* Events the tracer says it lost (tracefs LOST lines, perf LOST records), all inputs. */
+uint64_t rs_report_lost(const struct rs_report *r);
+/*
+ * May events be missing between t0 and t1?  Nothing in such a span may be concluded
+ * from the trace.  Where the inputs do not say when they lost events, every span may.
+ */
+bool rs_report_gap(const struct rs_report *r, uint64_t t0, uint64_t t1);
+/* Does the model know where events were lost (and so withholds only what spans a gap)? */
+bool rs_report_gaps_located(const struct rs_report *r);
+/* 0 clean, 1 violations or hangs, 2 bad input, 4 clean where checked but events were lost. */
 int rs_report_exit_code(const struct rs_report *r);
 /* Where "FILE:LINE: ..." messages go (default stderr); NULL silences them. */
 void rs_report_set_errfile(struct rs_report *r, FILE *f);

@@ -10,8 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "1.5s", "250us", "2m", "1h", "100" (bare number = milliseconds). */
+/*
+ * "1.5s", "250us", "2m", "1h"; a bare number is refused (*why = rs_why_time_unit), but 0:
+ * "30" read as 30 ms made a hang_timeout of 30 ms a false hang.
+ */
 int rs_parse_time_ns(const char *s, uint64_t *ns, const char **why);
+extern const char rs_why_time_unit[];
 /* "4096", "4K", "4KiB", "1.5M", "2GiB", "1T" (binary units, bare number = bytes). */
 int rs_parse_size(const char *s, uint64_t *bytes, const char **why);
 /* Decimal, 0x hex or 0 octal, optional sign, 64-bit. */
@@ -22,5 +26,7 @@ int rs_parse_bool(const char *s, bool *v, const char **why);
 /* Human forms: "1.52ms", "20s", "64MiB".  buf >= 24 bytes. */
 char *rs_fmt_time(uint64_t ns, char *buf, size_t len);
 char *rs_fmt_size(uint64_t bytes, char *buf, size_t len);
+/* Exact, in the largest unit that divides it: "8784h", "90s", "1500us". */
+char *rs_fmt_time_exact(uint64_t ns, char *buf, size_t len);
 
 #endif /* RS_UNITS_H */

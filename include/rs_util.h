@@ -42,6 +42,19 @@ void rs_str_free(struct rs_buf_str *b);
 char *rs_str_steal(struct rs_buf_str *b);
 
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
+/*
+ * In a forked child before exec: unblock every signal.  A run blocks SIGINT, SIGTERM and
+ * SIGHUP in all its threads (the supervisor takes them); a program it starts must not
+ * inherit that, or it would ignore the signals that stop it.
+ */
+void rs_child_signals(void);
+
+/*
+ * The perf binary: $PERF, a working `perf`, else Debian's newest versioned perf_X.Y (the
+ * `perf` wrapper refuses to run on another kernel's version).  malloc'd, or NULL.
+ */
+char *rs_perf_path(void);
+
 uint64_t rs_now_ns(void);
 uint64_t rs_wall_ns(void);
 /* "2026-11-25T02:33:02.123Z" (UTC, milliseconds) into buf (>= 32 bytes). */

@@ -23,12 +23,17 @@ struct rs_klog_report {
  * (# comments), or NULL.  0, or -errno with why (a bad regex names file:line).
  */
 int rs_watch_start(struct rs_watch **wp, const char *allow_file, char *why, size_t whylen);
-/* Reports so far (the array stays owned by the watcher; valid until rs_watch_stop). */
-const struct rs_klog_report *rs_watch_reports(struct rs_watch *w, size_t *nr);
+/* A copy of the reports so far, the caller's to free with rs_klog_reports_free(). */
+struct rs_klog_report *rs_watch_reports(struct rs_watch *w, size_t *nr);
+void rs_klog_reports_free(struct rs_klog_report *r, size_t nr);
+/* How many reports so far. */
+size_t rs_watch_count(struct rs_watch *w);
 /* Reports that fail the run (not allowed, not hung-importer findings). */
 size_t rs_watch_failures(struct rs_watch *w);
 void rs_watch_stop(struct rs_watch *w);
 
+/* The dma-buf inode a hung-importer report names ("dma-buf: X ino 42: hung importer ..."), or 0. */
+unsigned long rs_klog_hung_ino(const char *line);
 /* Classify one kernel log message (without timestamp); exposed for tests. */
 enum rs_klog_class { RS_KLOG_NONE, RS_KLOG_REPORT, RS_KLOG_HUNG_IMPORTER };
 enum rs_klog_class rs_klog_classify(const char *msg);

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "rs_kmsg.h"
 #include "rs_repro.h"
 #include "rs_trace.h"
 #include "rs_util.h"
@@ -55,28 +56,22 @@ static char *read_kmsg(void)
 {
 	struct rs_buf_str b = { 0 };
 	char rec[8192];
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(rs_kmsg_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
-		return rs_xasprintf("(cannot open /dev/kmsg: %s)\n", strerror(errno));
+		return rs_xasprintf("(cannot open %s: %s)\n", rs_kmsg_path, strerror(errno));
 	for (;;) {
 		ssize_t n = read(fd, rec, sizeof(rec) - 1);
 		unsigned long long ts;
-		char *msg, *nl;
+		size_t off = 0;
+		char *msg;
 
 		if (n < 0 && errno == EPIPE)
 			continue;	/* overwritten records */
 		if (n <= 0)
 			break;
-		rec[n] = '\0';
-		msg = strchr(rec, ';');
-		if (!msg || sscanf(rec, "%*u,%*u,%llu", &ts) != 1)
-			continue;
-		msg++;
-		nl = strchr(msg, '\n');
-		if (nl)
-			*nl = '\0';
-		rs_str_addf(&b, "[%5llu.%06llu] %s\n", ts / 1000000, ts % 1000000, msg);
+		while (rs_kmsg_next(rec, (size_t)n, &off, &ts, &msg))
+			rs_str_addf(&b, "[%5llu.%06llu] %s\n", ts / 1000000, ts % 1000000, msg);
 	}
 	close(fd);
 	return rs_str_steal(&b);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The command line: run, check, list, daemon, ctl, report, repro, minimize.
+ * The command line: run, check, list, daemon, ctl, report, repro, minimize, recover.
  * Exit codes: 0 pass, 1 failure found, 2 bad usage or scenario, 3 internal error,
  * 4 environment missing (docs/cli.md).
  */
@@ -13,15 +13,14 @@
 #include <unistd.h>
 
 #include "rs_cli.h"
+#include "rs_recover.h"
 #include "rs_report.h"
 #include "rs_repro.h"
 #include "rs_run.h"
 #include "rs_scenario.h"
 #include "rs_util.h"
+#include "rs_version.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 static void rs_usage(FILE *f)
 {
@@ -42,6 +41,9 @@ static void rs_usage(FILE *f)
 		"  report ...              read results and traces (revokestorm report --help)\n"
 		"  repro BUNDLE|REPORT ... replay a hang bundle, or map a hung-task report to a scenario\n"
 		"  minimize SCENARIO ...   shrink a hanging scenario\n"
+		"  recover [--state-file PATH]\n"
+		"                          put back in order what dead runs left in the state file\n"
+		"  matrix BASE ...         the storm matrix: every trigger x importer variant\n"
 		"  help | --help | --version\n"
 		"\n"
 		"exit codes: 0 pass, 1 failure found (errors, hang), 2 bad usage or scenario,\n"
@@ -272,6 +274,10 @@ int rs_cli_main(int argc, char **argv)
 		return rs_repro_main(argc, argv);
 	if (!strcmp(cmd, "minimize"))
 		return rs_minimize_main(argc, argv);
+	if (!strcmp(cmd, "recover"))
+		return rs_recover_main(argc, argv);
+	if (!strcmp(cmd, "matrix"))
+		return rs_matrix_main(argc, argv);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
 		rs_usage(stdout);
 		return RS_EXIT_PASS;

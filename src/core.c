@@ -30,6 +30,16 @@ int rs_skip(struct rs_obj *o, const char *fmt, ...)
 	return -RS_ESKIP;
 }
 
+int rs_refused(struct rs_obj *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+	va_end(ap);
+	return -RS_EREFUSED;
+}
+
 int rs_err(struct rs_obj *o, int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -182,6 +192,42 @@ char *rs_blockers(struct rs_cexp *e)
 	}
 	pthread_mutex_unlock(&rs_blocker_lock);
 	return b.len ? rs_str_steal(&b) : NULL;
+}
+
+void rs_claim(struct rs_obj *o, enum rs_claim_kind kind, const struct rs_buf *buf,
+	      const char *what)
+{
+	struct rs_ctx *ctx = o ? o->ctx : NULL;
+	struct rs_claim *c;
+
+	if (!rs_ctx_ok(ctx) || !buf || kind >= RS_CLAIM_NR)
+		return;
+	pthread_mutex_lock(&ctx->log_lock);
+	ctx->claims_total++;
+	if (ctx->nr_claims < RS_MAX_CLAIMS) {
+		rs_xgrow(&ctx->claims, &ctx->cap_claims, ctx->nr_claims, sizeof(*ctx->claims));
+		c = &ctx->claims[ctx->nr_claims++];
+		memset(c, 0, sizeof(*c));
+		c->kind = kind;
+		c->ino = buf->ino;
+		c->t_ns = rs_now_ns();
+		c->since_ns = buf->ex ? rs_revoke_started(buf->ex) : 0;
+		c->who = rs_xstrdup(o->name ? o->name : "?");
+		c->what = rs_xstrdup(what ? what : "");
+	}
+	pthread_mutex_unlock(&ctx->log_lock);
+}
+
+bool rs_import_blocker_get(struct rs_cimport *ci, char *note, size_t len)
+{
+	bool has;
+
+	pthread_mutex_lock(&rs_blocker_lock);
+	has = ci->blocker[0] != '\0';
+	if (has)
+		snprintf(note, len, "%s", ci->blocker);
+	pthread_mutex_unlock(&rs_blocker_lock);
+	return has;
 }
 
 uint64_t rs_revoke_started(const struct rs_exporter *ex)

@@ -204,17 +204,18 @@ static void rs_cmd_daemon_run(struct rs_daemon *d, int fd, int argc, char **argv
 		args[n++] = argv[i];
 	pid = fork();
 	if (pid == 0) {
-		sigset_t none;
 		int nul = open("/dev/null", O_RDONLY);
 
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (nul >= 0)
+		rs_child_signals();
+		if (nul >= 0 && nul != 0) {
 			dup2(nul, 0);
+			close(nul);
+		}
 		if (lfd >= 0) {
 			dup2(lfd, 1);
 			dup2(lfd, 2);
 		}
+		close_range(3, ~0U, 0);	/* the run gets stdin, stdout, stderr: nothing of ours */
 		setpgid(0, 0);
 		execv(d->exe, args);
 		_exit(RS_EXIT_INTERNAL);

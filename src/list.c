@@ -32,13 +32,17 @@ static void rs_md_cell(FILE *f, const char *s)
 static void rs_list_opt(FILE *f, bool md, const struct rs_opt *o, unsigned int flags)
 {
 	const char *type = rs_opt_type_name(o->type);
+	char range[80];
 
+	rs_opt_range_text(o, range, sizeof(range));
 	if (md) {
 		fprintf(f, "| `%s` | %s", o->key, type);
 		if (o->type == RS_OPT_ENUM) {
 			fputs(": ", f);
 			rs_md_cell(f, o->choices);
 		}
+		if (*range)
+			fprintf(f, " %s", range);
 		fputs(" | ", f);
 		rs_md_cell(f, rs_opt_default(o, flags));
 		fputs(" | ", f);
@@ -50,6 +54,8 @@ static void rs_list_opt(FILE *f, bool md, const struct rs_opt *o, unsigned int f
 		o->help ? o->help : "");
 	if (o->type == RS_OPT_ENUM)
 		fprintf(f, " [%s]", o->choices);
+	if (*range)
+		fprintf(f, " [%s]", range);
 	fprintf(f, "\n");
 }
 
@@ -67,7 +73,9 @@ static void rs_list_plugin(FILE *f, bool md, const struct rs_plugin *p)
 	if (p->kind == RS_KIND_EXPORTER) {
 		const struct rs_exporter_ops *ops = p->ops;
 
-		snprintf(attrs, sizeof(attrs), "%s%s", ops->revocable ? "revocable" : "not revocable",
+		snprintf(attrs, sizeof(attrs), "%s%s%s%s", ops->revocable ? "revocable" : "not revocable",
+			 ops->revoke_waits_unmap ? ", a revoke waits for every unmap" : "",
+			 ops->requires_revocable ? ", refuses non-revocable importers" : "",
 			 ops->recover ? ", recovers after a crash" : "");
 	} else if (p->kind == RS_KIND_TRIGGER) {
 		const struct rs_trigger_ops *ops = p->ops;
@@ -77,7 +85,14 @@ static void rs_list_plugin(FILE *f, bool md, const struct rs_plugin *p)
 	} else if (p->kind == RS_KIND_IMPORTER) {
 		const struct rs_importer_ops *ops = p->ops;
 
-		snprintf(attrs, sizeof(attrs), "%s", ops->traffic ? "has traffic" : "no traffic");
+		const struct rs_variant *v;
+		size_t n;
+
+		n = (size_t)snprintf(attrs, sizeof(attrs), "%s", ops->traffic ? "has traffic" : "no traffic");
+		for (v = ops->variants; v && v->name && n < sizeof(attrs); v++)
+			n += (size_t)snprintf(attrs + n, sizeof(attrs) - n, "%s%s%s",
+					      v == ops->variants ? "; storm matrix variants: " : ", ",
+					      v->name, v->expect == RS_EXPECT_CULPRIT ? " (hangs revokes)" : "");
 	}
 	if (md) {
 		fprintf(f, "#### `%s`\n\n%s%s%s%s\n\n", p->type, p->help, *attrs ? " (" : "", attrs,

@@ -39,8 +39,9 @@ const char *rs_kind_name(enum rs_kind kind)
 	return kind < RS_KIND_NR ? rs_kind_names[kind] : "?";
 }
 
+/* missing: the name of a callback the core calls unconditionally and ops lacks, or NULL. */
 static void rs_register(enum rs_kind kind, const char *type, const char *help,
-			const struct rs_opt *opts, const void *ops)
+			const struct rs_opt *opts, const void *ops, const char *missing)
 {
 	struct rs_reg_kind *k = &rs_reg[kind];
 	size_t i;
@@ -48,6 +49,11 @@ static void rs_register(enum rs_kind kind, const char *type, const char *help,
 	pthread_mutex_lock(&rs_reg_lock);
 	if (!type || !*type) {
 		rs_str_addf(&rs_reg_early, "a %s plugin has no type name\n", rs_kind_name(kind));
+		goto out;
+	}
+	if (missing) {
+		rs_str_addf(&rs_reg_early, "%s type '%s' has no %s callback: not registered\n",
+			    rs_kind_name(kind), type, missing);
 		goto out;
 	}
 	for (i = 0; i < k->nr; i++) {
@@ -68,24 +74,29 @@ out:
 	pthread_mutex_unlock(&rs_reg_lock);
 }
 
+/* The callbacks the core calls without a NULL check must be there (the rest may be NULL). */
 void rs_register_exporter(const struct rs_exporter_ops *ops)
 {
-	rs_register(RS_KIND_EXPORTER, ops->type, ops->help, ops->opts, ops);
+	rs_register(RS_KIND_EXPORTER, ops->type, ops->help, ops->opts, ops,
+		    !ops->export ? "export" : NULL);
 }
 
 void rs_register_importer(const struct rs_importer_ops *ops)
 {
-	rs_register(RS_KIND_IMPORTER, ops->type, ops->help, ops->opts, ops);
+	rs_register(RS_KIND_IMPORTER, ops->type, ops->help, ops->opts, ops,
+		    !ops->import ? "import" : NULL);
 }
 
 void rs_register_trigger(const struct rs_trigger_ops *ops)
 {
-	rs_register(RS_KIND_TRIGGER, ops->type, ops->help, ops->opts, ops);
+	rs_register(RS_KIND_TRIGGER, ops->type, ops->help, ops->opts, ops,
+		    !ops->revoke ? "revoke" : NULL);
 }
 
 void rs_register_load(const struct rs_load_ops *ops)
 {
-	rs_register(RS_KIND_LOAD, ops->type, ops->help, ops->opts, ops);
+	rs_register(RS_KIND_LOAD, ops->type, ops->help, ops->opts, ops,
+		    !ops->start ? "start" : !ops->stop ? "stop" : NULL);
 }
 
 static int rs_plugin_cmp(const void *a, const void *b)

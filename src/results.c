@@ -17,15 +17,13 @@
 #include "rs_trace.h"
 #include "rs_units.h"
 #include "rs_util.h"
+#include "rs_version.h"
 #include "rs_watch.h"
 
 #include "rs_json.h"
 #include "rs_lib/mock.h"
 
 #define RS_RESULTS_SCHEMA_VERSION	1
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 /* ------------------------------------------------------------------ KTAP */
 
@@ -70,7 +68,8 @@ void rs_ktap_header(struct rs_ctx *ctx)
 	fflush(ctx->ktap);
 }
 
-void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const char *reason)
+unsigned int rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name,
+			  const char *reason)
 {
 	char n[256], why[RS_REASON + 64];
 	unsigned int id;
@@ -106,18 +105,28 @@ void rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name, const
 	}
 	fflush(ctx->ktap);
 	pthread_mutex_unlock(&ctx->log_lock);
+	return id;
 }
 
 void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph)
 {
-	char name[128], why[64] = "";
+	char name[128], why[RS_REASON] = "";
+	enum rs_result r;
+	unsigned int id;
 
 	snprintf(name, sizeof(name), "phase.%s", ph->name);
-	if (atomic_load(&ph->failures))
+	if (ph->blocked_by)
+		snprintf(why, sizeof(why), "cut short: importer %s hung a revoke", ph->blocked_by);
+	else if (atomic_load(&ph->failures))
 		snprintf(why, sizeof(why), "%llu failures",
 			 (unsigned long long)atomic_load(&ph->failures));
-	rs_ktap_point(ctx, ph->result, name, why);
-	ph->ktap_id = ctx->ktap_next;
+	pthread_mutex_lock(&ctx->lock);		/* the supervisor marks a hang in it */
+	r = ph->result;
+	pthread_mutex_unlock(&ctx->lock);
+	id = rs_ktap_point(ctx, r, name, why);
+	pthread_mutex_lock(&ctx->lock);
+	ph->ktap_id = id;
+	pthread_mutex_unlock(&ctx->lock);
 }
 
 /* A pair's totals over all phases, and its result and reason, as of now. */
@@ -152,30 +161,62 @@ static void rs_pair_total(struct rs_ctx *ctx, struct rs_pair *p, struct rs_stats
 	pthread_mutex_unlock(&p->st_lock);
 }
 
+/* What the trace holds; where the kernel dropped events, what no trace check can see. */
+static void rs_ktap_trace(struct rs_ctx *ctx)
+{
+	const struct rs_trace_info *ti = rs_trace_info(ctx->trace);
+	size_t i;
+
+	if (!ti)
+		return;
+	rs_ktap_diag(ctx, "trace: %llu events, %lld lost by the kernel in %zu gaps (%s/trace.txt)",
+		     (unsigned long long)ti->events, ti->lost, ti->nr_gaps, ctx->results_dir);
+	for (i = 0; i < ti->nr_gaps && i < 5; i++) {
+		char text[160];
+
+		rs_trace_gap_text(&ti->gaps[i], text, sizeof(text));
+		rs_ktap_diag(ctx, "trace: %s: not checked there", text);
+	}
+	if (ti->nr_gaps > 5)
+		rs_ktap_diag(ctx, "trace: %zu more gaps (results.json trace.gaps)", ti->nr_gaps - 5);
+}
+
 void rs_ktap_finish(struct rs_ctx *ctx)
 {
 	size_t i;
 
+	rs_ktap_trace(ctx);
+
 	for (i = 0; i < ctx->nr_phases; i++) {
 		struct rs_phase_run *ph = &ctx->phases[i];
+		enum rs_result r;
+		unsigned int id;
 
-		if (ph->ktap_id)
+		pthread_mutex_lock(&ctx->lock);
+		id = ph->ktap_id;
+		r = ph->result;
+		pthread_mutex_unlock(&ctx->lock);
+		if (id)
 			continue;
-		if (ph->result == RS_RES_NOTRUN) {
+		if (r == RS_RES_NOTRUN) {
 			char name[128];
 
 			snprintf(name, sizeof(name), "phase.%s", ph->name);
-			rs_ktap_point(ctx, RS_RES_SKIP, name, "not reached");
-			ph->ktap_id = ctx->ktap_next;
+			id = rs_ktap_point(ctx, RS_RES_SKIP, name, "not reached");
+			pthread_mutex_lock(&ctx->lock);
+			ph->ktap_id = id;
+			pthread_mutex_unlock(&ctx->lock);
 		} else {
 			rs_ktap_phase(ctx, ph);
 		}
 	}
 	for (i = 0; i < ctx->nr_pairs; i++) {
 		struct rs_pair *p = ctx->pairs[i];
+		char reason[RS_REASON];
+		enum rs_result res;
 		struct rs_stats t;
 
-		rs_pair_total(ctx, p, &t, NULL, NULL);
+		rs_pair_total(ctx, p, &t, &res, reason);
 		if (t.cycles) {
 			struct rs_lat_summary rv, rt;
 			char a[32], b[32], c[32];
@@ -194,30 +235,50 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 				     p->ex->importer_set);
 		}
 		rs_stats_fini(&t);
-		rs_ktap_point(ctx, p->state, p->w.name, p->reason);
-		p->ktap_id = ctx->ktap_next;
+		p->ktap_id = rs_ktap_point(ctx, res, p->w.name, reason);
 	}
 	for (i = 0; i < ctx->nr_im; i++) {
 		struct rs_cimporter *m = ctx->im[i];
-		char name[128];
+		char name[128], reason[RS_REASON];
+		enum rs_result res;
 
+		pthread_mutex_lock(&m->st_lock);
+		res = m->state;
+		memcpy(reason, m->reason, sizeof(reason));
+		pthread_mutex_unlock(&m->st_lock);
 		snprintf(name, sizeof(name), "importer.%s", m->sec->name);
 		rs_ktap_counters(ctx, name, &m->c);
-		rs_ktap_point(ctx, m->state, name, m->reason);
-		m->ktap_id = ctx->ktap_next;
+		if (m->refused) {
+			const char *why = "";
+			size_t j;
+
+			pthread_mutex_lock(&m->st_lock);
+			for (j = 0; j < m->nr_imports && !*why; j++)
+				if (m->imports[j]->refused)
+					why = m->imports[j]->reason;
+			rs_ktap_diag(ctx, "%s: %u of %zu imports refused by the exporter, as it must: %s",
+				     name, m->refused, m->nr_imports, why);
+			pthread_mutex_unlock(&m->st_lock);
+		}
+		m->ktap_id = rs_ktap_point(ctx, res, name, reason);
 	}
 	for (i = 0; i < ctx->nr_ex; i++) {
 		struct rs_cexp *e = ctx->ex[i];
-		char name[128];
+		char name[128], reason[RS_REASON];
+		enum rs_result res;
 
 		if (e->nr_pairs)
 			continue;	/* its trigger pairs carry its verdict */
+		pthread_mutex_lock(&ctx->vlock);
+		res = e->state;
+		memcpy(reason, e->reason, sizeof(reason));
+		pthread_mutex_unlock(&ctx->vlock);
 		snprintf(name, sizeof(name), "exporter.%s", e->sec->name);
-		rs_ktap_point(ctx, e->state, name, e->state == RS_RES_PASS ? NULL : e->reason);
+		rs_ktap_point(ctx, res, name, res == RS_RES_PASS ? NULL : reason);
 	}
 	if (ctx->watch) {
 		size_t nr, fails = rs_watch_failures(ctx->watch);
-		const struct rs_klog_report *r = rs_watch_reports(ctx->watch, &nr);
+		struct rs_klog_report *r = rs_watch_reports(ctx->watch, &nr);
 		size_t shown = 0;
 
 		for (i = 0; i < nr && shown < 5; i++) {
@@ -226,9 +287,11 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 			rs_ktap_diag(ctx, "kernel: %s", r[i].line);
 			shown++;
 		}
+		rs_klog_reports_free(r, nr);
 		rs_ktap_point(ctx, fails ? RS_RES_FAIL : RS_RES_PASS, "kernel-log",
 			      fails ? "kernel reports in the log" : NULL);
 	}
+	rs_oracle_ktap(ctx);
 	if (ctx->soak.result != RS_RES_NOTRUN) {
 		if (ctx->soak.result == RS_RES_PASS)
 			rs_ktap_diag(ctx, "leak-check: %s", ctx->soak.reason);
@@ -238,7 +301,8 @@ void rs_ktap_finish(struct rs_ctx *ctx)
 	fprintf(ctx->ktap, "# %s: seed %llu, results %s\n", ctx->status_word,
 		(unsigned long long)ctx->seed, ctx->results_file);
 	fprintf(ctx->ktap, "# Totals: pass:%u fail:%u xfail:0 xpass:0 skip:%u error:%u\n",
-		ctx->ktap_pass, ctx->ktap_fail, ctx->ktap_skip, ctx->internal_error ? 1u : 0u);
+		ctx->ktap_pass, ctx->ktap_fail, ctx->ktap_skip,
+		atomic_load(&ctx->internal_error) ? 1u : 0u);
 	fflush(ctx->ktap);
 	pthread_mutex_unlock(&ctx->log_lock);
 }
@@ -514,6 +578,52 @@ static const char *rs_recover_word(int err)
 	       err == -EBUSY ? "left-alone" : "failed";
 }
 
+/* The kernel events' recording: what it holds and what the kernel dropped. */
+static void rs_j_trace(struct rs_json *j, struct rs_ctx *ctx)
+{
+	const struct rs_trace_info *ti = rs_trace_info(ctx->trace);
+	const char *mode = rs_sec_str(ctx->scn->global, "trace");
+	size_t i;
+
+	rs_json_obj_begin(j, "trace");
+	rs_json_str(j, "mode", ctx->trace ? mode : "off");
+	rs_j_opt_str(j, "clock", rs_trace_clock(ctx->trace));
+	if (!ti) {
+		rs_json_bool(j, "complete", false);
+		rs_json_obj_end(j);
+		return;
+	}
+	rs_json_bool(j, "complete", ti->lost == 0);
+	rs_json_uint(j, "events", ti->events);
+	rs_json_int(j, "lost_events", ti->lost);
+	rs_json_arr_begin(j, "gaps");
+	for (i = 0; i < ti->nr_gaps; i++) {
+		const struct rs_trace_gap *g = &ti->gaps[i];
+		char text[160];
+
+		rs_trace_gap_text(g, text, sizeof(text));
+		rs_json_obj_begin(j, NULL);
+		rs_json_int(j, "cpu", g->cpu);
+		if (g->lost >= 0)
+			rs_json_int(j, "lost", g->lost);
+		else
+			rs_json_null(j, "lost");
+		if (g->after_ns)
+			rs_j_secs(j, "after_s", g->after_ns);
+		if (g->before_ns)
+			rs_j_secs(j, "before_s", g->before_ns);
+		rs_json_str(j, "text", text);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+	rs_json_uint(j, "buffer_kb_per_cpu", ti->buffer_kb);
+	rs_json_int(j, "cpus", ti->nr_cpus);
+	rs_json_uint(j, "raw_bytes", ti->raw_bytes);
+	rs_j_secs(j, "recorder_cpu_s", ti->recorder_cpu_ns);
+	rs_j_secs(j, "convert_cpu_s", ti->convert_cpu_ns);
+	rs_json_obj_end(j);
+}
+
 static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 {
 	struct rs_stats all;
@@ -534,7 +644,9 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_int(j, "exit_code", ctx->exit_code);
 	else
 		rs_json_null(j, "exit_code");
+	pthread_mutex_lock(&ctx->vlock);	/* the sequencer sets it */
 	rs_j_opt_str(j, "error", ctx->error);
+	pthread_mutex_unlock(&ctx->vlock);
 	rs_json_uint(j, "seed", ctx->seed);
 	{
 		const struct rs_kv *kv = rs_sec_kv(ctx->scn->global, "seed");
@@ -553,7 +665,9 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	rs_json_str(j, "results_dir", ctx->results_dir);
 	rs_j_scenario(j, ctx);
 	rs_j_kernel(j, ctx);
+	rs_j_trace(j, ctx);
 
+	pthread_mutex_lock(&ctx->vlock);	/* the sequencer recovers and notes */
 	rs_json_obj_begin(j, "state_file");
 	rs_json_str(j, "path", ctx->state_path);
 	rs_j_opt_str(j, "note", ctx->state_note);
@@ -589,15 +703,16 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_arr_begin(j, "buffers");
 		for (k = 0; k < ex->nr_bufs; k++) {
 			rs_json_obj_begin(j, NULL);
-			rs_json_uint(j, "index", ex->bufs[k].index);
-			rs_json_uint(j, "size", ex->bufs[k].size);
-			rs_json_uint(j, "ino", ex->bufs[k].ino);
+			rs_json_uint(j, "index", k);
+			rs_json_uint(j, "size", e->binfo[k].size);
+			rs_json_uint(j, "ino", e->binfo[k].ino);
 			rs_json_obj_end(j);
 		}
 		rs_json_arr_end(j);
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+	pthread_mutex_unlock(&ctx->vlock);
 
 	rs_json_arr_begin(j, "importers");
 	for (i = 0; i < ctx->nr_im; i++) {
@@ -613,7 +728,6 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_stats_merge(&t, &m->st[k]);
 		res = m->state;
 		memcpy(reason, m->reason, sizeof(reason));
-		pthread_mutex_unlock(&m->st_lock);
 		rs_stats_merge(&all, &t);
 		rs_json_obj_begin(j, NULL);
 		rs_json_str(j, "name", m->sec->name);
@@ -628,12 +742,15 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_json_str(j, "exporter", ci->ex->sec->name);
 			rs_json_uint(j, "buffer", ci->imp.buf->index);
 			rs_json_str(j, "result", rs_result_name(ci->state));
-			rs_j_opt_str(j, "error", ci->err && ci->err != -RS_ESKIP ?
-				     rs_errno_name(ci->err) : NULL);
+			if (ci->refused)
+				rs_json_bool(j, "refused", true);
+			rs_j_opt_str(j, "error", ci->err && ci->err != -RS_ESKIP &&
+				     ci->err != -RS_EREFUSED ? rs_errno_name(ci->err) : NULL);
 			rs_j_opt_str(j, "reason", ci->reason);
 			rs_json_obj_end(j);
 		}
 		rs_json_arr_end(j);
+		pthread_mutex_unlock(&m->st_lock);
 		rs_json_obj_begin(j, "traffic");
 		rs_j_traffic(j, &t);
 		rs_j_errs(j, "errors", &t);
@@ -644,6 +761,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	}
 	rs_json_arr_end(j);
 
+	pthread_mutex_lock(&ctx->vlock);	/* the sequencer starts them */
 	rs_json_arr_begin(j, "loads");
 	for (i = 0; i < ctx->nr_loads; i++) {
 		struct rs_cload *l = ctx->loads[i];
@@ -656,6 +774,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+	pthread_mutex_unlock(&ctx->vlock);
 
 	rs_json_arr_begin(j, "phases");
 	for (i = 0; i < ctx->nr_phases; i++) {
@@ -719,6 +838,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	}
 	rs_json_arr_end(j);
 
+	pthread_mutex_lock(&ctx->vlock);	/* hang diagnostics fill them in */
 	rs_json_obj_begin(j, "counters");
 	rs_j_counters(j, &all);
 	rs_json_uint(j, "skipped_pairs", skips);
@@ -740,6 +860,9 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_int(j, "tid", h->tid);
 		rs_json_uint(j, "elapsed_ns", h->elapsed_ns);
 		rs_j_opt_str(j, "blocked_by", h->blocked_by);
+		rs_j_opt_str(j, "culprit", h->culprit);
+		rs_j_opt_str(j, "evidence", h->evidence);
+		rs_json_bool(j, "victim", h->victim);
 		rs_j_opt_str(j, "task_state", h->task_state);
 		rs_j_opt_str(j, "wchan", h->wchan);
 		rs_j_opt_str(j, "process_wchan", h->proc_wchan);
@@ -749,13 +872,53 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+	pthread_mutex_unlock(&ctx->vlock);
 
 	rs_j_health(j, ctx);
+
+	if (ctx->oracle.wanted) {
+		const struct rs_oracle *o = &ctx->oracle;
+
+		rs_json_obj_begin(j, "oracle");
+		rs_json_bool(j, "checked", o->checked);
+		rs_j_opt_str(j, "why", o->checked ? NULL : o->why);
+		rs_json_uint(j, "events", o->events);
+		rs_json_uint(j, "lost_events", o->lost);
+		rs_json_uint(j, "violations", o->violations);
+		rs_json_bool(j, "trusted", o->trusted);
+		rs_json_arr_begin(j, "findings");
+		for (i = 0; i < RS_ARRAY_SIZE(o->shown) && o->shown[i]; i++)
+			rs_json_str(j, NULL, o->shown[i]);
+		rs_json_arr_end(j);
+		rs_json_obj_begin(j, "claims");
+		pthread_mutex_lock(&ctx->log_lock);
+		rs_json_uint(j, "total", ctx->claims_total);
+		rs_json_uint(j, "confirmed", o->confirmed);
+		rs_json_uint(j, "unchecked", o->unchecked);
+		rs_json_uint(j, "contradicted", o->contradicted);
+		rs_json_arr_begin(j, "list");
+		for (i = 0; i < ctx->nr_claims && i < 100; i++) {
+			const struct rs_claim *c = &ctx->claims[i];
+
+			rs_json_obj_begin(j, NULL);
+			rs_json_str(j, "importer", c->who);
+			rs_json_uint(j, "ino", c->ino);
+			rs_json_uint(j, "t_ns", c->t_ns);
+			rs_json_str(j, "claim", c->what);
+			rs_json_str(j, "trace", c->verdict > 0 ? "confirmed" : c->verdict < 0 ?
+				    "contradicted" : "unchecked");
+			rs_json_obj_end(j);
+		}
+		rs_json_arr_end(j);
+		pthread_mutex_unlock(&ctx->log_lock);
+		rs_json_obj_end(j);
+		rs_json_obj_end(j);
+	}
 
 	rs_json_obj_begin(j, "kernel_log");
 	rs_json_bool(j, "checked", ctx->watch != NULL);
 	if (ctx->watch) {
-		const struct rs_klog_report *r = rs_watch_reports(ctx->watch, &k);
+		struct rs_klog_report *r = rs_watch_reports(ctx->watch, &k);
 
 		rs_json_uint(j, "failures", rs_watch_failures(ctx->watch));
 		rs_json_arr_begin(j, "reports");
@@ -767,6 +930,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 			rs_json_obj_end(j);
 		}
 		rs_json_arr_end(j);
+		rs_klog_reports_free(r, k);
 	}
 	rs_json_obj_end(j);
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The state file of held devices (rs_state.h). */
+/* The state file of what runs hold (rs_state.h): an append-only log of records. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,57 +16,121 @@
 #include "rs_state.h"
 #include "rs_util.h"
 
+#define RS_STATE_MAX	(4 << 20)
+
 struct rs_state {
 	char *path;
-	char *scenario;
-	int fd;
-	struct rs_state_entry *e;	/* ours and carried-over live ones */
+	int fd;				/* O_APPEND, flock()ed */
+	int pid;
+	unsigned long long start;	/* ours */
+	off_t size;			/* what the file holds in whole records */
+	pthread_mutex_t lock;
+	struct rs_state_entry *e;	/* listed now: ours and those left by others */
 	size_t nr, cap;
 };
 
-static bool rs_pid_alive(int pid)
+/* Field 3 (state) and field 22 (start time) of /proc/PID/stat; false if there is no PID. */
+static bool rs_proc_stat(int pid, char *state, unsigned long long *start)
 {
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
-}
+	char path[64], *buf, *p;
+	size_t len;
+	int field;
 
-static int rs_state_flush(struct rs_state *st)
-{
-	struct rs_buf_str b = { 0 };
-	size_t i, off = 0;
-	int err = 0;
-
-	rs_str_addf(&b, "# revokestorm state: devices held by a run; removed when it ends cleanly\n"
-		    "pid %d\nscenario %s\n", (int)getpid(), st->scenario);
-	for (i = 0; i < st->nr; i++)
-		rs_str_addf(&b, "held %d %s %s\n", st->e[i].pid, st->e[i].type, st->e[i].id);
-	if (ftruncate(st->fd, 0) < 0)
-		err = -errno;
-	while (!err && off < b.len) {
-		ssize_t n = pwrite(st->fd, b.s + off, b.len - off, (off_t)off);
-
-		if (n < 0 && errno != EINTR)
-			err = -errno;
-		else if (n > 0)
-			off += (size_t)n;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (rs_read_file(path, &buf, &len, 4096))
+		return false;
+	/* "PID (COMM) S PPID ...": COMM may hold spaces and ')'; fields count after the last ')' */
+	*state = '?';
+	*start = 0;
+	p = strrchr(buf, ')');
+	if (p && p[1] == ' ')
+		*state = p[2];
+	for (field = 2; p && *p && field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			break;
 	}
-	if (!err && fsync(st->fd) < 0)
-		err = -errno;
-	rs_str_free(&b);
-	return err;
+	if (p && field == 22)
+		*start = strtoull(p + 1, NULL, 10);
+	free(buf);
+	return true;
 }
 
-/* A pid: decimal, positive, in range; -1 otherwise.  *end: after the digits. */
-static int rs_parse_pid(const char *s, char **end)
+unsigned long long rs_proc_start(int pid)
+{
+	unsigned long long start;
+	char state;
+
+	return rs_proc_stat(pid, &state, &start) ? start : 0;
+}
+
+bool rs_proc_alive(int pid, unsigned long long start)
+{
+	unsigned long long st;
+	char state;
+
+	if (pid <= 0)
+		return false;
+	if (!rs_proc_stat(pid, &state, &st))
+		return kill(pid, 0) == 0 || errno == EPERM;	/* no /proc: the pid alone */
+	if (state == 'Z' || state == 'X')
+		return false;	/* exited, not yet reaped */
+	return !start || st == start;
+}
+
+/* "PID/START" or an old file's "PID"; *end after it.  False if malformed. */
+static bool rs_parse_run(const char *s, int *pid, unsigned long long *start, char **end)
 {
 	long v;
 
 	errno = 0;
 	v = strtol(s, end, 10);
 	if (errno || *end == s || v <= 0 || v > INT_MAX)
-		return -1;
-	return (int)v;
+		return false;
+	*pid = (int)v;
+	*start = 0;
+	if (**end == '/') {
+		const char *p = *end + 1;
+
+		errno = 0;
+		*start = strtoull(p, end, 10);
+		if (errno || *end == p)
+			return false;
+	}
+	return **end == ' ' || !**end;
 }
 
+static void rs_list_add(struct rs_state_entry **e, size_t *nr, size_t *cap, int pid,
+			unsigned long long start, const char *type, const char *id)
+{
+	rs_xgrow(e, cap, *nr, sizeof(**e));
+	(*e)[*nr] = (struct rs_state_entry){
+		.pid = pid, .start = start, .type = rs_xstrdup(type), .id = rs_xstrdup(id),
+	};
+	(*nr)++;
+}
+
+static void rs_list_del(struct rs_state_entry *e, size_t *nr, size_t i)
+{
+	free(e[i].type);
+	free(e[i].id);
+	memmove(&e[i], &e[i + 1], (*nr - i - 1) * sizeof(*e));
+	(*nr)--;
+}
+
+static ssize_t rs_list_find(const struct rs_state_entry *e, size_t nr, int pid,
+			    unsigned long long start, const char *type, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (e[i].pid == pid && e[i].start == start && !strcmp(e[i].type, type) &&
+		    !strcmp(e[i].id, id))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Replay the records: what is listed now, and the last run that took the file. */
 static void rs_state_parse(const char *text, int *owner, struct rs_state_entry **out, size_t *nr)
 {
 	struct rs_state_entry *e = NULL;
@@ -74,53 +140,75 @@ static void rs_state_parse(const char *text, int *owner, struct rs_state_entry *
 	*owner = 0;
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
-		char *l = nl ? rs_xstrndup(line, (size_t)(nl - line)) : rs_xstrdup(line);
-		char type[128], id[512], *rest;
+		char type[128], id[512], *l, *rest;
+		unsigned long long start;
+		bool held;
 		int pid;
 
-		if (!strncmp(l, "pid ", 4) && (pid = rs_parse_pid(l + 4, &rest)) > 0 && !*rest) {
+		if (!nl)
+			break;	/* a torn last line: the write never finished */
+		l = rs_xstrndup(line, (size_t)(nl - line));
+		if ((!strncmp(l, "run ", 4) || !strncmp(l, "pid ", 4)) &&
+		    rs_parse_run(l + 4, &pid, &start, &rest)) {
 			*owner = pid;
-		} else if (!strncmp(l, "held ", 5) && (pid = rs_parse_pid(l + 5, &rest)) > 0 &&
+		} else if (((held = !strncmp(l, "held ", 5)) || !strncmp(l, "released ", 9)) &&
+			   rs_parse_run(l + (held ? 5 : 9), &pid, &start, &rest) &&
 			   sscanf(rest, " %127s %511[^\n]", type, id) == 2) {
-			rs_xgrow(&e, &cap, n, sizeof(*e));
-			e[n].pid = pid;
-			e[n].type = rs_xstrdup(type);
-			e[n].id = rs_xstrdup(id);
-			e[n].alive = rs_pid_alive(pid) && pid != getpid();
-			n++;
+			ssize_t i = rs_list_find(e, n, pid, start, type, id);
+
+			if (held && i < 0)
+				rs_list_add(&e, &n, &cap, pid, start, type, id);
+			else if (!held && i >= 0)
+				rs_list_del(e, &n, (size_t)i);
 		}
 		free(l);
-		line = nl ? nl + 1 : NULL;
+		line = nl + 1;
 	}
 	*out = e;
 	*nr = n;
 }
 
-int rs_state_open(const char *path, const char *scenario, struct rs_state **stp,
-		  struct rs_state_entry **stale, size_t *nr_stale, int *owner)
+/* Append one record and make it durable. */
+static int rs_state_append(struct rs_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int rs_state_append(struct rs_state *st, const char *fmt, ...)
 {
-	struct rs_state *st;
-	char *dir, *slash, *text = NULL;
+	struct rs_buf_str b = { 0 };
+	va_list ap;
+	char *line;
+	ssize_t n;
+	int err = 0;
+
+	va_start(ap, fmt);
+	line = rs_xvasprintf(fmt, ap);
+	va_end(ap);
+	rs_str_add(&b, line);
+	free(line);
+	n = write(st->fd, b.s, b.len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n < b.len)
+		err = -ENOSPC;
+	if (err)
+		(void)!ftruncate(st->fd, st->size);	/* no torn record for the next one to extend */
+	else
+		st->size += n;
+	if (!err && fsync(st->fd) < 0)
+		err = -errno;
+	rs_str_free(&b);
+	return err;
+}
+
+static int rs_state_lock(const char *path, int *fdp, int *owner)
+{
 	struct stat a, b;
-	size_t len, i;
+	char *text;
+	size_t len;
 	int fd, err, tries;
 
-	*stale = NULL;
-	*nr_stale = 0;
-	*owner = 0;
-	dir = rs_xstrdup(path);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		err = rs_mkdir_p(dir, 0755);
-		if (err) {
-			free(dir);
-			return err;
-		}
-	}
-	free(dir);
 	for (tries = 0; ; tries++) {
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return -errno;
 		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -129,7 +217,7 @@ int rs_state_open(const char *path, const char *scenario, struct rs_state **stp,
 				struct rs_state_entry *e;
 				size_t n;
 
-				if (!rs_read_file(path, &text, &len, 1 << 20)) {
+				if (!rs_read_file(path, &text, &len, RS_STATE_MAX)) {
 					rs_state_parse(text, owner, &e, &n);
 					rs_state_entries_free(e, n);
 					free(text);
@@ -147,77 +235,133 @@ int rs_state_open(const char *path, const char *scenario, struct rs_state **stp,
 		if (tries > 10)
 			return -EAGAIN;
 	}
-	st = rs_xcalloc(1, sizeof(*st));
-	st->path = rs_xstrdup(path);
-	st->scenario = rs_xstrdup(scenario);
-	st->fd = fd;
-	if (!rs_read_file(path, &text, &len, 1 << 20)) {
-		int prev;
+	*fdp = fd;
+	return 0;
+}
 
-		rs_state_parse(text, &prev, stale, nr_stale);
-		free(text);
-		*owner = prev;
-		/* live runs' entries stay listed: they are not ours to recover */
-		for (i = 0; i < *nr_stale; i++) {
-			struct rs_state_entry *e = &(*stale)[i];
+int rs_state_open(const char *path, const char *scenario, struct rs_state **stp,
+		  struct rs_state_entry **left, size_t *nr_left, int *owner)
+{
+	struct rs_state *st;
+	char *dir, *slash, *text = NULL;
+	size_t len = 0, i;
+	int fd, err;
 
-			if (!e->alive)
-				continue;
-			rs_xgrow(&st->e, &st->cap, st->nr, sizeof(*st->e));
-			st->e[st->nr].pid = e->pid;
-			st->e[st->nr].type = rs_xstrdup(e->type);
-			st->e[st->nr].id = rs_xstrdup(e->id);
-			st->e[st->nr].alive = 1;
-			st->nr++;
+	*left = NULL;
+	*nr_left = 0;
+	*owner = 0;
+	dir = rs_xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		err = rs_mkdir_p(dir, 0755);
+		if (err) {
+			free(dir);
+			return err;
 		}
 	}
-	err = rs_state_flush(st);
+	free(dir);
+	err = rs_state_lock(path, &fd, owner);
+	if (err)
+		return err;
+	st = rs_xcalloc(1, sizeof(*st));
+	st->path = rs_xstrdup(path);
+	st->fd = fd;
+	st->pid = (int)getpid();
+	st->start = rs_proc_start(st->pid);
+	pthread_mutex_init(&st->lock, NULL);
+	err = rs_read_file(path, &text, &len, RS_STATE_MAX);
+	if (!err) {
+		char *nl = len ? memrchr(text, '\n', len) : NULL;
+
+		rs_state_parse(text, owner, &st->e, &st->nr);
+		st->cap = st->nr;
+		/*
+		 * A record a crash cut short was never committed: cut it off (we hold the lock),
+		 * so that what we append does not extend it into something else.
+		 */
+		st->size = nl ? nl - text + 1 : 0;
+		if ((size_t)st->size != len && ftruncate(fd, st->size) < 0)
+			err = -errno;
+		free(text);
+	}
+	if (!err && !len)
+		err = rs_state_append(st, "# revokestorm state: what runs hold, for recovery "
+				      "after a crash (revokestorm recover); removed when empty\n");
+	if (!err)
+		err = rs_state_append(st, "run %d/%llu %s\n", st->pid, st->start, scenario);
 	if (err) {
-		rs_state_entries_free(*stale, *nr_stale);
-		*stale = NULL;
-		*nr_stale = 0;
 		rs_state_close(st);
 		return err;
 	}
+	*left = rs_xcalloc(st->nr + 1, sizeof(**left));
+	for (i = 0; i < st->nr; i++) {
+		struct rs_state_entry *e = &(*left)[i];
+
+		*e = st->e[i];
+		e->type = rs_xstrdup(st->e[i].type);
+		e->id = rs_xstrdup(st->e[i].id);
+		e->alive = e->pid != st->pid && rs_proc_alive(e->pid, e->start);
+		st->e[i].alive = e->alive;
+	}
+	*nr_left = st->nr;
 	*stp = st;
 	return 0;
 }
 
 int rs_state_add(struct rs_state *st, const char *type, const char *id)
 {
+	int err;
+
 	if (!st)
 		return 0;
-	rs_xgrow(&st->e, &st->cap, st->nr, sizeof(*st->e));
-	st->e[st->nr].pid = (int)getpid();
-	st->e[st->nr].type = rs_xstrdup(type);
-	st->e[st->nr].id = rs_xstrdup(id);
-	st->e[st->nr].alive = 0;
-	st->nr++;
-	return rs_state_flush(st);
+	pthread_mutex_lock(&st->lock);
+	err = rs_state_append(st, "held %d/%llu %s %s\n", st->pid, st->start, type, id);
+	if (!err)
+		rs_list_add(&st->e, &st->nr, &st->cap, st->pid, st->start, type, id);
+	pthread_mutex_unlock(&st->lock);
+	return err;
+}
+
+static int rs_state_release(struct rs_state *st, int pid, unsigned long long start,
+			    const char *type, const char *id)
+{
+	ssize_t i;
+	int err;
+
+	pthread_mutex_lock(&st->lock);
+	i = rs_list_find(st->e, st->nr, pid, start, type, id);
+	if (i < 0) {
+		pthread_mutex_unlock(&st->lock);
+		return -ENOENT;
+	}
+	err = rs_state_append(st, "released %d/%llu %s %s\n", pid, start, type, id);
+	if (!err)
+		rs_list_del(st->e, &st->nr, (size_t)i);
+	pthread_mutex_unlock(&st->lock);
+	return err;
 }
 
 int rs_state_del(struct rs_state *st, const char *type, const char *id)
 {
-	size_t i;
+	return st ? rs_state_release(st, st->pid, st->start, type, id) : 0;
+}
+
+int rs_state_forget(struct rs_state *st, const struct rs_state_entry *e)
+{
+	return st ? rs_state_release(st, e->pid, e->start, e->type, e->id) : 0;
+}
+
+size_t rs_state_count(struct rs_state *st)
+{
+	size_t n;
 
 	if (!st)
 		return 0;
-	for (i = 0; i < st->nr; i++) {
-		if (st->e[i].pid == (int)getpid() && !strcmp(st->e[i].type, type) &&
-		    !strcmp(st->e[i].id, id)) {
-			free(st->e[i].type);
-			free(st->e[i].id);
-			memmove(&st->e[i], &st->e[i + 1], (st->nr - i - 1) * sizeof(*st->e));
-			st->nr--;
-			return rs_state_flush(st);
-		}
-	}
-	return -ENOENT;
-}
-
-size_t rs_state_count(const struct rs_state *st)
-{
-	return st ? st->nr : 0;
+	pthread_mutex_lock(&st->lock);
+	n = st->nr;
+	pthread_mutex_unlock(&st->lock);
+	return n;
 }
 
 void rs_state_close(struct rs_state *st)
@@ -225,11 +369,11 @@ void rs_state_close(struct rs_state *st)
 	if (!st)
 		return;
 	if (!st->nr)
-		unlink(st->path);
+		unlink(st->path);	/* still under the lock: see rs_state_lock() */
 	close(st->fd);
 	rs_state_entries_free(st->e, st->nr);
+	pthread_mutex_destroy(&st->lock);
 	free(st->path);
-	free(st->scenario);
 	free(st);
 }
 

@@ -1,28 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kernel event collection: a private tracefs instance drained by a thread into
- * DIR/trace.txt, or a `perf record` child writing DIR/perf.data.
+ * Kernel event collection: a private tracefs instance (libtracefs) whose per-CPU ring
+ * buffers are recorded raw into DIR/trace.raw and turned into DIR/trace.txt when the run
+ * ends (rs_trace_raw.h), or a `perf record` child writing DIR/perf.data.  The instance is
+ * created, sized, enabled and removed here, and nowhere else.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "rs_trace.h"
-#include "rs_util.h"
+#include <event-parse.h>
+#include <tracefs.h>
 
-extern char **environ;
+#include "rs_trace.h"
+#include "rs_trace_raw.h"
+#include "rs_util.h"
 
 static const struct rs_trace_group rs_trace_groups_init[] = {
 	{ "dma_buf", "dma_buf_export", "exports, attaches, detaches", false, false },
@@ -52,15 +55,58 @@ struct rs_trace {
 	char *rec_path;		/* where perf records, when not out_path (see start_perf) */
 	struct rs_trace_group groups[RS_NR_GROUPS];
 	char missing[256];
-	int pipe_fd;
-	int out_fd;
-	int marker_fd;
-	pthread_t reader;
-	bool reader_running;
-	volatile int stop;
+	/* tracefs */
+	struct tracefs_instance *instance;
+	struct rs_trace_rec *rec;
+	char *raw_dir;		/* DIR/trace.raw: the per-CPU sub-buffers and their formats */
+	bool marker_ok;
+	size_t want_kb, buffer_kb;
+	int nr_cpus;
+	struct rs_trace_cpu_stats *stats;	/* per CPU, after the recorder stopped */
+	struct rs_trace_info info;
+	struct rs_trace_gap *gaps;
+	pthread_mutex_t snap_lock;
+	pthread_rwlock_t mark_lock;	/* rs_trace_mark() against the instance's removal */
+	bool created, finished, removed;
+	/* perf */
 	pid_t perf_pid;
-	pthread_mutex_t out_lock;
 };
+
+/* tracefs trace_clock; perf record -k CLOCK_MONOTONIC is the same clock */
+#define RS_TRACE_CLOCK		"mono"
+
+/* A hang bundle's excerpt: the last this many bytes of each CPU's recording. */
+#define RS_TRACE_SNAP_BYTES	(4u << 20)
+
+static uint64_t rs_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rs_mem_total_kb(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static int rs_nr_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? (int)n : 1;
+}
 
 int rs_trace_mode_parse(const char *s, enum rs_trace_mode *mode)
 {
@@ -89,23 +135,6 @@ const char *rs_tracefs_root(void)
 	return NULL;
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0) {
-		n = -errno;
-		close(fd);
-		return (int)n;
-	}
-	close(fd);
-	return 0;
-}
-
 static void probe_groups(struct rs_trace *t)
 {
 	size_t i, len = 0;
@@ -132,122 +161,181 @@ static void probe_groups(struct rs_trace *t)
 			 " (kernel without revokestorm's kernel-patches/: only userspace timings and stock events)");
 }
 
-static void *reader_main(void *arg)
+/* Copy one file of the tracing directory into the recording's directory; 0 or -errno. */
+static int rs_save_file(const char *from, const char *to)
 {
-	struct rs_trace *t = arg;
-	char buf[65536];
+	char *buf;
+	size_t len;
+	int ret;
 
-	for (;;) {
-		struct pollfd pfd = { .fd = t->pipe_fd, .events = POLLIN };
-		ssize_t n;
-		int stopping = t->stop;
+	ret = rs_read_file(from, &buf, &len, 16 << 20);
+	if (ret)
+		return ret;
+	ret = rs_write_file_atomic(to, buf, len);
+	free(buf);
+	return ret;
+}
 
-		poll(&pfd, 1, stopping ? 0 : 200);
-		for (;;) {
-			n = read(t->pipe_fd, buf, sizeof(buf));
-			if (n <= 0)
-				break;
-			pthread_mutex_lock(&t->out_lock);
-			if (write(t->out_fd, buf, n) != n)
-				stopping = 1;
-			pthread_mutex_unlock(&t->out_lock);
+/*
+ * The formats the recording needs to be read anywhere, in tracefs layout (so that
+ * tracefs_local_events() loads them): events/header_page, header_event, and for every
+ * enabled group (and ftrace, for trace_marker lines) each event's format.
+ */
+static int rs_save_formats(struct rs_trace *t, char *why, size_t whylen)
+{
+	static const char *const heads[] = { "header_page", "header_event" };
+	const char *groups[RS_NR_GROUPS + 1];
+	size_t i, ng = 0;
+	int ret;
+
+	for (i = 0; i < RS_ARRAY_SIZE(heads); i++) {
+		char *from = rs_xasprintf("%s/events/%s", t->root, heads[i]);
+		char *to = rs_xasprintf("%s/events/%s", t->raw_dir, heads[i]);
+
+		*strrchr(to, '/') = '\0';
+		ret = rs_mkdir_p(to, 0755);
+		to[strlen(to)] = '/';
+		if (!ret)
+			ret = rs_save_file(from, to);
+		if (ret && i == 0) {
+			snprintf(why, whylen, "cannot save %s into %s: %s", from, to, strerror(-ret));
+			free(from);
+			free(to);
+			return ret;
 		}
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			break;
-		if (stopping)
-			break;
+		free(from);
+		free(to);
 	}
-	return NULL;
+	for (i = 0; i < RS_NR_GROUPS; i++)
+		if (t->groups[i].present && (!ng || strcmp(groups[ng - 1], t->groups[i].group)))
+			groups[ng++] = t->groups[i].group;
+	groups[ng++] = "ftrace";
+	for (i = 0; i < ng; i++) {
+		char *dir = rs_xasprintf("%s/events/%s", t->root, groups[i]);
+		struct dirent *de;
+		DIR *d = opendir(dir);
+
+		while (d && (de = readdir(d))) {
+			char *from, *to, *todir;
+
+			if (de->d_name[0] == '.')
+				continue;
+			from = rs_xasprintf("%s/%s/format", dir, de->d_name);
+			todir = rs_xasprintf("%s/events/%s/%s", t->raw_dir, groups[i], de->d_name);
+			to = rs_xasprintf("%s/format", todir);
+			if (access(from, R_OK) == 0 && !rs_mkdir_p(todir, 0755))
+				rs_save_file(from, to);
+			free(from);
+			free(to);
+			free(todir);
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+		/* tracefs_event_systems() lists a group by its "enable" file */
+		dir = rs_xasprintf("%s/events/%s/enable", t->raw_dir, groups[i]);
+		rs_write_file_atomic(dir, "", 0);
+		free(dir);
+	}
+	return 0;
+}
+
+/* The ring buffer's sub-buffer size, from events/header_page. */
+static int rs_subbuf_size(const char *raw_dir)
+{
+	char *p = rs_xasprintf("%s/events/header_page", raw_dir), *buf;
+	struct tep_handle *tep;
+	size_t len;
+	int size = 0;
+
+	if (!rs_read_file(p, &buf, &len, 1 << 16)) {
+		tep = tep_alloc();
+		if (tep && !tep_parse_header_page(tep, buf, len, sizeof(long)))
+			size = tep_get_sub_buffer_size(tep);
+		tep_free(tep);
+		free(buf);
+	}
+	free(p);
+	return size > 16 ? size : getpagesize();
+}
+
+/*
+ * Size the per-CPU buffers: the kernel may refuse a large one (ENOMEM), then each half
+ * down to 1 MiB is tried; the size obtained is kept in t->buffer_kb.
+ */
+static void rs_set_buffer(struct rs_trace *t)
+{
+	size_t kb;
+	char *v;
+
+	for (kb = t->want_kb; tracefs_instance_set_buffer_size(t->instance, kb, -1) && kb > 1024;)
+		kb /= 2;
+	v = tracefs_instance_file_read(t->instance, "buffer_size_kb", NULL);
+	t->buffer_kb = v ? strtoull(v, NULL, 10) : 0;
+	free(v);
 }
 
 static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 {
 	size_t i;
-	char *p;
+	char *name;
 	int ret;
 
-	t->inst = rs_xasprintf("%s/instances/revokestorm-%d", t->root, (int)getpid());
+	name = rs_xasprintf("revokestorm-%d", (int)getpid());
+	t->inst = rs_xasprintf("%s/instances/%s", t->root, name);
 	if (mkdir(t->inst, 0700) && errno != EEXIST) {
 		ret = -errno;
 		snprintf(why, whylen, "cannot create the tracefs instance %s: %s", t->inst,
 			 strerror(errno));
+		free(name);
 		return ret;
 	}
-	p = rs_xasprintf("%s/buffer_size_kb", t->inst);
-	write_str(p, "8192");
-	free(p);
+	t->created = true;
+	t->instance = tracefs_instance_alloc(t->root, name);
+	free(name);
+	if (!t->instance) {
+		ret = errno ? -errno : -ENOENT;
+		snprintf(why, whylen, "cannot use the tracefs instance %s: %s", t->inst,
+			 strerror(-ret));
+		return ret;
+	}
+	rs_set_buffer(t);
+	/* the engine's clock (CLOCK_MONOTONIC): trace times compare with its own */
+	if (tracefs_instance_file_write(t->instance, "trace_clock", RS_TRACE_CLOCK) < 0) {
+		ret = errno ? -errno : -EIO;
+		snprintf(why, whylen, "cannot set %s/trace_clock to %s: %s", t->inst,
+			 RS_TRACE_CLOCK, strerror(-ret));
+		return ret;
+	}
 	for (i = 0; i < RS_NR_GROUPS; i++) {
 		const char *const *only = rs_trace_only[i];
 
 		if (!t->groups[i].present)
 			continue;
-		if (!only[0]) {
-			p = rs_xasprintf("%s/events/%s/enable", t->inst, t->groups[i].group);
-			write_str(p, "1");
-			free(p);
-			continue;
-		}
-		for (; *only; only++) {
-			p = rs_xasprintf("%s/events/%s/%s/enable", t->inst, t->groups[i].group, *only);
-			write_str(p, "1");
-			free(p);
-		}
+		if (!only[0])
+			tracefs_event_enable(t->instance, t->groups[i].group, NULL);
+		for (; *only; only++)
+			tracefs_event_enable(t->instance, t->groups[i].group, *only);
 	}
-	p = rs_xasprintf("%s/trace_pipe", t->inst);
-	t->pipe_fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	free(p);
-	if (t->pipe_fd < 0) {
-		ret = -errno;
-		snprintf(why, whylen, "cannot open %s/trace_pipe: %s", t->inst, strerror(errno));
-		return ret;
-	}
-	p = rs_xasprintf("%s/trace_marker", t->inst);
-	t->marker_fd = open(p, O_WRONLY | O_CLOEXEC);
-	free(p);
-	t->out_path = rs_xasprintf("%s/trace.txt", t->dir);
-	t->out_fd = open(t->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-	if (t->out_fd < 0) {
-		ret = -errno;
-		snprintf(why, whylen, "cannot create %s: %s", t->out_path, strerror(errno));
-		return ret;
-	}
-	p = rs_xasprintf("%s/tracing_on", t->inst);
-	write_str(p, "1");
-	free(p);
-	ret = pthread_create(&t->reader, NULL, reader_main, t);
+	t->raw_dir = rs_xasprintf("%s/trace.raw", t->dir);
+	ret = rs_mkdir_p(t->raw_dir, 0755);
 	if (ret) {
-		snprintf(why, whylen, "cannot start the trace reader: %s", strerror(ret));
-		return -ret;
+		snprintf(why, whylen, "cannot create %s: %s", t->raw_dir, strerror(-ret));
+		return ret;
 	}
-	t->reader_running = true;
+	ret = rs_save_formats(t, why, whylen);
+	if (ret)
+		return ret;
+	t->out_path = rs_xasprintf("%s/trace.txt", t->dir);
+	t->marker_ok = !tracefs_print_init(t->instance);
+	ret = rs_trace_rec_start(&t->rec, t->instance, t->raw_dir, rs_subbuf_size(t->raw_dir),
+				 why, whylen);
+	if (ret)
+		return ret;
+	t->nr_cpus = rs_trace_rec_nr_cpus(t->rec);
+	t->stats = rs_xcalloc((size_t)t->nr_cpus, sizeof(*t->stats));
+	tracefs_trace_on(t->instance);
 	return 0;
-}
-
-/* The perf binary: $PERF, a working `perf`, else Debian's newest versioned perf_X.Y. */
-static char *find_perf(void)
-{
-	const char *env = getenv("PERF");
-	char *best = NULL;
-	struct dirent *de;
-	DIR *d;
-
-	if (env && *env)
-		return rs_xstrdup(env);
-	if (system("perf --version >/dev/null 2>&1") == 0)
-		return rs_xstrdup("perf");
-	d = opendir("/usr/bin");
-	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "perf_", 5) || !strchr(de->d_name, '.'))
-			continue;
-		if (!best || strverscmp(de->d_name, best + strlen("/usr/bin/")) > 0) {
-			free(best);
-			best = rs_xasprintf("/usr/bin/%s", de->d_name);
-		}
-	}
-	closedir(d);
-	return best;
 }
 
 /*
@@ -283,10 +371,10 @@ bool rs_path_fs_is(const char *path, const char *mounts, const char *fstype)
 
 static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 {
-	char *argv[32], *perf = find_perf(), *evs[RS_NR_GROUPS * 2], *log;
-	posix_spawn_file_actions_t fa;
+	char *argv[32], *perf = rs_perf_path(), *evs[RS_NR_GROUPS * 2], *log;
 	size_t i, a = 0, e = 0;
-	int ret;
+	pid_t parent = getpid();
+	int ret = 0, nul, lfd, ep[2];
 
 	if (!perf) {
 		snprintf(why, whylen, "perf not found: apt-get install linux-perf, or set PERF=");
@@ -308,6 +396,9 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 	argv[a++] = "record";
 	argv[a++] = "-q";
 	argv[a++] = "-a";
+	/* the engine's clock: trace times compare with its own (rs_now_ns()) */
+	argv[a++] = "-k";
+	argv[a++] = "CLOCK_MONOTONIC";
 	argv[a++] = "-o";
 	argv[a++] = t->rec_path ? t->rec_path : t->out_path;
 	for (i = 0; i < RS_NR_GROUPS && a + 2 < RS_ARRAY_SIZE(argv) - 1; i++) {
@@ -324,11 +415,53 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 		argv[a++] = evs[e++];
 	}
 	argv[a] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ret = posix_spawnp(&t->perf_pid, perf, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (pipe2(ep, O_CLOEXEC) < 0)
+		ep[0] = ep[1] = -1;
+	/*
+	 * perf records system-wide: it must not outlive us.  Its own process group (a signal
+	 * to ours does not cut its data short), SIGINT when we die (it then writes a whole
+	 * perf.data), and no signal blocked (the run blocks SIGINT in its threads).
+	 */
+	t->perf_pid = fork();
+	if (t->perf_pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGINT);
+		if (getppid() != parent)
+			_exit(127);
+		rs_child_signals();
+		if (nul >= 0)
+			dup2(nul, 1);
+		if (lfd >= 0)
+			dup2(lfd, 2);
+		execvp(perf, argv);
+		ret = errno;
+		if (ep[1] >= 0)
+			(void)!write(ep[1], &ret, sizeof(ret));
+		_exit(127);
+	}
+	if (t->perf_pid < 0) {
+		ret = errno;
+	} else {
+		setpgid(t->perf_pid, t->perf_pid);	/* both sides: no window */
+		if (ep[1] >= 0) {
+			close(ep[1]);
+			ep[1] = -1;
+			if (read(ep[0], &ret, sizeof(ret)) == (ssize_t)sizeof(ret))
+				waitpid(t->perf_pid, NULL, 0);	/* exec failed: ret says why */
+			else
+				ret = 0;
+		}
+	}
+	if (ep[0] >= 0)
+		close(ep[0]);
+	if (ep[1] >= 0)
+		close(ep[1]);
+	if (nul >= 0)
+		close(nul);
+	if (lfd >= 0)
+		close(lfd);
 	for (i = 0; i < e; i++)
 		free(evs[i]);
 	free(log);
@@ -342,9 +475,10 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 	return 0;
 }
 
-int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const char *root,
+int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const struct rs_trace_opts *o,
 		   const char *dir, char *why, size_t whylen)
 {
+	const char *root = o ? o->root : NULL;
 	struct rs_trace *t;
 	int ret;
 
@@ -361,8 +495,11 @@ int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const char *ro
 	t->mode = mode;
 	t->root = rs_xstrdup(root);
 	t->dir = rs_xstrdup(dir);
-	t->pipe_fd = t->out_fd = t->marker_fd = -1;
-	pthread_mutex_init(&t->out_lock, NULL);
+	t->info.lost = -1;
+	t->want_kb = o && o->buffer_kb ? o->buffer_kb :
+		     rs_trace_buffer_kb(o ? o->events_per_s : 0, rs_mem_total_kb(), rs_nr_cpus());
+	pthread_mutex_init(&t->snap_lock, NULL);
+	pthread_rwlock_init(&t->mark_lock, NULL);
 	probe_groups(t);
 	ret = mode == RS_TRACE_PERF ? start_perf(t, why, whylen) : start_tracefs(t, why, whylen);
 	if (ret) {
@@ -379,76 +516,240 @@ void rs_trace_mark(struct rs_trace *t, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (!t || t->marker_fd < 0)
+	if (!t || !t->marker_ok)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		(void)!write(t->marker_fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	pthread_rwlock_rdlock(&t->mark_lock);
+	if (n > 0 && t->marker_ok)
+		tracefs_printf(t->instance, "%s", buf);
+	pthread_rwlock_unlock(&t->mark_lock);
 }
 
-int rs_trace_snapshot(struct rs_trace *t, const char *path, size_t max_lines)
+/* Keep the last max_lines lines of buf[0..len) into path. */
+static int rs_write_last_lines(const char *path, const char *buf, size_t len, size_t max_lines)
 {
-	const size_t window = 4 << 20;
-	size_t len, start, lines = 0;
-	char *buf;
-	off_t size;
-	ssize_t n;
-	int fd, ret;
+	size_t start = len, lines = 0;
 
-	if (!t || t->mode != RS_TRACE_TRACEFS)
-		return -EOPNOTSUPP;
-	pthread_mutex_lock(&t->out_lock);
-	size = lseek(t->out_fd, 0, SEEK_END);
-	pthread_mutex_unlock(&t->out_lock);
-	if (size < 0)
-		return -errno;
-	len = (size_t)size < window ? (size_t)size : window;
-	fd = open(t->out_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	buf = rs_xmalloc(len + 1);
-	n = pread(fd, buf, len, size - (off_t)len);
-	close(fd);
-	if (n < 0) {
-		free(buf);
-		return -errno;
-	}
-	len = (size_t)n;
-	start = len;
 	while (start > 0) {
 		if (buf[start - 1] == '\n' && start != len && ++lines >= max_lines)
 			break;
 		start--;
 	}
-	ret = rs_write_file_atomic(path, buf + start, len - start);
+	return rs_write_file_atomic(path, buf + start, len - start);
+}
+
+/* The last max_lines lines of a text file (at most its last 4 MiB) into path. */
+static int rs_trace_tail_of(const char *from, const char *path, size_t max_lines)
+{
+	size_t len = 0, want = RS_TRACE_SNAP_BYTES;
+	char *buf;
+	off_t size;
+	ssize_t n;
+	int fd = open(from, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	size = lseek(fd, 0, SEEK_END);
+	if (size < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if ((off_t)want > size)
+		want = (size_t)size;
+	buf = rs_xmalloc(want + 1);
+	n = pread(fd, buf, want, size - (off_t)want);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (!ret) {
+		len = (size_t)n;
+		ret = rs_write_last_lines(path, buf, len, max_lines);
+	}
 	free(buf);
 	return ret;
 }
 
-long long rs_trace_lost(const struct rs_trace *t)
+int rs_trace_snapshot(struct rs_trace *t, const char *path, size_t max_lines)
+{
+	struct rs_trace_text_res res;
+	char why[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	if (!t || t->mode != RS_TRACE_TRACEFS)
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&t->snap_lock);
+	if (!t->rec) {
+		/* finished: trace.txt is whole */
+		pthread_mutex_unlock(&t->snap_lock);
+		return rs_trace_tail_of(t->out_path, path, max_lines);
+	}
+	/* what the kernel holds reaches the files; a reader that cannot is not waited for */
+	rs_trace_rec_flush(t->rec, 2000);
+	f = open_memstream(&buf, &len);
+	ret = rs_trace_text(t->raw_dir, t->nr_cpus, NULL, RS_TRACE_SNAP_BYTES, f, &res, why,
+			    sizeof(why));
+	fclose(f);
+	pthread_mutex_unlock(&t->snap_lock);
+	rs_trace_text_res_free(&res);
+	if (!ret)
+		ret = rs_write_last_lines(path, buf, len, max_lines);
+	free(buf);
+	return ret;
+}
+
+static long long rs_live_lost(const struct rs_trace *t)
 {
 	long long lost = 0;
 	int cpu;
 
-	if (!t || !t->inst)
-		return -1;
-	for (cpu = 0;; cpu++) {
-		char *p = rs_xasprintf("%s/per_cpu/cpu%d/stats", t->inst, cpu), *buf, *s;
-		size_t len;
+	for (cpu = 0; cpu < t->nr_cpus; cpu++) {
+		struct rs_trace_cpu_stats s;
+		char rel[64], *text;
 
-		if (rs_read_file(p, &buf, &len, 1 << 16)) {
-			free(p);
-			break;
-		}
-		free(p);
-		s = strstr(buf, "overrun:");
-		if (s)
-			lost += strtoll(s + 8, NULL, 10);
-		free(buf);
+		snprintf(rel, sizeof(rel), "per_cpu/cpu%d/stats", cpu);
+		text = tracefs_instance_file_read(t->instance, rel, NULL);
+		if (!text)
+			return -1;
+		if (!rs_trace_stats_parse(text, &s))
+			lost += rs_trace_stats_lost(&s);
+		free(text);
 	}
 	return lost;
+}
+
+long long rs_trace_lost(const struct rs_trace *t)
+{
+	if (!t || t->mode != RS_TRACE_TRACEFS)
+		return -1;
+	if (t->info.done)
+		return t->info.lost;
+	return t->instance ? rs_live_lost(t) : -1;
+}
+
+const char *rs_trace_clock(const struct rs_trace *t)
+{
+	if (!t)
+		return NULL;
+	return t->mode == RS_TRACE_PERF ? "CLOCK_MONOTONIC" : RS_TRACE_CLOCK;
+}
+
+void rs_trace_gap_text(const struct rs_trace_gap *g, char *buf, size_t len)
+{
+	char n[32] = "";
+
+	if (g->lost >= 0)
+		snprintf(n, sizeof(n), "%lld ", g->lost);
+	if (!g->before_ns)
+		snprintf(buf, len, "%sevents lost on CPU %d at an unknown time", n, g->cpu);
+	else if (!g->after_ns)
+		snprintf(buf, len, "%sevents lost before %llu.%09llu on CPU %d", n,
+			 (unsigned long long)(g->before_ns / 1000000000ULL),
+			 (unsigned long long)(g->before_ns % 1000000000ULL), g->cpu);
+	else
+		snprintf(buf, len, "%sevents lost between %llu.%09llu and %llu.%09llu on CPU %d", n,
+			 (unsigned long long)(g->after_ns / 1000000000ULL),
+			 (unsigned long long)(g->after_ns % 1000000000ULL),
+			 (unsigned long long)(g->before_ns / 1000000000ULL),
+			 (unsigned long long)(g->before_ns % 1000000000ULL), g->cpu);
+}
+
+const struct rs_trace_info *rs_trace_info(const struct rs_trace *t)
+{
+	return t && t->info.done ? &t->info : NULL;
+}
+
+/*
+ * Remove our instance (and free its ring buffers), once nothing uses it: the readers are
+ * stopped and no trace_marker write is under way.  0 or -errno with why.
+ */
+static int rs_instance_remove(struct rs_trace *t, char *why, size_t whylen)
+{
+	int ret = 0;
+
+	pthread_rwlock_wrlock(&t->mark_lock);
+	t->marker_ok = false;
+	/* the kernel keeps an instance with an open file of it (EBUSY) */
+	tracefs_print_close(t->instance);
+	pthread_rwlock_unlock(&t->mark_lock);
+	if (tracefs_instance_destroy(t->instance)) {
+		ret = errno ? -errno : -EIO;
+		snprintf(why, whylen, "cannot remove the tracefs instance %s: %s", t->inst,
+			 strerror(-ret));
+	}
+	t->removed = true;
+	return ret;
+}
+
+/*
+ * Stop the recorder and write trace.txt from the recorded sub-buffers, with the gaps
+ * where the kernel dropped events; t->info says what came out.  The instance goes.
+ */
+static int rs_tracefs_finish(struct rs_trace *t, char *why, size_t whylen)
+{
+	struct rs_trace_text_res res;
+	char *from, *to, w2[256] = "";
+	uint64_t c0;
+	FILE *out;
+	int ret, ret2;
+
+	tracefs_trace_off(t->instance);
+	pthread_mutex_lock(&t->snap_lock);	/* a hang bundle may be reading */
+	ret = rs_trace_rec_stop(t->rec, t->stats, why, whylen);
+	t->info.recorder_cpu_ns = rs_trace_rec_cpu_ns(t->rec);
+	t->info.raw_bytes = rs_trace_rec_bytes(t->rec);
+	rs_trace_rec_free(t->rec);
+	t->rec = NULL;
+	pthread_mutex_unlock(&t->snap_lock);
+	/* pid -> comm, for the text; the table is shared by every instance */
+	from = rs_xasprintf("%s/saved_cmdlines", t->root);
+	to = rs_xasprintf("%s/saved_cmdlines", t->raw_dir);
+	rs_save_file(from, to);
+	free(from);
+	free(to);
+	c0 = rs_thread_cpu_ns();
+	out = fopen(t->out_path, "we");
+	if (!out) {
+		ret2 = -errno;
+		snprintf(w2, sizeof(w2), "cannot create %s: %s", t->out_path, strerror(errno));
+	} else {
+		setvbuf(out, NULL, _IOFBF, 1 << 20);
+		fprintf(out, "# tracer: revokestorm, tracefs instance %s recorded raw per CPU (%s)\n"
+			"# trace_clock: %s (CLOCK_MONOTONIC, the engine's clock)\n"
+			"# ring buffer: %zu KiB per CPU, %d CPUs\n", t->inst, t->raw_dir,
+			RS_TRACE_CLOCK, t->buffer_kb, t->nr_cpus);
+		ret2 = rs_trace_text(t->raw_dir, t->nr_cpus, t->stats, 0, out, &res, w2, sizeof(w2));
+		if (fclose(out) && !ret2) {
+			ret2 = -errno;
+			snprintf(w2, sizeof(w2), "%s: %s", t->out_path, strerror(errno));
+		}
+	}
+	t->info.convert_cpu_ns = rs_thread_cpu_ns() - c0;
+	if (out && !ret2) {
+		t->info.events = res.events;
+		t->info.lost = res.lost;
+		t->gaps = res.gaps;
+		t->info.gaps = t->gaps;
+		t->info.nr_gaps = res.nr_gaps;
+	} else if (out) {
+		rs_trace_text_res_free(&res);
+	}
+	if (ret2 && !ret) {
+		ret = ret2;
+		snprintf(why, whylen, "%s", w2);
+	}
+	t->info.buffer_kb = t->buffer_kb;
+	t->info.nr_cpus = t->nr_cpus;
+	t->info.done = true;
+	ret2 = rs_instance_remove(t, w2, sizeof(w2));
+	if (ret2 && !ret) {
+		ret = ret2;
+		snprintf(why, whylen, "%s", w2);
+	}
+	return ret;
 }
 
 /* Copy src to dst (perf.data out of /tmp); 0 or -errno. */
@@ -527,6 +828,20 @@ static int rs_perf_stop(struct rs_trace *t, char *why, size_t whylen)
 	return ret;
 }
 
+int rs_trace_finish(struct rs_trace *t, char *why, size_t whylen)
+{
+	int ret = 0;
+
+	if (!t || t->finished)
+		return 0;
+	t->finished = true;
+	if (t->rec)
+		ret = rs_tracefs_finish(t, why, whylen);
+	if (t->perf_pid > 0)
+		ret = rs_perf_stop(t, why, whylen);
+	return ret;
+}
+
 void rs_trace_stop(struct rs_trace *t)
 {
 	char why[256];
@@ -536,26 +851,22 @@ void rs_trace_stop(struct rs_trace *t)
 
 int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 {
-	int ret = 0;
+	int ret;
 
 	if (!t)
 		return 0;
-	if (t->reader_running) {
-		t->stop = 1;
-		pthread_join(t->reader, NULL);
-		t->reader_running = false;
-	}
-	if (t->perf_pid > 0)
-		ret = rs_perf_stop(t, why, whylen);
-	if (t->pipe_fd >= 0)
-		close(t->pipe_fd);
-	if (t->out_fd >= 0)
-		close(t->out_fd);
-	if (t->marker_fd >= 0)
-		close(t->marker_fd);
-	if (t->inst)
+	ret = rs_trace_finish(t, why, whylen);
+	rs_trace_rec_free(t->rec);
+	if (t->instance && !t->removed)
+		rs_instance_remove(t, why, whylen);
+	else if (t->created && !t->instance)
 		rmdir(t->inst);
-	pthread_mutex_destroy(&t->out_lock);
+	tracefs_instance_free(t->instance);
+	pthread_mutex_destroy(&t->snap_lock);
+	pthread_rwlock_destroy(&t->mark_lock);
+	free(t->gaps);
+	free(t->stats);
+	free(t->raw_dir);
 	free(t->inst);
 	free(t->root);
 	free(t->dir);
@@ -563,6 +874,16 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 	free(t->rec_path);
 	free(t);
 	return ret;
+}
+
+const char *rs_trace_instance(const struct rs_trace *t)
+{
+	return t && t->created && !t->removed ? t->inst : NULL;
+}
+
+int rs_trace_perf_pid(const struct rs_trace *t)
+{
+	return t ? (int)t->perf_pid : 0;
 }
 
 const struct rs_trace_group *rs_trace_groups(const struct rs_trace *t, size_t *nr)

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "rs_units.h"
+#include "rs_util.h"
 
 struct rs_unit {
 	const char *name;
@@ -79,7 +80,13 @@ static int rs_parse_unit(const char *s, uint64_t *out, const struct rs_unit *uni
 	while (*p == ' ' || *p == '\t')
 		p++;
 	u = p;
-	if (!*u) {
+	if (!*u && !bare_mult) {
+		if (ip || fp) {
+			*why = rs_why_time_unit;
+			return -EINVAL;
+		}
+		mult = 1;	/* 0 is 0 in any unit */
+	} else if (!*u) {
 		mult = bare_mult;
 	} else {
 		size_t n = strlen(u);
@@ -108,9 +115,11 @@ static int rs_parse_unit(const char *s, uint64_t *out, const struct rs_unit *uni
 	return 0;
 }
 
+const char rs_why_time_unit[] = "a time needs a unit: ns, us, ms, s, m or h (only 0 may stand alone)";
+
 int rs_parse_time_ns(const char *s, uint64_t *ns, const char **why)
 {
-	int err = rs_parse_unit(s, ns, rs_time_units, 1000000ULL, false, why);
+	int err = rs_parse_unit(s, ns, rs_time_units, 0, false, why);
 
 	if (err && !strcmp(*why, "unknown unit"))
 		*why = "unknown unit (use ns, us, ms, s, m or h)";
@@ -194,6 +203,20 @@ char *rs_fmt_time(uint64_t ns, char *buf, size_t len)
 	};
 
 	return rs_fmt_scaled(ns, u, 4, buf, len);
+}
+
+char *rs_fmt_time_exact(uint64_t ns, char *buf, size_t len)
+{
+	static const struct rs_unit u[] = {
+		{ "h", 3600ULL * 1000000000ULL }, { "m", 60ULL * 1000000000ULL },
+		{ "s", 1000000000ULL }, { "ms", 1000000ULL }, { "us", 1000ULL }, { "ns", 1ULL },
+	};
+	size_t i;
+
+	for (i = 0; i < RS_ARRAY_SIZE(u) - 1 && (!ns || ns % u[i].mult); i++)
+		;
+	snprintf(buf, len, "%llu%s", (unsigned long long)(ns / u[i].mult), u[i].name);
+	return buf;
 }
 
 char *rs_fmt_size(uint64_t bytes, char *buf, size_t len)

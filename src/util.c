@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Core helpers: allocation, strings, time, errno names, edit distance, files. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,4 +353,39 @@ uint64_t rs_hash_str(uint64_t h, const char *s)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+void rs_child_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* rs_util.h */
+char *rs_perf_path(void)
+{
+	const char *env = getenv("PERF");
+	char *best = NULL;
+	struct dirent *de;
+	DIR *d;
+
+	if (env && *env)
+		return rs_xstrdup(env);
+	if (system("perf --version >/dev/null 2>&1") == 0)
+		return rs_xstrdup("perf");
+	d = opendir("/usr/bin");
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, "perf_", 5) || !strchr(de->d_name, '.'))
+			continue;
+		if (!best || strverscmp(de->d_name, best + strlen("/usr/bin/")) > 0) {
+			free(best);
+			best = rs_xasprintf("/usr/bin/%s", de->d_name);
+		}
+	}
+	closedir(d);
+	return best;
 }

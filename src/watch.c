@@ -9,11 +9,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "rs_kmsg.h"
 #include "rs_util.h"
 #include "rs_watch.h"
 
@@ -41,10 +44,21 @@ enum rs_klog_class rs_klog_classify(const char *msg)
 	return RS_KLOG_NONE;
 }
 
+unsigned long rs_klog_hung_ino(const char *line)
+{
+	const char *p = strstr(line, " ino ");
+	unsigned long ino;
+
+	if (!p || !strstr(line, "hung importer") || sscanf(p + 5, "%lu:", &ino) != 1)
+		return 0;
+	return ino;
+}
+
 struct rs_watch {
 	int fd;
 	pthread_t thread;
-	volatile int stop;
+	atomic_bool stop;
+	bool started;
 	pthread_mutex_t lock;
 	struct rs_klog_report *reports;
 	size_t nr, cap;
@@ -77,7 +91,7 @@ static void *watch_main(void *arg)
 	struct rs_watch *w = arg;
 	char rec[8192];
 
-	while (!w->stop) {
+	while (!atomic_load(&w->stop)) {
 		struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
 		ssize_t n;
 
@@ -85,22 +99,17 @@ static void *watch_main(void *arg)
 			continue;
 		while ((n = read(w->fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
 			unsigned long long ts;
-			enum rs_klog_class cls;
-			char *msg, *nl;
+			size_t off = 0;
+			char *msg;
 
 			if (n < 0)
 				continue;	/* records overwritten while we slept */
-			rec[n] = '\0';
-			msg = strchr(rec, ';');
-			if (!msg || sscanf(rec, "%*u,%*u,%llu", &ts) != 1)
-				continue;
-			msg++;
-			nl = strchr(msg, '\n');
-			if (nl)
-				*nl = '\0';
-			cls = rs_klog_classify(msg);
-			if (cls != RS_KLOG_NONE)
-				add_report(w, ts, msg, cls);
+			while (rs_kmsg_next(rec, (size_t)n, &off, &ts, &msg)) {
+				enum rs_klog_class cls = rs_klog_classify(msg);
+
+				if (cls != RS_KLOG_NONE)
+					add_report(w, ts, msg, cls);
+			}
 		}
 	}
 	return NULL;
@@ -149,10 +158,11 @@ int rs_watch_start(struct rs_watch **wp, const char *allow_file, char *why, size
 		if (ret)
 			goto err;
 	}
-	w->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	w->fd = open(rs_kmsg_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w->fd < 0) {
 		ret = -errno;
-		snprintf(why, whylen, "cannot read the kernel log (/dev/kmsg): %s", strerror(errno));
+		snprintf(why, whylen, "cannot read the kernel log (%s): %s", rs_kmsg_path,
+			 strerror(errno));
 		goto err;
 	}
 	lseek(w->fd, 0, SEEK_END);	/* only what this run causes */
@@ -161,20 +171,47 @@ int rs_watch_start(struct rs_watch **wp, const char *allow_file, char *why, size
 		snprintf(why, whylen, "cannot start the kernel log watcher: %s", strerror(-ret));
 		goto err;
 	}
+	w->started = true;
 	*wp = w;
 	return 0;
 err:
-	w->stop = 1;
 	rs_watch_stop(w);
 	return ret;
 }
 
-const struct rs_klog_report *rs_watch_reports(struct rs_watch *w, size_t *nr)
+struct rs_klog_report *rs_watch_reports(struct rs_watch *w, size_t *nr)
 {
+	struct rs_klog_report *r;
+	size_t i;
+
 	pthread_mutex_lock(&w->lock);
 	*nr = w->nr;
+	r = rs_xcalloc(w->nr + 1, sizeof(*r));
+	for (i = 0; i < w->nr; i++) {
+		r[i] = w->reports[i];
+		r[i].line = rs_xstrdup(w->reports[i].line);
+	}
 	pthread_mutex_unlock(&w->lock);
-	return w->reports;
+	return r;
+}
+
+size_t rs_watch_count(struct rs_watch *w)
+{
+	size_t n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->nr;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+void rs_klog_reports_free(struct rs_klog_report *r, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; r && i < nr; i++)
+		free(r[i].line);
+	free(r);
 }
 
 size_t rs_watch_failures(struct rs_watch *w)
@@ -194,8 +231,8 @@ void rs_watch_stop(struct rs_watch *w)
 
 	if (!w)
 		return;
-	if (!w->stop) {
-		w->stop = 1;
+	if (w->started) {
+		atomic_store(&w->stop, true);
 		pthread_join(w->thread, NULL);
 	}
 	if (w->fd >= 0)

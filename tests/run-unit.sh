@@ -13,6 +13,8 @@ for t in "$@"; do
 	if [ $rc -ne 0 ] || [ "$f" -ne 0 ]; then
 		failed+=("$(basename "$t")")
 		printf '%s\n' "$out" | grep -E '^not ok|^#' | head -n 40
+		# a sanitizer's report (make check-tsan, check-asan): its first lines say what and where
+		printf '%s\n' "$out" | grep -E -A12 '^(WARNING|ERROR): [A-Za-z]+Sanitizer|runtime error:' | head -n 80
 	fi
 	echo "unit: $(basename "$t"): rc=$rc ok=$((p - s)) fail=$f skip=$s"
 done

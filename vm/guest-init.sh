@@ -55,19 +55,25 @@ for n in /sys/class/net/*; do
 	case ${n##*/} in lo) ;; *) ip link set "${n##*/}" up 2>/dev/null ;; esac
 done
 
-# The guest's own tmpfs hides the host's /tmp and /run: a checkout there (a clone in /tmp)
-# is reached through a non-recursive bind mount of the root, which has no submounts.
-case $RS_CWD in
-/tmp/*|/run/*)
-	mkdir -p /run/hostroot "$RS_CWD"
-	if mount --bind / /run/hostroot &&
-	   mount --bind "/run/hostroot$RS_CWD" "$RS_CWD"; then
-		say "host $RS_CWD reached through /run/hostroot"
-	else
-		say "cannot reach the host's $RS_CWD from the guest"
+# The guest's own tmpfs hides the host's /tmp, /run and /dev/shm: what the command needs from
+# there (its directory, a scenario file under /tmp: RS_HOST_PATHS from run-vm.sh) is reached
+# through a non-recursive bind mount of the root, which has no submounts.
+hostroot=
+for p in $RS_HOST_PATHS; do
+	if [ -z "$hostroot" ]; then
+		mkdir -p /run/hostroot && mount --bind / /run/hostroot && hostroot=/run/hostroot
 	fi
-	;;
-esac
+	if [ -d "$hostroot$p" ]; then
+		mkdir -p "$p"
+	else
+		mkdir -p "$(dirname "$p")" && touch "$p"
+	fi
+	if [ -n "$hostroot" ] && mount --bind "$hostroot$p" "$p"; then
+		say "host $p reached through $hostroot"
+	else
+		say "cannot reach the host's $p from the guest"
+	fi
+done
 cd "$RS_CWD" || cd /
 say "running: $(head -c 500 $out/cmd)"
 { sh $out/cmd </dev/null; echo $? >/run/rc; } 2>&1 | tee $out/cmd.log

@@ -21,7 +21,14 @@
 #   --allow REGEX      a kernel report matching REGEX does not fail the run (repeatable)
 #   --mem MB, --smp N  guest size (default 2048, 2)
 #   --append ARGS      extra kernel command line
-#   -q, --quiet        do not stream the console to stderr
+#   --show WHAT        stream to stderr while the guest runs: console (the serial console,
+#                      the default), command (the command's output, with the guest's
+#                      /run/rsout paths shown as the run directory on the host), none
+#   --share PATH       a host file or directory the command needs (repeatable); paths the
+#                      guest's own tmpfs hides (/tmp, /run, /dev/shm) are bind-mounted from the
+#                      host root.  Existing absolute paths among the command's arguments and
+#                      the current directory are shared without asking.
+#   -q, --quiet        --show none
 #
 # environment: RS_VM_LOCK=FILE  boot only while holding this flock (one guest at a time on
 # a shared machine; the wait is reported and kept in the summary)
@@ -32,7 +39,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavour=default kernel= ivshmem=4M,4M iommu=intel accel=auto timeout=900 out= name=
-mem=2048 smp=2 append= quiet=0 allow=()
+mem=2048 smp=2 append= show=console allow=() shares=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=$2; shift ;;
@@ -47,8 +54,10 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--append) append=$2; shift ;;
-	-q|--quiet) quiet=1 ;;
-	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--show) show=$2; shift ;;
+	--share) shares+=("$2"); shift ;;
+	-q|--quiet) show=none ;;
+	-h|--help) sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	*) rs_die $RS_EXIT_USAGE "unknown option '$1' (see vm/run-vm.sh --help)" ;;
 	esac
@@ -56,6 +65,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || rs_die $RS_EXIT_USAGE "no command given: vm/run-vm.sh [options] -- COMMAND [ARGS...]"
 case $iommu in intel|virtio) ;; *) rs_die $RS_EXIT_USAGE "--iommu must be intel or virtio" ;; esac
+case $show in console|command|none) ;; *) rs_die $RS_EXIT_USAGE "--show must be console, command or none" ;; esac
 case $accel in auto|kvm|tcg) ;; *) rs_die $RS_EXIT_USAGE "--accel must be auto, kvm or tcg" ;; esac
 [[ $timeout =~ ^[0-9]+$ ]] || rs_die $RS_EXIT_USAGE "--timeout takes seconds"
 
@@ -81,6 +91,31 @@ rm -f "$out/rc" "$out/console.log" "$out/cmd.log" "$out/klog-allow"
 	printf ' %q' "$@"
 	printf '\n'
 } >"$out/cmd"
+
+# Host paths the guest's own tmpfs (/tmp, /run, /dev/shm) would hide: the current directory,
+# every --share, and every existing absolute path among the command's arguments (a scenario
+# file under /tmp, say).  guest-init bind-mounts each from the host root.
+host_paths=()
+hidden_path() {
+	local p
+	p=$(realpath -e -- "$1" 2>/dev/null) || return 1
+	case $p in /tmp/*|/run/*|/dev/shm/*) ;; *) return 1 ;; esac
+	# a file: its directory (includes next to it), unless that is the tmpfs root itself
+	if [ ! -d "$p" ]; then
+		case $(dirname "$p") in /tmp|/run|/dev/shm) ;; *) p=$(dirname "$p") ;; esac
+	fi
+	case " ${host_paths[*]} " in *" $p "*) ;; *) host_paths+=("$p") ;; esac
+}
+for p in "$PWD" "${shares[@]}"; do
+	[ -e "$p" ] || rs_die $RS_EXIT_USAGE "--share $p: no such file or directory on this machine"
+	hidden_path "$p" || true
+done
+for p in "$@"; do
+	case $p in /*) [ -e "$p" ] && { hidden_path "$p" || true; } ;; esac
+done
+for p in "${host_paths[@]}"; do
+	case $p in *' '*) rs_die $RS_EXIT_USAGE "'$p' has a blank in its name: the guest cannot be given it; move it" ;; esac
+done
 
 # Guest PCI topology; names are stable because every slot is explicit.
 devargs=() vfio_devs=() i=0
@@ -121,19 +156,20 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 	echo "RS_IVSHMEM_MF1=0000:03:00.1"
 	echo "RS_VFIO_DEVICES='${vfio_devs[*]}'"
 	printf 'RS_CWD=%q\n' "$PWD"
+	printf 'RS_HOST_PATHS=%q\n' "${host_paths[*]}"
 	echo "RS_VM=1"
+	echo "RS_KERNEL_FLAVOUR=$(awk '$1 == "flavour" {print $2}' "$kernel/info" 2>/dev/null)"
 	echo "RS_OUT=/run/rsout"
+	printf 'RS_KERNEL=%q\n' "$kernel"
 	# What the kernel carries, as its artifact says (vm/build-kernel.sh): tests of a
 	# finding expect the bug or its fix from this, never by probing the behaviour.
 	# Without a `fixes` list (an artifact of an older recipe) RS_KERNEL_FIXES is unset.
-	echo "RS_KERNEL_FLAVOUR=$(awk '$1 == "flavour" {print $2}' "$kernel/info" 2>/dev/null)"
-	printf 'RS_KERNEL=%q\n' "$kernel"
-	kvars="RS_KERNEL RS_KERNEL_FLAVOUR"
+	kvars=RS_KERNEL
 	if [ -f "$kernel/fixes" ]; then
 		echo "RS_KERNEL_FIXES='$(awk '{print $1}' "$kernel/fixes" | paste -sd' ')'"
 		kvars+=" RS_KERNEL_FIXES"
 	fi
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_VM RS_OUT $kvars $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_HOST_PATHS RS_VM RS_KERNEL_FLAVOUR RS_OUT $kvars $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in
@@ -228,10 +264,19 @@ qemu_base "$out"
 	-serial "file:$out/console.log" -monitor none >"$out/qemu.log" 2>&1 &
 qpid=$!
 tailpid=
-if [ $quiet = 0 ]; then
-	tail -n +1 -F "$out/console.log" 2>/dev/null >&2 &
+case $show in
+console)
+	tail -n +1 -F --pid="$qpid" "$out/console.log" >&2 2>/dev/null &
 	tailpid=$!
-fi
+	;;
+command)
+	# the command's own output as it comes (status lines, KTAP), its guest paths of the
+	# results share shown as the host's
+	touch "$out/cmd.log"
+	tail -n +1 -F --pid="$qpid" "$out/cmd.log" 2>/dev/null | sed -u "s#/run/rsout#$out#g" >&2 &
+	tailpid=$!
+	;;
+esac
 cleanup() {
 	kill "$qpid" 2>/dev/null || true
 	[ -n "$tailpid" ] && kill "$tailpid" 2>/dev/null || true
@@ -247,7 +292,11 @@ while kill -0 "$qpid" 2>/dev/null; do
 	sleep 1
 done
 wait "$qpid" 2>/dev/null && qrc=0 || qrc=$?
-sleep 0.3
+# the stream drains by itself: tail --pid prints what is left once qemu is gone, then ends
+for _ in $(seq 10); do
+	[ -n "$tailpid" ] && kill -0 "$tailpid" 2>/dev/null || break
+	sleep 0.3
+done
 cleanup
 trap - EXIT INT TERM
 secs=$(($(date +%s) - start))

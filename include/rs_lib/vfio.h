@@ -35,7 +35,7 @@ struct rs_vfio_dev;
 struct rs_vfio_owner_ops {
 	/* Close the device fd (revokes every dma-buf for good); why: RS_WHY_LEN. */
 	int (*close_device)(void *owner, char *why);
-	/* Open the device again and re-export every buffer (new fds in the same rs_bufs). */
+	/* Open the device again (the core then exports the buffers anew: close is permanent). */
 	int (*reopen)(void *owner, char *why);
 };
 
@@ -123,6 +123,21 @@ int rs_vfio_cfg_read(struct rs_vfio_dev *d, unsigned int off, void *buf, size_t 
 int rs_vfio_cfg_write(struct rs_vfio_dev *d, unsigned int off, const void *buf, size_t len);
 int rs_vfio_cfg_read16(struct rs_vfio_dev *d, unsigned int off, uint16_t *v);
 int rs_vfio_cfg_write16(struct rs_vfio_dev *d, unsigned int off, uint16_t v);
+/*
+ * A trigger's call on the device: take it, make the call, and on success set its
+ * dma-bufs' state to after (RS_PULSED for a call that revokes and un-revokes at once:
+ * FLR, AF FLR, reset, hot reset).  0, or -errno with why.
+ */
+int rs_vfio_call(struct rs_vfio_dev *d, int (*call)(struct rs_vfio_dev *d, void *arg, char *why),
+		 void *arg, enum rs_revoke_state after, char *why);
+/* PCI_COMMAND, the device taken for the read: 0, or -errno with why. */
+int rs_vfio_command(struct rs_vfio_dev *d, uint16_t *cmd, char *why);
+/*
+ * After a trigger that revokes and un-revokes in one call (FLR, AF FLR, reset, hot
+ * reset): the device must read back memory-enabled, and then its dma-bufs are live
+ * again.  after names the call for the message ("FLR").  0, or -errno with why.
+ */
+int rs_vfio_memory_back(struct rs_vfio_dev *d, const char *after, char *why);
 /* Re-read the config image and walk its capabilities. */
 int rs_vfio_read_caps(struct rs_vfio_dev *d, char *why);
 

@@ -42,29 +42,53 @@ void rs_op_begin(struct rs_worker *w, const char *fmt, ...) __attribute__((forma
 uint64_t rs_op_end(struct rs_worker *w);
 void rs_worker_init(struct rs_ctx *ctx, struct rs_worker *w, const char *kind,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void rs_worker_enter(struct rs_worker *w, bool block_signals);
+void rs_worker_enter(struct rs_worker *w);
 void rs_worker_exit(struct rs_worker *w);
 int rs_worker_start(struct rs_worker *w, void *(*fn)(void *), void *arg);
 bool rs_worker_running(const struct rs_worker *w, bool exited_only);
 void rs_set_reason(char *dst, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* *state = r and the reason, under lock (see "Locking" in rs_ctl.h). */
+void rs_set_result(pthread_mutex_t *lock, enum rs_result *state, char *reason, enum rs_result r,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void rs_set_state(pthread_mutex_t *lock, enum rs_result *state, enum rs_result r);
+/*
+ * The call in progress, if it started more than timeout before now: true, with its start
+ * and its name as one consistent snapshot.
+ */
+bool rs_op_overdue(struct rs_worker *w, uint64_t now, uint64_t timeout, uint64_t *t0,
+		   char *op, size_t len);
+
 const char *rs_ctl_why(struct rs_obj *o, int err);
 
 /* setup.c */
 const char *rs_opt_str(const struct rs_section *s, const char *key);
 void rs_obj_init(struct rs_ctx *ctx, struct rs_cobj *c, struct rs_section *sec, const char *salt);
 void rs_build(struct rs_ctx *ctx);
-void rs_state_setup(struct rs_ctx *ctx);
+void rs_state_begin(struct rs_ctx *ctx);
+/* hold: record the tracer's leftovers in the state file; else drop them. */
+void rs_state_trace(struct rs_ctx *ctx, bool hold);
+void rs_state_recover(struct rs_ctx *ctx);
+/* The results' copy of an exported buffer's size and inode. */
+void rs_bufinfo_update(struct rs_ctx *ctx, struct rs_cexp *e, const struct rs_buf *buf);
 void rs_setup_exporters(struct rs_ctx *ctx);
 void rs_setup_importers(struct rs_ctx *ctx);
 void rs_setup_pairs(struct rs_ctx *ctx);
 int rs_results_dir(struct rs_ctx *ctx);
 void rs_trace_setup(struct rs_ctx *ctx);
+void rs_trace_end(struct rs_ctx *ctx);
 void rs_ctx_free(struct rs_ctx *ctx);
 
 /* cycle.c, traffic.c, sequencer.c: thread functions */
 void *rs_pair_main(void *arg);
 void *rs_traffic_main(void *arg);
 void *rs_seq_main(void *arg);
+
+/* blame.c: the culprit of each hang and its victims (idempotent, call after each hang) */
+void rs_blame_hangs(struct rs_ctx *ctx);
+
+/* oracle.c: the trace oracle over the run's own events, and the live claims against it */
+void rs_oracle_run(struct rs_ctx *ctx);
+void rs_oracle_free(struct rs_oracle *o);
 
 /* verdict.c */
 void rs_finish(struct rs_ctx *ctx);

@@ -125,18 +125,22 @@ static unsigned int rs_reexport(struct rs_pair *p, struct rs_stats *st)
 			rs_pair_err(p, st, "reexport", err, ex->o.reason);
 			pthread_mutex_unlock(&p->st_lock);
 			fails++;
+			continue;
 		}
+		rs_bufinfo_update(ctx, e, buf);
 	}
 	for (i = 0; i < e->nr_imports; i++) {
 		struct rs_cimport *ci = e->imports[i];
 		struct rs_cimporter *m = ci->im;
 		struct rs_importer *im = &m->c.u.im;
+		char reason[sizeof(im->o.reason)];
 
 		if (ci->imp.buf->fd < 0 || ci->state == RS_RES_SKIP)
 			continue;
 		if (!rs_lock_or_stop(ctx, &m->lock, true))
 			continue;
-		if (m->closed) {
+		/* an importer that never opened (skipped, failed) has nothing to import with */
+		if (m->closed || !m->opened) {
 			pthread_mutex_unlock(&m->lock);
 			continue;
 		}
@@ -147,12 +151,14 @@ static unsigned int rs_reexport(struct rs_pair *p, struct rs_stats *st)
 		rs_op_end(&p->w);
 		ci->imported = !err;
 		ci->imp.live = !err;
+		memcpy(reason, im->o.reason, sizeof(reason));	/* the lock guards it */
 		pthread_mutex_unlock(&m->lock);
-		if (err && err != -RS_ESKIP) {
+		/* skipped, or refused as the exporter must (as at setup): not a failure */
+		if (err && err != -RS_ESKIP && err != -RS_EREFUSED) {
 			snprintf(what, sizeof(what), "reimport:%s", m->sec->name);
 			pthread_mutex_lock(&p->st_lock);
 			st->importer_failures++;
-			rs_pair_err(p, st, what, err, im->o.reason);
+			rs_pair_err(p, st, what, err, reason);
 			pthread_mutex_unlock(&p->st_lock);
 			fails++;
 		}
@@ -300,7 +306,7 @@ void *rs_pair_main(void *arg)
 	unsigned int gen, seen_gen = ~0u;
 	bool firing = true;
 
-	rs_worker_enter(&p->w, true);
+	rs_worker_enter(&p->w);
 	while (!atomic_load(&ctx->stop)) {
 		int ph = atomic_load(&ctx->phase);
 		const struct rs_pphase *pp;

@@ -19,12 +19,12 @@ static void rs_load_start(struct rs_ctx *ctx, struct rs_cload *l, size_t ph)
 
 	ld->o.reason[0] = '\0';
 	rs_op_begin(&ctx->seq, "start load %s (%s)", l->sec->name, ld->ops->type);
-	err = ld->ops->start ? ld->ops->start(ld) : 0;
+	err = ld->ops->start(ld);
 	rs_op_end(&ctx->seq);
 	if (err) {
-		if (l->state != RS_RES_FAIL)
-			l->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-		rs_set_reason(l->reason, "%s", rs_ctl_why(&ld->o, err));
+		rs_set_result(&ctx->vlock, &l->state, l->reason, l->state == RS_RES_FAIL ? RS_RES_FAIL :
+			      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+			      rs_ctl_why(&ld->o, err));
 		rs_log(ctx, "load %s: %s: %s", l->sec->name,
 		       err == -RS_ESKIP ? "skipped" : "start failed", l->reason);
 		if (err != -RS_ESKIP)
@@ -34,7 +34,7 @@ static void rs_load_start(struct rs_ctx *ctx, struct rs_cload *l, size_t ph)
 	l->running = true;
 	l->started_once = true;
 	if (l->state == RS_RES_NOTRUN)
-		l->state = RS_RES_PASS;
+		rs_set_state(&ctx->vlock, &l->state, RS_RES_PASS);
 }
 
 static void rs_load_stop(struct rs_ctx *ctx, struct rs_cload *l)
@@ -44,8 +44,7 @@ static void rs_load_stop(struct rs_ctx *ctx, struct rs_cload *l)
 	if (!l->running)
 		return;
 	rs_op_begin(&ctx->seq, "stop load %s (%s)", l->sec->name, ld->ops->type);
-	if (ld->ops->stop)
-		ld->ops->stop(ld);
+	ld->ops->stop(ld);
 	rs_op_end(&ctx->seq);
 	l->running = false;
 }
@@ -199,9 +198,7 @@ static void rs_cleanup(struct rs_ctx *ctx)
 		if (e->state_id)
 			rs_state_del(ctx->state, ex->ops->type, e->state_id);
 	}
-	rs_state_close(ctx->state);
-	ctx->state = NULL;
-	ctx->cleanup_complete = complete;
+	atomic_store(&ctx->cleanup_complete, complete);
 }
 
 void *rs_seq_main(void *arg)
@@ -210,12 +207,12 @@ void *rs_seq_main(void *arg)
 	uint64_t run_end;
 	size_t i;
 
-	rs_worker_enter(&ctx->seq, false);
-	rs_state_setup(ctx);
+	rs_worker_enter(&ctx->seq);
 	if (ctx->error) {
 		rs_stop(ctx, RS_STOP_ERROR);
 		goto cleanup;
 	}
+	rs_state_recover(ctx);
 	rs_setup_exporters(ctx);
 	rs_setup_importers(ctx);
 	rs_setup_pairs(ctx);
@@ -238,15 +235,16 @@ void *rs_seq_main(void *arg)
 		if (p->state != RS_RES_PASS)
 			continue;
 		if (rs_worker_start(&p->w, rs_pair_main, p)) {
-			p->state = RS_RES_FAIL;
-			rs_set_reason(p->reason, "cannot start a thread");
-			ctx->internal_error = true;
+			rs_set_result(&p->st_lock, &p->state, p->reason, RS_RES_FAIL,
+				      "cannot start a thread");
+			atomic_store(&ctx->internal_error, true);
 		}
 	}
-	ctx->setup_done = true;
-	rs_results_write(ctx);
+	atomic_store(&ctx->setup_done, true);
+	rs_results_request(ctx);
 
-	run_end = ctx->t0 + ctx->duration_ns;
+	/* the duration is the phases': setup (which may reset devices) does not eat into it */
+	run_end = rs_now_ns() + ctx->duration_ns;
 	for (i = 0; i < ctx->nr_phases && !atomic_load(&ctx->stop); i++) {
 		struct rs_phase_run *ph = &ctx->phases[i];
 		uint64_t end;

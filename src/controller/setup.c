@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "rs_recover.h"
 #include "rs_state.h"
 #include "rs_trace.h"
+#include "rs_trace_raw.h"
 #include "rs_util.h"
 
 /* An optional core key: its value, or NULL when unset. */
@@ -65,6 +67,7 @@ void rs_build(struct rs_ctx *ctx)
 		ex->ops = e->sec->plugin->ops;
 		ex->nr_bufs = (unsigned int)rs_sec_int(e->sec, "count");
 		ex->bufs = rs_xcalloc(ex->nr_bufs, sizeof(*ex->bufs));
+		e->binfo = rs_xcalloc(ex->nr_bufs, sizeof(*e->binfo));
 		for (b = 0; b < ex->nr_bufs; b++) {
 			ex->bufs[b].fd = -1;
 			ex->bufs[b].index = b;
@@ -154,7 +157,7 @@ void rs_build(struct rs_ctx *ctx)
 				rs_stats_init(&p->st[k]);
 				pp->active = !ps || rs_sec_list_has(ps, "triggers", ts->name);
 #define PICK(key, fn) (ps && rs_sec_has(ps, key) ? fn(ps, key) : fn(ts, key))
-				pp->timing = (int)PICK("timing", rs_sec_int);
+				pp->timing = PICK("timing", rs_sec_enum);
 				pp->interval = PICK("interval", rs_sec_time_ns);
 				pp->jitter = PICK("jitter", rs_sec_time_ns);
 				pp->hold = PICK("hold", rs_sec_time_ns);
@@ -165,6 +168,7 @@ void rs_build(struct rs_ctx *ctx)
 			/* timing has a stream of its own: plugins' rs_rand() use does not shift it */
 			p->trng = p->c.rng ^ 0x7133ULL;
 			rs_worker_init(ctx, &p->w, "trigger", "%s.%s", ts->name, e->sec->name);
+			atomic_store(&p->w.op_ex, e);	/* every call of a trigger worker acts on e */
 			p->state = RS_RES_NOTRUN;
 			e->nr_pairs++;
 			rs_xgrow(&ctx->pairs, &cap_pairs, ctx->nr_pairs, sizeof(*ctx->pairs));
@@ -189,6 +193,7 @@ void rs_build(struct rs_ctx *ctx)
 	for (i = 0; i < ctx->nr_ex; i++)
 		ctx->ktap_plan += !ctx->ex[i]->nr_pairs;
 	ctx->workers = rs_xcalloc(1 + ctx->nr_pairs + ctx->nr_im, sizeof(*ctx->workers));
+	ctx->hangs = rs_xcalloc(1 + ctx->nr_pairs + ctx->nr_im, sizeof(*ctx->hangs));
 	ctx->workers[ctx->nr_workers++] = &ctx->seq;
 	for (i = 0; i < ctx->nr_pairs; i++)
 		ctx->workers[ctx->nr_workers++] = &ctx->pairs[i]->w;
@@ -196,60 +201,110 @@ void rs_build(struct rs_ctx *ctx)
 		ctx->workers[ctx->nr_workers++] = &ctx->im[i]->traffic;
 }
 
-/* Stale entries of a killed run: call the owning exporter type's recover hook. */
-void rs_state_setup(struct rs_ctx *ctx)
+/*
+ * The state file, opened by the supervisor before anything is held (the tracer's
+ * leftovers are recorded in it at once): what dead runs left is recovered by the
+ * sequencer (rs_state_recover()), since that calls plugins.
+ */
+void rs_state_begin(struct rs_ctx *ctx)
 {
-	struct rs_state_entry *stale = NULL;
-	size_t nr = 0, i;
 	int owner = 0, err;
-	struct rs_worker *w = &ctx->seq;
 
-	err = rs_state_open(ctx->state_path, ctx->scn->name, &ctx->state, &stale, &nr, &owner);
+	err = rs_state_open(ctx->state_path, ctx->scn->name, &ctx->state, &ctx->left,
+			    &ctx->nr_left, &owner);
 	if (err == -EBUSY) {
 		ctx->error = rs_xasprintf("state file %s is held by a running revokestorm (pid %d); "
 					  "set state_file to run another scenario at the same time",
 					  ctx->state_path, owner);
-		return;
-	}
-	if (err) {
+	} else if (err) {
 		ctx->state_note = rs_xasprintf("no state file (%s: %s): devices left revoked by a crash will not be recovered automatically",
 					       ctx->state_path, strerror(-err));
 		rs_log(ctx, "warning: %s", ctx->state_note);
-		return;
 	}
-	for (i = 0; i < nr; i++) {
-		struct rs_state_entry *e = &stale[i];
-		const struct rs_exporter_ops *ops;
-		struct rs_recovered *r;
+}
 
+/* Record what the tracer made, so that the next start removes it if we cannot. */
+void rs_state_trace(struct rs_ctx *ctx, bool hold)
+{
+	const char *inst = rs_trace_instance(ctx->trace);
+	int pid = rs_trace_perf_pid(ctx->trace);
+
+	if (hold && inst) {
+		ctx->trace_inst = rs_xstrdup(inst);
+		if (rs_state_add(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst))
+			rs_log(ctx, "warning: cannot record %s in %s", inst, ctx->state_path);
+	}
+	if (hold && pid > 0) {
+		ctx->trace_proc = rs_xasprintf("%d/%llu", pid, rs_proc_start(pid));
+		if (rs_state_add(ctx->state, RS_STATE_PROCESS, ctx->trace_proc))
+			rs_log(ctx, "warning: cannot record perf (pid %d) in %s", pid,
+			       ctx->state_path);
+	}
+	if (!hold && ctx->trace_inst)
+		rs_state_del(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst);
+	if (!hold && ctx->trace_proc)
+		rs_state_del(ctx->state, RS_STATE_PROCESS, ctx->trace_proc);
+}
+
+/*
+ * What dead runs left: the core's leftovers, and devices through their exporter type's
+ * recover hook.  An entry stays in the state file until it is recovered; a device that
+ * could not be (or whose run is still alive) is not used by this run (rs_state_blocked()).
+ */
+void rs_state_recover(struct rs_ctx *ctx)
+{
+	struct rs_worker *w = &ctx->seq;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_left; i++) {
+		struct rs_state_entry *e = &ctx->left[i];
+		struct rs_recovered r = {
+			.type = rs_xstrdup(e->type), .state_id = rs_xstrdup(e->id), .pid = e->pid,
+		};
+
+		rs_op_begin(w, "recover %s (%s)", e->id, e->type);
+		r.err = rs_recover_entry(ctx, e, &r.reason);
+		rs_op_end(w);
+		if ((!r.err || r.err == -RS_ESKIP) && rs_state_forget(ctx->state, e))
+			rs_log(ctx, "warning: cannot drop %s from %s", e->id, ctx->state_path);
+		pthread_mutex_lock(&ctx->vlock);
 		ctx->recovered = rs_xrealloc(ctx->recovered,
 					     (ctx->nr_recovered + 1) * sizeof(*ctx->recovered));
-		r = &ctx->recovered[ctx->nr_recovered++];
-		memset(r, 0, sizeof(*r));
-		r->type = rs_xstrdup(e->type);
-		r->state_id = rs_xstrdup(e->id);
-		r->pid = e->pid;
-		if (e->alive) {
-			r->err = -EBUSY;
-			r->reason = rs_xasprintf("held by pid %d, which is still alive (stuck?): left alone",
-						 e->pid);
-		} else if (!(ops = rs_find_exporter(e->type)) || !ops->recover) {
-			r->err = -EOPNOTSUPP;
-			r->reason = rs_xasprintf("exporter type '%s' %s", e->type,
-						 ops ? "has no recover hook" : "is not built in");
-		} else {
-			rs_op_begin(w, "recover %s (%s)", e->id, e->type);
-			r->err = ops->recover(ctx, e->id);
-			rs_op_end(w);
-			r->reason = rs_xstrdup(r->err == 0 ? "restored" : r->err == -RS_ESKIP ?
-					       "nothing to do" : strerror(-r->err));
-		}
+		ctx->recovered[ctx->nr_recovered++] = r;
+		pthread_mutex_unlock(&ctx->vlock);
 		rs_log(ctx, "state file: %s left by pid %d (%s): %s", e->id, e->pid, e->type,
-		       r->reason);
-		rs_ktap_diag(ctx, "%s %s left by pid %d: %s", r->err ? "not recovered:" : "recovered",
-			     e->id, e->pid, r->reason);
+		       r.reason);
+		rs_ktap_diag(ctx, "%s %s left by pid %d: %s",
+			     r.err && r.err != -RS_ESKIP ? "not recovered:" : "recovered", e->id,
+			     e->pid, r.reason);
 	}
-	rs_state_entries_free(stale, nr);
+	rs_state_entries_free(ctx->left, ctx->nr_left);
+	ctx->left = NULL;
+	ctx->nr_left = 0;
+}
+
+/* A device a dead run left that is still not in order: its entry, else NULL. */
+static const struct rs_recovered *rs_state_blocked(struct rs_ctx *ctx, const char *type,
+						   const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_recovered; i++) {	/* the sequencer's own array */
+		const struct rs_recovered *r = &ctx->recovered[i];
+
+		if (r->err && r->err != -RS_ESKIP && !strcmp(r->type, type) &&
+		    !strcmp(r->state_id, id))
+			return r;
+	}
+	return NULL;
+}
+
+void rs_bufinfo_update(struct rs_ctx *ctx, struct rs_cexp *e, const struct rs_buf *buf)
+{
+	pthread_mutex_lock(&ctx->vlock);
+	e->binfo[buf->index].size = buf->size;
+	e->binfo[buf->index].ino = buf->ino;
+	pthread_mutex_unlock(&ctx->vlock);
 }
 
 void rs_setup_exporters(struct rs_ctx *ctx)
@@ -267,19 +322,39 @@ void rs_setup_exporters(struct rs_ctx *ctx)
 		err = ex->ops->open ? ex->ops->open(ex) : 0;
 		rs_op_end(w);
 		if (err) {
-			e->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-			rs_set_reason(e->reason, "%s", rs_ctl_why(&ex->o, err));
+			rs_set_result(&ctx->vlock, &e->state, e->reason,
+				      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+				      rs_ctl_why(&ex->o, err));
 			rs_log(ctx, "exporter %s: %s: %s", e->sec->name,
 			       err == -RS_ESKIP ? "skipped" : "open failed", e->reason);
 			continue;
 		}
 		e->opened = true;
-		e->state = RS_RES_PASS;
+		rs_set_state(&ctx->vlock, &e->state, RS_RES_PASS);
 		if (ex->ops->state_id) {
 			const char *id = ex->ops->state_id(ex);
 
+			const struct rs_recovered *r = id ? rs_state_blocked(ctx, ex->ops->type, id) : NULL;
+
+			if (r) {
+				rs_set_result(&ctx->vlock, &e->state, e->reason, RS_RES_FAIL,
+					      "%s was left by pid %d, which died holding it, and is "
+					      "not in order (%s): not used; `revokestorm recover` "
+					      "retries", id, r->pid, r->reason);
+				rs_log(ctx, "exporter %s: %s", e->sec->name, e->reason);
+				rs_op_begin(w, "close exporter %s", e->sec->name);
+				if (ex->ops->close)
+					ex->ops->close(ex);
+				rs_op_end(w);
+				e->closed = true;
+				continue;
+			}
 			if (id && *id) {
-				e->state_id = rs_xstrdup(id);
+				char *sid = rs_xstrdup(id);
+
+				pthread_mutex_lock(&ctx->vlock);
+				e->state_id = sid;
+				pthread_mutex_unlock(&ctx->vlock);
 				if (ctx->state && rs_state_add(ctx->state, ex->ops->type, id))
 					rs_log(ctx, "warning: cannot record %s in %s", id, ctx->state_path);
 			}
@@ -288,16 +363,17 @@ void rs_setup_exporters(struct rs_ctx *ctx)
 			struct rs_buf *buf = &ex->bufs[b];
 
 			rs_op_begin(w, "export buffer %u of %s", b, e->sec->name);
-			err = ex->ops->export ? ex->ops->export(ex, buf) : -EOPNOTSUPP;
+			err = ex->ops->export(ex, buf);	/* the registry checks it is there */
 			rs_op_end(w);
 			if (err) {
 				buf->fd = -1;
-				e->state = err == -RS_ESKIP && b == 0 ? RS_RES_SKIP : RS_RES_FAIL;
-				rs_set_reason(e->reason, "export of buffer %u: %s", b,
-					      rs_ctl_why(&ex->o, err));
+				rs_set_result(&ctx->vlock, &e->state, e->reason,
+					      err == -RS_ESKIP && b == 0 ? RS_RES_SKIP : RS_RES_FAIL,
+					      "export of buffer %u: %s", b, rs_ctl_why(&ex->o, err));
 				rs_log(ctx, "exporter %s: %s", e->sec->name, e->reason);
 				break;
 			}
+			rs_bufinfo_update(ctx, e, buf);
 		}
 	}
 }
@@ -316,8 +392,9 @@ void rs_setup_importers(struct rs_ctx *ctx)
 		err = im->ops->open ? im->ops->open(im) : 0;
 		rs_op_end(w);
 		if (err) {
-			m->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-			rs_set_reason(m->reason, "%s", rs_ctl_why(&im->o, err));
+			rs_set_result(&m->st_lock, &m->state, m->reason,
+				      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+				      rs_ctl_why(&im->o, err));
 			rs_log(ctx, "importer %s: %s: %s", m->sec->name,
 			       err == -RS_ESKIP ? "skipped" : "open failed", m->reason);
 			continue;
@@ -327,8 +404,8 @@ void rs_setup_importers(struct rs_ctx *ctx)
 			struct rs_cimport *ci = m->imports[j];
 
 			if (ci->imp.buf->fd < 0) {
-				ci->state = RS_RES_SKIP;
-				rs_set_reason(ci->reason, "exporter %s has no buffer %u (%s)",
+				rs_set_result(&m->st_lock, &ci->state, ci->reason, RS_RES_SKIP,
+					      "exporter %s has no buffer %u (%s)",
 					      ci->ex->sec->name, ci->imp.buf->index,
 					      ci->ex->reason[0] ? ci->ex->reason : "not exported");
 				continue;
@@ -336,12 +413,24 @@ void rs_setup_importers(struct rs_ctx *ctx)
 			im->o.reason[0] = '\0';
 			rs_op_begin(w, "import buffer %u of %s into %s", ci->imp.buf->index,
 				    ci->ex->sec->name, m->sec->name);
-			err = im->ops->import ? im->ops->import(im, &ci->imp) : -EOPNOTSUPP;
+			err = im->ops->import(im, &ci->imp);
 			rs_op_end(w);
+			pthread_mutex_lock(&m->st_lock);
 			ci->err = err;
+			if (err == -RS_EREFUSED) {
+				/* refused as it must be: a passed check, no import */
+				ci->state = RS_RES_PASS;
+				ci->refused = true;
+				snprintf(ci->reason, sizeof(ci->reason), "%s", im->o.reason);
+				m->refused++;
+				pthread_mutex_unlock(&m->st_lock);
+				continue;
+			}
+			pthread_mutex_unlock(&m->st_lock);
 			if (err) {
-				ci->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-				rs_set_reason(ci->reason, "%s", rs_ctl_why(&im->o, err));
+				rs_set_result(&m->st_lock, &ci->state, ci->reason,
+					      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+					      rs_ctl_why(&im->o, err));
 				rs_log(ctx, "importer %s: import of %s buffer %u: %s: %s", m->sec->name,
 				       ci->ex->sec->name, ci->imp.buf->index,
 				       err == -RS_ESKIP ? "skipped" : rs_errno_name(err), ci->reason);
@@ -349,7 +438,7 @@ void rs_setup_importers(struct rs_ctx *ctx)
 			}
 			ci->imported = true;
 			ci->imp.live = true;
-			ci->state = RS_RES_PASS;
+			rs_set_state(&m->st_lock, &ci->state, RS_RES_PASS);
 		}
 		m->traffic_on = im->ops->traffic && rs_sec_bool(m->sec, "traffic");
 	}
@@ -368,13 +457,14 @@ void rs_setup_pairs(struct rs_ctx *ctx)
 		int err;
 
 		if (e->state != RS_RES_PASS) {
-			p->state = e->state == RS_RES_SKIP ? RS_RES_SKIP : RS_RES_FAIL;
-			rs_set_reason(p->reason, "exporter %s: %s", e->sec->name, e->reason);
+			rs_set_result(&p->st_lock, &p->state, p->reason,
+				      e->state == RS_RES_SKIP ? RS_RES_SKIP : RS_RES_FAIL,
+				      "exporter %s: %s", e->sec->name, e->reason);
 			continue;
 		}
 		if (!ex->ops->revocable) {
-			p->state = RS_RES_SKIP;
-			rs_set_reason(p->reason, "exporter %s (type %s) cannot be revoked",
+			rs_set_result(&p->st_lock, &p->state, p->reason, RS_RES_SKIP,
+				      "exporter %s (type %s) cannot be revoked",
 				      e->sec->name, ex->ops->type);
 			continue;
 		}
@@ -383,8 +473,7 @@ void rs_setup_pairs(struct rs_ctx *ctx)
 			p->handle = ex->ops->handle ? ex->ops->handle(ex, t->ops->needs) : NULL;
 			rs_op_end(w);
 			if (!p->handle) {
-				p->state = RS_RES_SKIP;
-				rs_set_reason(p->reason,
+				rs_set_result(&p->st_lock, &p->state, p->reason, RS_RES_SKIP,
 					      "exporter %s (type %s) has no '%s' interface, which trigger %s (type %s) needs",
 					      e->sec->name, ex->ops->type, t->ops->needs,
 					      p->sec->name, t->ops->type);
@@ -396,14 +485,15 @@ void rs_setup_pairs(struct rs_ctx *ctx)
 			err = t->ops->probe(t, ex, p->handle);
 			rs_op_end(w);
 			if (err) {
-				p->state = err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL;
-				rs_set_reason(p->reason, "%s", rs_ctl_why(&t->o, err));
+				rs_set_result(&p->st_lock, &p->state, p->reason,
+					      err == -RS_ESKIP ? RS_RES_SKIP : RS_RES_FAIL, "%s",
+					      rs_ctl_why(&t->o, err));
 				rs_log(ctx, "%s: %s: %s", p->w.name,
 				       err == -RS_ESKIP ? "skipped" : "probe failed", p->reason);
 				continue;
 			}
 		}
-		p->state = RS_RES_PASS;
+		rs_set_state(&p->st_lock, &p->state, RS_RES_PASS);
 	}
 }
 
@@ -460,19 +550,37 @@ int rs_results_dir(struct rs_ctx *ctx)
 
 void rs_trace_setup(struct rs_ctx *ctx)
 {
+	struct rs_trace_opts topts = { .events_per_s = rs_trace_expected_rate(ctx->scn) };
 	enum rs_trace_mode mode;
 	char why[256] = "";
 	const char *m = rs_sec_str(ctx->scn->global, "trace");
 
 	if (!m || rs_trace_mode_parse(m, &mode) || mode == RS_TRACE_OFF)
 		return;
-	if (rs_trace_start(&ctx->trace, mode, NULL, ctx->results_dir, why, sizeof(why))) {
-		rs_log(ctx, "kernel events not collected: %s", why);
+	if (rs_trace_start(&ctx->trace, mode, &topts, ctx->results_dir, why, sizeof(why))) {
+		rs_log(ctx, "kernel events not collected: %.200s", why);
+		snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events not collected: %.200s", why);
 		ctx->trace = NULL;
 		return;
 	}
 	if (*rs_trace_missing(ctx->trace))
 		rs_log(ctx, "kernel events missing: %s", rs_trace_missing(ctx->trace));
+}
+
+/* The events of the whole run, cleanup included, are collected before KTAP and results. */
+void rs_trace_end(struct rs_ctx *ctx)
+{
+	const struct rs_trace_info *ti;
+	char why[256];
+
+	if (!ctx->trace)
+		return;
+	if (rs_trace_finish(ctx->trace, why, sizeof(why)))
+		rs_log(ctx, "kernel events: %s", why);
+	ti = rs_trace_info(ctx->trace);
+	if (ti && ti->lost)
+		rs_log(ctx, "kernel events: %lld of %llu lost in %zu gaps; checks built on the trace across them are not made",
+		       ti->lost, (unsigned long long)(ti->events + (uint64_t)ti->lost), ti->nr_gaps);
 }
 
 void rs_ctx_free(struct rs_ctx *ctx)
@@ -507,6 +615,7 @@ void rs_ctx_free(struct rs_ctx *ctx)
 	}
 	for (i = 0; i < ctx->nr_ex; i++) {
 		free(ctx->ex[i]->c.u.ex.bufs);
+		free(ctx->ex[i]->binfo);
 		free(ctx->ex[i]->imports);
 		free(ctx->ex[i]->importer_set);
 		free(ctx->ex[i]->state_id);
@@ -529,6 +638,12 @@ void rs_ctx_free(struct rs_ctx *ctx)
 	}
 	free(ctx->points);
 	free(ctx->log);
+	for (i = 0; i < ctx->nr_claims; i++) {
+		free(ctx->claims[i].who);
+		free(ctx->claims[i].what);
+	}
+	free(ctx->claims);
+	rs_oracle_free(&ctx->oracle);
 	free(ctx->hangs);
 	free(ctx->recovered);
 	free(ctx->workers);
@@ -540,5 +655,8 @@ void rs_ctx_free(struct rs_ctx *ctx)
 	free(ctx->state_path);
 	free(ctx->state_note);
 	free(ctx->error);
+	free(ctx->trace_inst);
+	free(ctx->trace_proc);
+	rs_state_entries_free(ctx->left, ctx->nr_left);
 	free(ctx);
 }

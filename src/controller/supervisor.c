@@ -8,12 +8,17 @@
  * rs_run() returns with res->stuck set and the caller must _exit() (the thread
  * cannot be joined).
  */
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "controller.h"
+#include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_units.h"
 #include "rs_util.h"
@@ -24,10 +29,13 @@
 static struct rs_ctx *rs_active;
 static _Atomic int rs_pending_signals;
 
-static void rs_signal_handler(int sig)
+/* Count the signals waiting on the signalfd as stop requests. */
+static void rs_signals_take(int sfd)
 {
-	atomic_fetch_add(&rs_pending_signals, 1);
-	rs_wake();
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		atomic_fetch_add(&rs_pending_signals, 1);
 }
 
 void rs_run_request_stop(void)
@@ -36,45 +44,49 @@ void rs_run_request_stop(void)
 	rs_wake();
 }
 
-static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t elapsed)
+/*
+ * w's call op has not returned for elapsed: record the hang, mark what it hangs, collect
+ * the stuck thread's state and stop the run.
+ */
+static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t elapsed,
+			    const char *op)
 {
-	struct rs_hang *h;
+	struct rs_hang h = {
+		.worker = rs_xstrdup(w->name), .op = rs_xstrdup(op),
+		.tid = atomic_load(&w->tid), .elapsed_ns = elapsed,
+		.w = w, .ex = atomic_load(&w->op_ex),
+	};
+	struct rs_pair *p = !strcmp(w->kind, "trigger") ?
+			    rs_container_of(w, struct rs_pair, w) : NULL;
 	char t1[32], t2[32];
 	int ph = atomic_load(&ctx->phase);
+	size_t idx;
 
-	w->hung = true;
+	atomic_store(&w->hung, true);
 	atomic_store(&ctx->hung, true);
-	ctx->hangs = rs_xrealloc(ctx->hangs, (ctx->nr_hangs + 1) * sizeof(*ctx->hangs));
-	h = &ctx->hangs[ctx->nr_hangs++];
-	memset(h, 0, sizeof(*h));
-	h->worker = rs_xstrdup(w->name);
-	h->op = rs_xstrdup(w->op);
-	h->tid = atomic_load(&w->tid);
-	h->elapsed_ns = elapsed;
 	rs_log(ctx, "HANG: %s worker %s: '%s' has not returned after %s (hang_timeout %s)",
-	       w->kind, w->name, w->op, rs_fmt_time(elapsed, t1, sizeof(t1)),
+	       w->kind, w->name, op, rs_fmt_time(elapsed, t1, sizeof(t1)),
 	       rs_fmt_time(ctx->hang_timeout_ns, t2, sizeof(t2)));
-	rs_hang_collect(ctx, h, h->tid);
-	if (h->wchan && *h->wchan)
-		rs_log(ctx, "HANG: thread %d is in state %s, wchan %s", h->tid,
-		       h->task_state ? h->task_state : "?", h->wchan);
-	if (!strcmp(w->kind, "trigger")) {
-		struct rs_pair *p = rs_container_of(w, struct rs_pair, w);
-
-		h->blocked_by = rs_blockers(p->ex);
-		if (h->blocked_by)
-			rs_log(ctx, "HANG: blocked by %s", h->blocked_by);
-		pthread_mutex_lock(&p->st_lock);
-		p->state = RS_RES_HANG;
-		rs_set_reason(p->reason, "hung for %s in: %s%s%s", t1, w->op,
-			      h->blocked_by ? "; blocked by " : "",
-			      h->blocked_by ? h->blocked_by : "");
-		pthread_mutex_unlock(&p->st_lock);
+	if (p) {
+		h.blocked_by = rs_blockers(p->ex);
+		if (h.blocked_by)
+			rs_log(ctx, "HANG: blocked by %s", h.blocked_by);
+	}
+	pthread_mutex_lock(&ctx->vlock);
+	idx = atomic_load(&ctx->nr_hangs);
+	ctx->hangs[idx] = h;
+	atomic_store(&ctx->nr_hangs, idx + 1);
+	pthread_mutex_unlock(&ctx->vlock);
+	rs_hang_collect(ctx, idx);
+	if (p) {
+		rs_set_result(&p->st_lock, &p->state, p->reason, RS_RES_HANG,
+			      "hung for %s in: %s%s%s", t1, op, h.blocked_by ? "; blocked by " : "",
+			      h.blocked_by ? h.blocked_by : "");
 	} else if (!strcmp(w->kind, "traffic")) {
 		struct rs_cimporter *m = rs_container_of(w, struct rs_cimporter, traffic);
 
-		m->state = RS_RES_HANG;
-		rs_set_reason(m->reason, "hung for %s in: %s", t1, w->op);
+		rs_set_result(&m->st_lock, &m->state, m->reason, RS_RES_HANG, "hung for %s in: %s",
+			      t1, op);
 	}
 	if (ph >= 0) {
 		ctx->phases[ph].failures++;
@@ -82,21 +94,44 @@ static void rs_declare_hang(struct rs_ctx *ctx, struct rs_worker *w, uint64_t el
 		ctx->phases[ph].result = RS_RES_HANG;
 		pthread_mutex_unlock(&ctx->lock);
 	}
-	rs_stop(ctx, RS_STOP_HANG);
+	rs_blame_hangs(ctx);
+	/*
+	 * The stop makes the sequencer close importers, which may unstick the revoke: the
+	 * bundle's stacks must be read before that.  While it is written the run goes on
+	 * (the supervisor too: watchdog, signals, status), bounded by cleanup_timeout.
+	 */
+	if (atomic_load(&ctx->diag_running) && !ctx->hang_stop_at)
+		ctx->hang_stop_at = rs_now_ns() + ctx->cleanup_timeout_ns;
+	else if (!ctx->hang_stop_at)
+		rs_stop(ctx, RS_STOP_HANG);
 	rs_results_write(ctx);
+}
+
+/* The stop a hang put off until its bundle had the stacks (rs_declare_hang()). */
+static void rs_hang_stop(struct rs_ctx *ctx, uint64_t now)
+{
+	if (!ctx->hang_stop_at)
+		return;
+	if (atomic_load(&ctx->diag_running) && now < ctx->hang_stop_at)
+		return;
+	if (atomic_load(&ctx->diag_running))
+		rs_log(ctx, "the hang bundle is not written after cleanup_timeout; stopping anyway");
+	ctx->hang_stop_at = 0;
+	rs_stop(ctx, RS_STOP_HANG);
 }
 
 static void rs_watchdog(struct rs_ctx *ctx)
 {
-	uint64_t now = rs_now_ns();
+	uint64_t now = rs_now_ns(), t0;
+	char op[sizeof(ctx->seq.op)];
 	size_t i;
 
 	for (i = 0; i < ctx->nr_workers; i++) {
 		struct rs_worker *w = ctx->workers[i];
-		uint64_t t0 = atomic_load(&w->op_start);
 
-		if (t0 && !w->hung && now > t0 && now - t0 > ctx->hang_timeout_ns)
-			rs_declare_hang(ctx, w, now - t0);
+		if (!atomic_load(&w->hung) &&
+		    rs_op_overdue(w, now, ctx->hang_timeout_ns, &t0, op, sizeof(op)))
+			rs_declare_hang(ctx, w, now - t0, op);
 	}
 }
 
@@ -164,7 +199,7 @@ static void rs_soak_sample(struct rs_ctx *ctx)
 	rs_interval_take(ctx, iv);
 	rs_ctx_totals(ctx, &smp.revokes, &smp.restores, &smp.errors);
 	if (ctx->watch) {
-		rs_watch_reports(ctx->watch, &smp.kernel_reports);
+		smp.kernel_reports = rs_watch_count(ctx->watch);
 		smp.kernel_failures = rs_watch_failures(ctx->watch);
 	}
 	smp.elapsed_ns = rs_ctx_elapsed(ctx);
@@ -207,6 +242,21 @@ static void rs_status_line(struct rs_ctx *ctx, uint64_t *last_revokes, uint64_t 
 	rs_lat_free(all);
 }
 
+/* Stuck: join the workers that did return (the stuck ones cannot be). */
+static void rs_join_exited(struct rs_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_workers; i++) {
+		struct rs_worker *w = ctx->workers[i];
+
+		if (w->started && atomic_load(&w->exited)) {
+			pthread_join(w->th, NULL);
+			w->started = false;
+		}
+	}
+}
+
 static bool rs_any_stuck(struct rs_ctx *ctx)
 {
 	size_t i;
@@ -220,13 +270,13 @@ static bool rs_any_stuck(struct rs_ctx *ctx)
 int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_run_result *res)
 {
 	struct rs_ctx *ctx = rs_xcalloc(1, sizeof(*ctx));
-	struct sigaction sa = { .sa_handler = rs_signal_handler }, old[3];
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t sigs, oldmask;
 	pthread_condattr_t ca;
 	uint64_t status_every, next_status, last_revokes = 0, last_t, hang_at = 0;
 	bool show_status;
-	bool abandoned = false, stuck;
-	int err, i, code;
+	bool abandoned = false, stuck, diag_stuck;
+	int err, code, sfd = -1;
+	char tbuf[32];
 
 	memset(res, 0, sizeof(*res));
 	ctx->magic = RS_CTX_MAGIC;
@@ -245,6 +295,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 				     rs_sec_str(scn->global, "state_file"));
 	atomic_store(&ctx->phase, -1);
 	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->vlock, NULL);
 	pthread_mutex_init(&ctx->log_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -271,11 +322,21 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		return res->exit_code;
 	}
 	atomic_store(&rs_pending_signals, 0);
+	/*
+	 * SIGINT, SIGTERM and SIGHUP are blocked in every thread of the run (each inherits
+	 * this mask) and taken here alone, through a signalfd: no plugin call ever sees
+	 * EINTR from them.  Children reset the mask before exec (rs_child_signals()).
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, &oldmask);
 	if (opts->handle_signals) {
-		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = SA_RESTART;
-		for (i = 0; i < 3; i++)
-			sigaction(sigs[i], &sa, &old[i]);
+		sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+		if (sfd < 0)
+			fprintf(ctx->status, "revokestorm: signalfd: %s; signals will not stop the run\n",
+				strerror(errno));
 	}
 	rs_active = ctx;
 
@@ -295,16 +356,28 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_soak_start(&ctx->soak, ctx, scn->global, ctx->duration_ns, ctx->results_dir);
 	if (ctx->soak.leak_check)
 		ctx->ktap_plan++;
+	{
+		enum rs_trace_mode tm;
+		const char *m = rs_sec_str(scn->global, "trace");
+
+		/* the trace oracle and its agreement with the live checks: two points */
+		if (m && !rs_trace_mode_parse(m, &tm) && tm != RS_TRACE_OFF) {
+			ctx->oracle.wanted = true;
+			ctx->ktap_plan += 2;
+		}
+	}
 	rs_ktap_header(ctx);
 	rs_log(ctx, "scenario %s (%s), seed %llu, %zu exporters, %zu importers, %zu trigger workers, %zu loads, %zu phases; results in %s",
 	       scn->name, scn->path, (unsigned long long)scn->seed, ctx->nr_ex, ctx->nr_im,
 	       ctx->nr_pairs, ctx->nr_loads, ctx->nr_phases, ctx->results_dir);
 	rs_kmsg_marker(ctx, "run %s seed %llu starts", scn->name, (unsigned long long)scn->seed);
+	rs_state_begin(ctx);
 	rs_trace_setup(ctx);
+	rs_state_trace(ctx, true);
 	rs_results_write(ctx);
 
 	if (rs_worker_start(&ctx->seq, rs_seq_main, ctx)) {
-		ctx->internal_error = true;
+		atomic_store(&ctx->internal_error, true);
 		ctx->error = rs_xstrdup("cannot start the sequencer thread");
 		atomic_store(&ctx->seq_done, true);
 	}
@@ -315,13 +388,20 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	last_t = rs_now_ns();
 	next_status = status_every ? last_t + status_every : UINT64_MAX;
 	while (!atomic_load(&ctx->seq_done)) {
-		struct pollfd pfd = { .fd = rs_wake_pollfd(), .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = rs_wake_pollfd(), .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+		};
 		uint64_t now = rs_now_ns(), wait = RS_WATCH_NS;
 
 		if (next_status > now && next_status - now < wait)
 			wait = next_status - now;
-		poll(&pfd, 1, (int)(wait / 1000000ULL) + 1);
+		poll(pfd, 2, (int)(wait / 1000000ULL) + 1);
 		rs_wake_drain();
+		if (sfd >= 0)
+			rs_signals_take(sfd);
+		if (atomic_exchange(&ctx->results_wanted, false))
+			rs_results_write(ctx);
 		if (atomic_load(&rs_pending_signals)) {
 			int n = atomic_exchange(&rs_pending_signals, 0);
 
@@ -338,8 +418,9 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		}
 		rs_watchdog(ctx);
 		now = rs_now_ns();
-		if (ctx->nr_hangs && !hang_at)
-			hang_at = now;
+		rs_hang_stop(ctx, now);
+		if (atomic_load(&ctx->nr_hangs) && !hang_at && atomic_load(&ctx->stop))
+			hang_at = now;	/* cleanup's time runs from the stop */
 		if (hang_at && now - hang_at > ctx->cleanup_timeout_ns + ctx->hang_timeout_ns) {
 			rs_log(ctx, "cleanup did not finish after the hang; giving up on it");
 			abandoned = true;
@@ -354,14 +435,50 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	}
 	if (ctx->soak.f)
 		rs_soak_sample(ctx);	/* the last, partial interval */
+	/* the hang bundle, if one is being written: bounded, it may be stuck itself */
+	diag_stuck = !rs_hang_diag_wait(ctx, rs_now_ns() + ctx->cleanup_timeout_ns);
+	if (diag_stuck)
+		rs_log(ctx, "the hang bundle is still being written after %s; not waiting",
+		       rs_fmt_time(ctx->cleanup_timeout_ns, tbuf, sizeof(tbuf)));
 
 	ctx->wall_end = rs_wall_ns();
 	ctx->taint_end = rs_taint_read();
-	stuck = rs_any_stuck(ctx);
-	if (abandoned && !ctx->cleanup_complete)
+	stuck = rs_any_stuck(ctx) || diag_stuck;
+	if (abandoned && !atomic_load(&ctx->cleanup_complete))
 		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
 		       ctx->state_path ? ctx->state_path : "");
+	/*
+	 * Even when a worker stays stuck: only core code uses the trace, and a stuck worker is
+	 * inside a plugin call.  The instance and perf must not outlive the run, and the trace
+	 * oracle reads what was collected before the verdict.
+	 */
+	if (ctx->trace && !diag_stuck) {	/* else the bundle thread may still read it */
+		struct rs_trace *t = ctx->trace;
+		char why[256];
+
+		ctx->trace = NULL;
+		if (rs_trace_stop_checked(t, why, sizeof(why))) {
+			rs_log(ctx, "kernel events: %s", why);
+			snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events incomplete: %.200s", why);
+		} else {
+			ctx->oracle.trace_dir = rs_xstrdup(ctx->results_dir);
+		}
+		if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
+			rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
+			       ctx->trace_inst);
+			free(ctx->trace_inst);
+			ctx->trace_inst = NULL;	/* stays in the state file */
+		}
+		rs_state_trace(ctx, false);
+	} else if (ctx->trace) {
+		snprintf(ctx->trace_why, sizeof(ctx->trace_why),
+			 "the hang diagnostics still read the kernel events");
+	}
+	rs_oracle_run(ctx);
+	rs_blame_hangs(ctx);	/* with the kernel reports that came in since */
 	rs_finish(ctx);
+	/* also when stuck: what was recorded becomes trace.txt; t is freed only when not */
+	rs_trace_end(ctx);
 	rs_ktap_finish(ctx);
 	if (rs_results_write(ctx))
 		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;
@@ -370,12 +487,9 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_kmsg_marker(ctx, "run %s ends: %s", scn->name, ctx->status_word);
 	rs_log(ctx, "%s; results: %s", ctx->status_word,
 	       ctx->results_file);
-	if (ctx->trace && !stuck) {
-		char why[256];
-
-		if (rs_trace_stop_checked(ctx->trace, why, sizeof(why)))
-			rs_log(ctx, "kernel events: %s", why);
-		ctx->trace = NULL;
+	if (atomic_load(&ctx->seq_done)) {	/* else the sequencer may still use it */
+		rs_state_close(ctx->state);
+		ctx->state = NULL;
 	}
 	rs_watch_stop(ctx->watch);
 	ctx->watch = NULL;
@@ -383,14 +497,18 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	code = ctx->exit_code;
 	res->exit_code = code;
 	res->stuck = stuck;
-	if (opts->handle_signals)
-		for (i = 0; i < 3; i++)
-			sigaction(sigs[i], &old[i], NULL);
+	if (sfd >= 0) {
+		rs_signals_take(sfd);	/* none is left pending for the old mask */
+		close(sfd);
+	}
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	if (!stuck) {
 		rs_active = NULL;
 		if (ctx->seq.started)
 			pthread_join(ctx->seq.th, NULL);
 		rs_ctx_free(ctx);
+	} else {
+		rs_join_exited(ctx);
 	}
 	/* stuck: threads still use ctx; the caller _exit()s */
 	return code;
@@ -413,7 +531,7 @@ void rs_run_emergency(void)
 		l->running = false;
 	}
 	ctx->wall_end = rs_wall_ns();
-	ctx->internal_error = true;
+	atomic_store(&ctx->internal_error, true);
 	ctx->status_word = "error";
 	ctx->exit_code = RS_EXIT_INTERNAL;
 	rs_results_write(ctx);

@@ -4,6 +4,7 @@
  * between revokes; a failure while the exporter is not revoked is a failure.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "controller.h"
 #include "rs_util.h"
@@ -15,7 +16,7 @@ void *rs_traffic_main(void *arg)
 	struct rs_importer *im = &m->c.u.im;
 	uint64_t pause = rs_sec_time_ns(m->sec, "traffic_interval");
 
-	rs_worker_enter(&m->traffic, true);
+	rs_worker_enter(&m->traffic);
 	while (!atomic_load(&ctx->stop)) {
 		int ph = atomic_load(&ctx->phase);
 		unsigned int gen = rs_gen(ctx);
@@ -29,6 +30,7 @@ void *rs_traffic_main(void *arg)
 		for (i = 0; i < m->nr_imports && !atomic_load(&ctx->stop); i++) {
 			struct rs_cimport *ci = m->imports[i];
 			struct rs_stats *st = &m->st[ph];
+			char reason[sizeof(im->o.reason)];
 			uint64_t e0, e1;
 			int d0;
 			int64_t r;
@@ -46,11 +48,13 @@ void *rs_traffic_main(void *arg)
 			d0 = atomic_load(&ci->ex->depth);
 			e0 = atomic_load(&ci->ex->epoch);
 			im->o.reason[0] = '\0';
+			atomic_store(&m->traffic.op_ex, ci->ex);
 			rs_op_begin(&m->traffic, "traffic of importer %s on buffer %u of %s",
 				    m->sec->name, ci->imp.buf->index, ci->ex->sec->name);
 			r = im->ops->traffic(im, &ci->imp);
 			rs_op_end(&m->traffic);
 			e1 = atomic_load(&ci->ex->epoch);
+			memcpy(reason, im->o.reason, sizeof(reason));	/* the lock guards it */
 			pthread_mutex_unlock(&m->lock);
 			any = true;
 
@@ -71,13 +75,11 @@ void *rs_traffic_main(void *arg)
 				if (st->traffic_failures <= RS_LOG_ERRORS)
 					rs_log(ctx, "importer %s: traffic on buffer %u of %s failed while not revoked: %s%s%s",
 					       m->sec->name, ci->imp.buf->index, ci->ex->sec->name,
-					       rs_errno_name((int)r), im->o.reason[0] ? ": " : "",
-					       im->o.reason);
+					       rs_errno_name((int)r), reason[0] ? ": " : "", reason);
 				if (!m->reason[0])
 					rs_set_reason(m->reason, "traffic on buffer %u of %s: %s%s%s",
 						      ci->imp.buf->index, ci->ex->sec->name,
-						      rs_errno_name((int)r), im->o.reason[0] ? ": " : "",
-						      im->o.reason);
+						      rs_errno_name((int)r), reason[0] ? ": " : "", reason);
 			}
 			pthread_mutex_unlock(&m->st_lock);
 		}

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -128,8 +127,12 @@ bool rs_lock_or_stop(struct rs_ctx *ctx, pthread_mutex_t *m, bool even_when_stop
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		if (!pthread_mutex_timedlock(m, &ts))
-			return true;
+		if (!pthread_mutex_timedlock(m, &ts)) {
+			if (even_when_stopping || !atomic_load(&ctx->stop))
+				return true;
+			pthread_mutex_unlock(m);	/* won it as the run stopped: too late */
+			return false;
+		}
 		if (even_when_stopping && atomic_load(&ctx->hung))
 			return false;	/* the holder may be the stuck one */
 	}
@@ -137,19 +140,40 @@ bool rs_lock_or_stop(struct rs_ctx *ctx, pthread_mutex_t *m, bool even_when_stop
 
 void rs_op_begin(struct rs_worker *w, const char *fmt, ...)
 {
+	char op[sizeof(w->op)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(w->op, sizeof(w->op), fmt, ap);
+	vsnprintf(op, sizeof(op), fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&w->op_lock);
+	memcpy(w->op, op, sizeof(op));
 	atomic_store(&w->op_start, rs_now_ns());
+	pthread_mutex_unlock(&w->op_lock);
 }
 
 uint64_t rs_op_end(struct rs_worker *w)
 {
-	uint64_t t0 = atomic_exchange(&w->op_start, 0);
+	uint64_t t0;
 
+	pthread_mutex_lock(&w->op_lock);
+	t0 = atomic_exchange(&w->op_start, 0);
+	pthread_mutex_unlock(&w->op_lock);
 	return rs_now_ns() - t0;
+}
+
+bool rs_op_overdue(struct rs_worker *w, uint64_t now, uint64_t timeout, uint64_t *t0,
+		   char *op, size_t len)
+{
+	bool overdue;
+
+	pthread_mutex_lock(&w->op_lock);
+	*t0 = atomic_load(&w->op_start);
+	overdue = *t0 && now > *t0 && now - *t0 > timeout;
+	if (overdue)
+		snprintf(op, len, "%s", w->op);
+	pthread_mutex_unlock(&w->op_lock);
+	return overdue;
 }
 
 void rs_worker_init(struct rs_ctx *ctx, struct rs_worker *w, const char *kind,
@@ -159,25 +183,18 @@ void rs_worker_init(struct rs_ctx *ctx, struct rs_worker *w, const char *kind,
 
 	w->ctx = ctx;
 	w->kind = kind;
+	pthread_mutex_init(&w->op_lock, NULL);
 	va_start(ap, fmt);
 	vsnprintf(w->name, sizeof(w->name), fmt, ap);
 	va_end(ap);
 }
 
-void rs_worker_enter(struct rs_worker *w, bool block_signals)
+/* A worker thread starts: its tid for the watchdog, its name for ps and stacks. */
+void rs_worker_enter(struct rs_worker *w)
 {
 	char comm[16];
 
 	atomic_store(&w->tid, (int)syscall(SYS_gettid));
-	if (block_signals) {
-		sigset_t set;
-
-		sigemptyset(&set);
-		sigaddset(&set, SIGINT);
-		sigaddset(&set, SIGTERM);
-		sigaddset(&set, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &set, NULL);
-	}
 	snprintf(comm, sizeof(comm), "rs-%.12s", w->name);
 	pthread_setname_np(pthread_self(), comm);
 }
@@ -212,6 +229,34 @@ void rs_set_reason(char *dst, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(dst, RS_REASON, fmt, ap);
 	va_end(ap);
+}
+
+void rs_set_result(pthread_mutex_t *lock, enum rs_result *state, char *reason, enum rs_result r,
+		   const char *fmt, ...)
+{
+	char why[RS_REASON];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(lock);
+	*state = r;
+	memcpy(reason, why, sizeof(why));
+	pthread_mutex_unlock(lock);
+}
+
+void rs_set_state(pthread_mutex_t *lock, enum rs_result *state, enum rs_result r)
+{
+	pthread_mutex_lock(lock);
+	*state = r;
+	pthread_mutex_unlock(lock);
+}
+
+void rs_results_request(struct rs_ctx *ctx)
+{
+	atomic_store(&ctx->results_wanted, true);
+	rs_wake();
 }
 
 /* The reason a plugin left, or strerror when it left none. */

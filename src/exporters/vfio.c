@@ -84,11 +84,11 @@ static const struct rs_opt vfio_opts[] = {
 	{ "access", RS_OPT_ENUM, "auto",
 	  "auto: the VFIO cdev with an iommufd if the device has one, else the group; "
 	  "cdev; group (container: type1v2, no-IOMMU or iommufd compat)", "auto|cdev|group" },
-	{ "bar", RS_OPT_INT, "-1", "BAR to export (0-5); -1: the largest memory BAR" },
+	{ "bar", RS_OPT_INT, "-1", "BAR to export (0-5); -1: the largest memory BAR", NULL, -1, 5 },
 	{ "offset", RS_OPT_SIZE, "0", "start of each buffer in the BAR (page aligned)" },
 	{ "size", RS_OPT_SIZE, "0", "bytes per buffer (page multiple); 0: the rest of the BAR" },
 	{ "ranges", RS_OPT_INT, "1",
-	  "dma ranges per buffer (iommufd imports single-range buffers only)" },
+	  "dma ranges per buffer (iommufd imports single-range buffers only)", NULL, 1, 1024 },
 	{ NULL },
 };
 
@@ -126,22 +126,18 @@ static int vfio_owner_close(void *owner, char *why)
 	return 0;
 }
 
+/*
+ * The device only: the buffers of a closed device are dead for good, and the core releases
+ * and exports them anew after a permanent trigger's restore (doing it here as well made
+ * two exports per buffer per cycle).
+ */
 static int vfio_owner_reopen(void *owner, char *why)
 {
 	struct vfio_ex *v = owner;
-	unsigned int i;
 	int ret;
 
 	pthread_rwlock_wrlock(&v->dev.lock);
 	ret = rs_vfio_reopen_device(&v->dev, why);
-	for (i = 0; !ret && i < v->ex->nr_bufs; i++) {
-		struct rs_buf *b = &v->ex->bufs[i];
-
-		if (b->fd < 0)
-			continue;	/* never exported or released: leave it to the core */
-		rs_close_fd(&b->fd);
-		ret = vfio_ex_export_locked(v, b, why);
-	}
 	if (!ret)
 		rs_revoke_set(&v->dev.revoke, RS_LIVE);
 	pthread_rwlock_unlock(&v->dev.lock);
@@ -155,23 +151,17 @@ static const struct rs_vfio_owner_ops vfio_owner_ops = {
 
 static int vfio_ex_open(struct rs_exporter *ex)
 {
+	/* in the order of the access choices */
 	static const enum rs_vfio_mode modes[] = { RS_VFIO_AUTO, RS_VFIO_CDEV, RS_VFIO_GROUP };
-	const char *access = rs_sec_str(ex->o.sec, "access");
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), bar_size;
-	int64_t bar = rs_sec_int(ex->o.sec, "bar");
-	int64_t ranges = rs_sec_int(ex->o.sec, "ranges");
+	int64_t bar = rs_sec_int(ex->o.sec, "bar");		/* -1..5 */
+	int64_t ranges = rs_sec_int(ex->o.sec, "ranges");	/* 1..1024 */
+	int mode = rs_sec_enum(ex->o.sec, "access");
 	struct vfio_region_info ri;
 	char why[RS_WHY_LEN];
 	struct vfio_ex *v;
-	int ret, mode = 0;
+	int ret;
 
-	if (access && !strcmp(access, "cdev"))
-		mode = 1;
-	else if (access && !strcmp(access, "group"))
-		mode = 2;
-	if (ranges < 1 || ranges > 1024)
-		return rs_err(&ex->o, EINVAL, "%s: ranges = %lld: must be 1..1024",
-			      rs_sec_where(ex->o.sec, "ranges"), (long long)ranges);
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -190,10 +180,6 @@ static int vfio_ex_open(struct rs_exporter *ex)
 				     v->dev.bdf);
 			goto fail;
 		}
-	} else if (bar > VFIO_PCI_BAR5_REGION_INDEX) {
-		ret = rs_err(&ex->o, EINVAL, "%s: bar = %lld: must be 0..5 or -1",
-			     rs_sec_where(ex->o.sec, "bar"), (long long)bar);
-		goto fail;
 	}
 	v->bar = (unsigned int)bar;
 	ret = rs_vfio_region_info(&v->dev, v->bar, &ri);
@@ -321,6 +307,8 @@ static const struct rs_exporter_ops vfio_exporter = {
 	.help = "PCI BAR dma-bufs of a vfio-pci device (VFIO_DEVICE_FEATURE_DMA_BUF); revocable",
 	.opts = vfio_opts,
 	.revocable = true,
+	.revoke_waits_unmap = true,	/* vfio_pci_dma_buf_move(): wait_for_completion() */
+	.requires_revocable = true,	/* vfio_pci_dma_buf_attach(): dma_buf_attach_revocable() */
 	.open = vfio_ex_open,
 	.export = vfio_ex_export,
 	.release = vfio_ex_release,

@@ -18,6 +18,7 @@
 struct gpu_im {
 	struct rs_drm drm;
 	pthread_mutex_t lock;
+	bool revocable;		/* the driver imports dynamically, with invalidate_mappings */
 };
 
 struct gpu_imp {
@@ -49,7 +50,8 @@ static int gpu_open(struct rs_importer *im)
 		free(g);
 		return ret == -ENOENT ? rs_skip(&im->o, "%s", why) : rs_fail(&im->o, ret, why);
 	}
-	if (!rs_drm_import_revocable(&g->drm, why)) {
+	g->revocable = rs_drm_import_revocable(&g->drm, why);
+	if (!g->revocable) {
 		if (rs_sec_bool(im->o.sec, "require_revocable")) {
 			rs_drm_close(&g->drm);
 			free(g);
@@ -74,6 +76,16 @@ static int gpu_import(struct rs_importer *im, struct rs_import *imp)
 	pthread_mutex_lock(&g->lock);
 	ret = rs_drm_import(&g->drm, imp->buf->fd, &p->handle, why);
 	pthread_mutex_unlock(&g->lock);
+	/* a static importer: an exporter that must refuse it (VFIO) does */
+	if (ret == -EOPNOTSUPP && !g->revocable && imp->buf->ex->ops->requires_revocable)
+		return rs_refused(&im->o, "%s (%s) imports statically; %s refuses it, as it must: EOPNOTSUPP",
+				  g->drm.path, g->drm.driver, imp->buf->ex->ops->type);
+	if (!ret && !g->revocable && imp->buf->ex->ops->requires_revocable) {
+		p->held = true;		/* released as any import */
+		p->ino = imp->buf->ino;
+		return rs_err(&im->o, EPROTO, "%s (%s) imports statically, yet %s accepted buffer %u, which it must refuse",
+			      g->drm.path, g->drm.driver, imp->buf->ex->ops->type, imp->buf->index);
+	}
 	if (ret)
 		return rs_fail(&im->o, ret, why);
 	p->held = true;

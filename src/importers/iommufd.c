@@ -42,7 +42,8 @@ struct iommufd_imp {
 
 static const struct rs_opt iommufd_im_opts[] = {
 	{ "mock_domains", RS_OPT_INT, "1",
-	  "IOMMUFD_TEST mock domains attached to the IOAS (0: none, the IOAS only)" },
+	  "IOMMUFD_TEST mock domains attached to the IOAS (0: none, the IOAS only)", NULL, 0,
+	  RS_IOMMUFD_MAX_MOCK },
 	{ "via", RS_OPT_ENUM, "auto",
 	  "traffic path: bar (pread of the exported BAR span through the VFIO region), "
 	  "access (IOMMU_TEST_OP_ACCESS_RW: EINVAL on dma-buf pages), none; auto: bar "
@@ -53,23 +54,16 @@ static const struct rs_opt iommufd_im_opts[] = {
 
 static int iommufd_im_open(struct rs_importer *im)
 {
-	static const char *const vias[] = { "auto", "bar", "access", "none" };
-	int64_t nr = rs_sec_int(im->o.sec, "mock_domains");
-	const char *via = rs_sec_str(im->o.sec, "via");
+	int64_t nr = rs_sec_int(im->o.sec, "mock_domains");	/* 0..RS_IOMMUFD_MAX_MOCK */
 	char why[RS_WHY_LEN];
 	struct iommufd_im *m;
 	int ret, i;
 
-	if (nr < 0 || nr > RS_IOMMUFD_MAX_MOCK)
-		return rs_err(&im->o, EINVAL, "%s: mock_domains must be 0..%d",
-			      rs_sec_where(im->o.sec, "mock_domains"), RS_IOMMUFD_MAX_MOCK);
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
-	for (i = 0; i < 4; i++)
-		if (via && !strcmp(via, vias[i]))
-			m->via = i;
+	m->via = rs_sec_enum(im->o.sec, "via");	/* VIA_* are in the choices' order */
 	m->traffic_bytes = rs_sec_size(im->o.sec, "traffic_bytes");
 	ret = rs_iommufd_open(&m->f, why);
 	if (ret) {
@@ -121,12 +115,14 @@ static int iommufd_im_import(struct rs_importer *im, struct rs_import *imp)
 
 	if (!p)
 		return -ENOMEM;
-	imp->priv = p;
 	pthread_mutex_lock(&m->lock);
 	ret = map_locked(m, imp, p, why);
 	pthread_mutex_unlock(&m->lock);
-	if (ret)
+	if (ret) {
+		free(p);	/* a failed import is never released */
 		return rs_fail(&im->o, ret, why);
+	}
+	imp->priv = p;
 	imp->live = true;
 	return 0;
 }

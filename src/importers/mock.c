@@ -46,12 +46,10 @@ static const struct rs_opt mock_im_opts[] = {
 
 static int mock_im_open(struct rs_importer *im)
 {
-	static const char *const names[] = { "sync", "deferred", "stuck", "pinned", "fence" };
-	const char *b = rs_sec_str(im->o.sec, "behaviour");
 	uint64_t delay = rs_sec_time_ns(im->o.sec, "delay") / 1000000;
 	char why[RS_WHY_LEN];
 	struct mock_im *m;
-	int fd, i;
+	int fd;
 
 	fd = rs_mock_open(why);
 	if (fd == -EOPNOTSUPP)
@@ -64,9 +62,7 @@ static int mock_im_open(struct rs_importer *im)
 		return -ENOMEM;
 	}
 	m->fd = fd;
-	for (i = 0; i < 5; i++)
-		if (b && !strcmp(b, names[i]))
-			m->behaviour = (enum rs_mock_behaviour)i;
+	m->behaviour = (enum rs_mock_behaviour)rs_sec_enum(im->o.sec, "behaviour");	/* in order */
 	m->delay_ms = delay > UINT32_MAX ? UINT32_MAX : (uint32_t)delay;
 	m->map = rs_sec_bool(im->o.sec, "map");
 	snprintf(m->dev_name, sizeof(m->dev_name), "%s", rs_sec_str(im->o.sec, "dev_name") ?: "");
@@ -91,12 +87,30 @@ static int attach(struct rs_importer *im, struct rs_import *imp, struct mock_imp
 	char why[RS_WHY_LEN];
 	int ret;
 
+	if (m->map && !*dev_for(m, imp))
+		return rs_skip(&im->o, "no device to map buffer %u of %s through: exporter type %s has no PCI device (set dev_name)",
+			       imp->buf->index, imp->buf->ex->o.name, imp->buf->ex->ops->type);
 	ret = rs_mock_attach(m->fd, imp->buf->fd, m->behaviour, m->delay_ms, m->map,
 			     dev_for(m, imp), &p->handle, why);
+	/* an exporter that must refuse importers it cannot revoke (VFIO) */
+	if (m->behaviour == RS_MOCK_PINNED && imp->buf->ex->ops->requires_revocable) {
+		if (ret == -EOPNOTSUPP)
+			return rs_refused(&im->o, "%s refuses a pinned (non-revocable) importer: EOPNOTSUPP",
+					  imp->buf->ex->ops->type);
+		if (!ret) {
+			p->attached = true;	/* released as any import */
+			p->ino = imp->buf->ino;
+			return rs_err(&im->o, EPROTO, "%s accepted a pinned (non-revocable) importer of buffer %u, which it must refuse",
+				      imp->buf->ex->ops->type, imp->buf->index);
+		}
+	}
 	if (ret)
 		return rs_fail(&im->o, ret, why);
 	p->attached = true;
 	p->ino = imp->buf->ino;
+	if (m->behaviour == RS_MOCK_STUCK)
+		rs_import_blocker(imp, "mock attachment %u (behaviour stuck) never unmaps until released",
+				  p->handle);
 	if (!rs_mock_status(m->fd, p->handle, &st, NULL)) {
 		p->invalidations = st.invalidations;
 		if (m->map && !st.mapped)
@@ -142,9 +156,23 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 		return rs_err(&im->o, EPROTO, "mock importer saw no invalidation of buffer %u "
 			      "of %s", imp->buf->index, imp->buf->ex->o.name);
 	p->invalidations = st.invalidations;
-	/* a mapping made after the revoke's invalidation (a self-restoring trigger) is new */
-	if (m->behaviour == RS_MOCK_SYNC && st.mapped && st.map_invalidations < st.invalidations)
-		return rs_err(&im->o, EPROTO, "sync mock importer still mapped after the revoke");
+	/*
+	 * A mapping made before this revoke's invalidation must be gone once the revoke
+	 * returned: a sync importer unmaps inside the invalidation, and an exporter that
+	 * waits for unmaps (VFIO) returns only after every behaviour has unmapped.  A
+	 * self-restoring trigger (reset, FLR: RS_PULSED) returns with the buffer live again
+	 * and traffic may have mapped it anew since, so a mapping seen then is not evidence
+	 * of anything: only while the buffer stays revoked is every mapping an old one.
+	 * A mapping made after the last invalidation (a low-power wake-up restores) is new.
+	 */
+	if (st.mapped && rs != RS_PULSED && st.map_invalidations < st.invalidations &&
+	    (m->behaviour == RS_MOCK_SYNC || imp->buf->ex->ops->revoke_waits_unmap)) {
+		snprintf(why, sizeof(why), "mock importer (behaviour %s) still holds a mapping of buffer %u of %s (ino %lu) after the revoke returned",
+			 rs_sec_str(im->o.sec, "behaviour"), imp->buf->index, imp->buf->ex->o.name,
+			 imp->buf->ino);
+		rs_claim(&im->o, RS_CLAIM_MAPPED_AFTER_REVOKE, imp->buf, why);
+		return rs_err(&im->o, EPROTO, "%s", why);
+	}
 	if (rs == RS_PULSED || st.mapped)
 		return 0;
 	/* still revoked: a new map must fail with the exporter's ENODEV */
@@ -159,9 +187,11 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 	}
 	if (!ret) {
 		rs_mock_unmap(m->fd, p->handle, NULL);
-		return rs_err(&im->o, EPROTO, "mock importer MAP succeeded while buffer %u of %s "
-			      "is %s (expected ENODEV)", imp->buf->index, imp->buf->ex->o.name,
-			      rs_revoke_state_name(rs));
+		snprintf(why, sizeof(why), "mock importer MAP of buffer %u of %s (ino %lu) succeeded while it is %s (expected ENODEV)",
+			 imp->buf->index, imp->buf->ex->o.name, imp->buf->ino,
+			 rs_revoke_state_name(rs));
+		rs_claim(&im->o, RS_CLAIM_MAP_WHILE_REVOKED, imp->buf, why);
+		return rs_err(&im->o, EPROTO, "%s", why);
 	}
 	return ret == -ENODEV ? 0 : rs_fail(&im->o, ret, why);
 }
@@ -247,6 +277,15 @@ static void mock_im_close(struct rs_importer *im)
 	im->o.priv = NULL;
 }
 
+static const struct rs_variant mock_im_variants[] = {
+	{ "sync", "behaviour = sync", RS_EXPECT_CLEAN },
+	{ "deferred", "behaviour = deferred\ndelay = 1ms", RS_EXPECT_CLEAN },
+	{ "stuck", "behaviour = stuck", RS_EXPECT_CULPRIT },
+	{ "pinned", "behaviour = pinned", RS_EXPECT_CLEAN },
+	{ "fence", "behaviour = fence\ndelay = 5ms", RS_EXPECT_CLEAN },
+	{ NULL },
+};
+
 static const struct rs_importer_ops mock_importer = {
 	.type = "mock",
 	.help = "the kernel mock importer (debugfs dma_buf/mock_importer): " RS_MOCK_BEHAVIOURS,
@@ -258,5 +297,6 @@ static const struct rs_importer_ops mock_importer = {
 	.traffic = mock_im_traffic,
 	.release = mock_im_release,
 	.close = mock_im_close,
+	.variants = mock_im_variants,
 };
 RS_REGISTER(importer, mock_importer)

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +435,47 @@ int rs_vfio_cfg_write16(struct rs_vfio_dev *d, unsigned int off, uint16_t v)
 	return rs_vfio_cfg_write(d, off, &v, 2);
 }
 
+int rs_vfio_call(struct rs_vfio_dev *d, int (*call)(struct rs_vfio_dev *d, void *arg, char *why),
+		 void *arg, enum rs_revoke_state after, char *why)
+{
+	int ret = rs_vfio_get(d, why);
+
+	if (ret)
+		return ret;
+	ret = call(d, arg, why);
+	rs_vfio_put(d);
+	if (!ret)
+		rs_revoke_set(&d->revoke, after);
+	return ret;
+}
+
+int rs_vfio_command(struct rs_vfio_dev *d, uint16_t *cmd, char *why)
+{
+	int ret = rs_vfio_get(d, why);
+
+	if (ret)
+		return ret;
+	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, cmd);
+	rs_vfio_put(d);
+	if (ret)
+		return rs_why(why, ret, "%s: reading PCI_COMMAND: %s", d->bdf, strerror(-ret));
+	return 0;
+}
+
+int rs_vfio_memory_back(struct rs_vfio_dev *d, const char *after, char *why)
+{
+	uint16_t cmd;
+	int ret = rs_vfio_command(d, &cmd, why);
+
+	if (ret)
+		return ret;
+	if (!(cmd & PCI_COMMAND_MEMORY))
+		return rs_why(why, -EIO, "%s: PCI_COMMAND.MEMORY clear after %s (0x%04x)", d->bdf,
+			      after, cmd);
+	rs_revoke_set(&d->revoke, RS_LIVE);
+	return 0;
+}
+
 int rs_vfio_read_caps(struct rs_vfio_dev *d, char *why)
 {
 	size_t len = d->cfg_size < sizeof(d->cfg) ? d->cfg_size : sizeof(d->cfg);
@@ -660,48 +702,67 @@ int rs_vfio_low_power_wakeup(struct rs_vfio_dev *d, int eventfd, char *why)
 	return 0;
 }
 
+/* Append to a fixed message buffer, truncating: what is said never decides what is done. */
+static void rs_did(char *did, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void rs_did(char *did, size_t len, const char *fmt, ...)
+{
+	size_t n = strnlen(did, len);
+	va_list ap;
+
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(did + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
 int rs_vfio_recover(const char *bdf, char *did, size_t len, char *why)
 {
 	struct rs_vfio_dev d;
 	uint16_t cmd, pmctrl;
-	size_t n = 0;
+	bool any = false;
 	int ret;
 
-	did[0] = '\0';
+	if (len)
+		did[0] = '\0';
 	rs_vfio_init(&d);
 	ret = rs_vfio_open(&d, bdf, RS_VFIO_AUTO, why);
 	if (ret)
 		goto out;
 	/* best effort: fails harmlessly unless a low-power entry is engaged */
-	if (!rs_vfio_low_power(&d, false, NULL))
-		n += (size_t)snprintf(did + n, len - n, "low power exited; ");
+	if (!rs_vfio_low_power(&d, false, NULL)) {
+		rs_did(did, len, "low power exited; ");
+		any = true;
+	}
 	if (d.caps.pm && !rs_vfio_cfg_read16(&d, d.caps.pm + PCI_PM_CTRL, &pmctrl) &&
-	    (pmctrl & PCI_PM_CTRL_STATE_MASK) && n < len) {
+	    (pmctrl & PCI_PM_CTRL_STATE_MASK)) {
 		ret = rs_vfio_cfg_write16(&d, d.caps.pm + PCI_PM_CTRL,
 					  pmctrl & ~PCI_PM_CTRL_STATE_MASK);
 		if (ret) {
 			rs_why(why, ret, "%s: PM_CTRL back to D0: %s", d.bdf, strerror(-ret));
 			goto out;
 		}
-		n += (size_t)snprintf(did + n, len - n, "D%u -> D0; ",
-				      pmctrl & PCI_PM_CTRL_STATE_MASK);
+		rs_did(did, len, "D%u -> D0; ", pmctrl & PCI_PM_CTRL_STATE_MASK);
+		any = true;
 	}
 	ret = rs_vfio_cfg_read16(&d, PCI_COMMAND, &cmd);
 	if (ret) {
 		rs_why(why, ret, "%s: reading PCI_COMMAND: %s", d.bdf, strerror(-ret));
 		goto out;
 	}
-	if (!(cmd & PCI_COMMAND_MEMORY) && n < len) {
+	if (!(cmd & PCI_COMMAND_MEMORY)) {
 		ret = rs_vfio_cfg_write16(&d, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
 		if (ret) {
 			rs_why(why, ret, "%s: setting PCI_COMMAND.MEMORY: %s", d.bdf,
 			       strerror(-ret));
 			goto out;
 		}
-		n += (size_t)snprintf(did + n, len - n, "PCI_COMMAND.MEMORY set; ");
+		rs_did(did, len, "PCI_COMMAND.MEMORY set; ");
+		any = true;
 	}
-	if (!n)
-		snprintf(did, len, "nothing to do");
+	if (!any)
+		rs_did(did, len, "nothing to do");
 out:
 	rs_vfio_destroy(&d);
 	return ret;

@@ -20,7 +20,7 @@ struct cpu_load {
 };
 
 static const struct rs_opt cpu_opts[] = {
-	{ "threads", RS_OPT_INT, "1", "busy threads; 0: one per online CPU" },
+	{ "threads", RS_OPT_INT, "1", "busy threads; 0: one per online CPU", NULL, 0, 1024 },
 	{ "max_time", RS_OPT_TIME, "1h", "threads end by themselves after this" },
 	{ NULL },
 };
@@ -75,8 +75,8 @@ static int cpu_start(struct rs_load *l)
 	if (n == 0)
 		n = sysconf(_SC_NPROCESSORS_ONLN);
 	if (n < 1 || n > 1024)
-		return rs_err(&l->o, EINVAL, "%s: threads must be 0..1024",
-			      rs_sec_where(l->o.sec, "threads"));
+		return rs_err(&l->o, EINVAL, "%s: threads = 0: %lld online CPUs, more than 1024",
+			      rs_sec_where(l->o.sec, "threads"), (long long)n);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;

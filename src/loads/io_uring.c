@@ -35,8 +35,9 @@ struct uring_load {
 static const struct rs_opt uring_opts[] = {
 	{ "dir", RS_OPT_STR, "/tmp", "directory of the (unlinked) temporary file" },
 	{ "size", RS_OPT_SIZE, "64MiB", "file size" },
-	{ "block", RS_OPT_SIZE, "64KiB", "bytes per I/O (a multiple of 4 KiB for direct)" },
-	{ "qd", RS_OPT_INT, "8", "I/Os in flight (queue depth)" },
+	{ "block", RS_OPT_SIZE, "64KiB", "bytes per I/O (a multiple of 4 KiB for direct)", NULL, 1,
+	  1 << 24 },
+	{ "qd", RS_OPT_INT, "8", "I/Os in flight (queue depth)", NULL, 1, 4096 },
 	{ "rw", RS_OPT_ENUM, "rw", "read, write or both at random", "rw|read|write" },
 	{ "direct", RS_OPT_BOOL, "false", "O_DIRECT (falls back to buffered if unsupported)" },
 	{ "max_time", RS_OPT_TIME, "1h", "the thread ends by itself after this" },
@@ -141,14 +142,11 @@ static void uring_stop(struct rs_load *l)
 static int uring_start(struct rs_load *l)
 {
 	const char *dir = rs_sec_str(l->o.sec, "dir") ?: "/tmp";
-	const char *rw = rs_sec_str(l->o.sec, "rw") ?: "rw";
 	int64_t qd = rs_sec_int(l->o.sec, "qd");
 	bool direct = rs_sec_bool(l->o.sec, "direct");
 	struct uring_load *u;
 	int ret;
 
-	if (qd < 1 || qd > 4096)
-		return rs_err(&l->o, EINVAL, "%s: qd must be 1..4096", rs_sec_where(l->o.sec, "qd"));
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -157,12 +155,11 @@ static int uring_start(struct rs_load *l)
 	u->qd = (unsigned int)qd;
 	u->size = rs_sec_size(l->o.sec, "size");
 	u->block = rs_sec_size(l->o.sec, "block");
-	u->mode = !strcmp(rw, "read") ? 1 : !strcmp(rw, "write") ? 2 : 0;
+	u->mode = rs_sec_enum(l->o.sec, "rw");	/* 0 rw, 1 read, 2 write */
 	u->deadline_ns = mono_ns() + rs_sec_time_ns(l->o.sec, "max_time");
 	l->o.priv = u;
-	if (!u->block || u->block > (1u << 24) || u->size < u->block ||
-	    (direct && u->block % 4096)) {
-		ret = rs_err(&l->o, EINVAL, "%s: block must be 1 byte..16 MiB, at most size%s",
+	if (u->size < u->block || (direct && u->block % 4096)) {
+		ret = rs_err(&l->o, EINVAL, "%s: block must be at most size%s",
 			     rs_sec_where(l->o.sec, "block"),
 			     direct ? ", and a multiple of 4 KiB for direct" : "");
 		goto fail;

@@ -18,6 +18,7 @@
 
 #include "rs_lib/argv.h"
 #include "rs_lib/plug.h"
+#include "rs_util.h"
 
 struct stressng {
 	pid_t pid;
@@ -130,6 +131,7 @@ static int stressng_start(struct rs_load *l)
 	if (!pid) {
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		rs_child_signals();
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		execv(argv[0], argv);

@@ -39,10 +39,12 @@ struct rs_sv {			/* a string view into the line */
 
 struct rs_ev {
 	enum rs_ev_type type;
+	int cpu;		/* -1: the line does not say */
 	uint64_t ts_ns;
 	uint64_t have;		/* 1 << enum rs_field */
 	uint64_t num[F_NR];	/* numeric fields (signed ones as two's complement) */
 	struct rs_sv str[F_NR];	/* string fields */
+	char why[160];		/* what is wrong with the line, when the parser says so */
 };
 
 struct rs_ev_info {
@@ -91,6 +93,7 @@ struct rs_hang_rec {
 
 struct rs_viol_rec {
 	int kind;
+	uint64_t since, until;	/* the events that make it: a gap between withholds it */
 	uint64_t ts, line, ino, attach;
 	uint32_t input, exporter, importer, trigger;
 	char msg[200];
@@ -112,11 +115,35 @@ struct rs_seg {			/* timeline: one move of one dma-buf */
 struct rs_rep_buf;
 struct rs_att;
 
+/*
+ * Where an input lost events (report_gaps.c): the lost events' times lie strictly between
+ * after and before (0 / UINT64_MAX: unbounded on that side).
+ */
+struct rs_gap {
+	uint32_t input;
+	int cpu;		/* -1: the input did not say */
+	int64_t lost;		/* -1: not counted */
+	uint64_t after, before;
+	bool open;		/* from a LOST line: before is that CPU's next event, not seen yet */
+};
+
+/* A verdict not claimed because its evidence spans a gap. */
+struct rs_withheld_rec {
+	int kind;		/* enum rs_violation_kind */
+	uint32_t input, gap;	/* gap: index into gaps */
+	uint64_t since, ts, line, ino;
+	char msg[200];
+};
+
 struct rs_input {
 	char *name;
 	enum rs_report_format fmt;
 	uint64_t lines, events, ignored, errors, lost;
+	uint64_t lost_uncounted;	/* LOST lines without a count */
 	bool truncated;
+	bool gap_header;		/* "# revokestorm-gap" lines said every gap up front */
+	uint64_t *cpu_last;		/* per CPU: time of its last line */
+	size_t nr_cpu_last;
 };
 
 #define RS_MAX_HANG_RECS	10000
@@ -124,6 +151,8 @@ struct rs_input {
 #define RS_MAX_ERR_RECS		1000
 #define RS_MAX_ERR_PRINT	20
 #define RS_MAX_SEGS		20000
+#define RS_MAX_GAPS		10000
+#define RS_MAX_WITHHELD_RECS	10000
 
 struct rs_report {
 	FILE *err;
@@ -144,6 +173,7 @@ struct rs_report {
 	/* breakdown */
 	struct rs_group *groups;
 	size_t nr_groups, cap_groups;
+	size_t last_group;		/* the one found last: the next event's, most often */
 	struct rs_rep_importer *imps;
 	size_t nr_imps, cap_imps;
 	/* findings */
@@ -159,6 +189,16 @@ struct rs_report {
 	struct rs_seg *segs;
 	size_t nr_segs, cap_segs;
 	uint64_t segs_dropped;
+	/* gaps in the events, and what was not claimed across them */
+	struct rs_gap *gaps;
+	size_t nr_gaps, cap_gaps;
+	uint64_t gaps_total;
+	struct rs_withheld_rec *withheld;
+	size_t nr_withheld, cap_withheld;
+	uint64_t withheld_total[RS_VIOL_NR];
+	uint64_t stage_withheld;	/* breakdown samples whose move spans a gap */
+	uint64_t hangs_unattributed;	/* hung-importer lines whose trigger spans a gap */
+	uint64_t cur_ts;		/* the event being modelled */
 	/* inputs */
 	struct rs_input *inputs;
 	size_t nr_inputs, cap_inputs;
@@ -170,6 +210,23 @@ struct rs_report {
 	char *res_scenario, *res_status, *res_seed, *res_kernel, *res_dir;
 };
 
+/* gaps.c */
+bool rs_gap_header_line(struct rs_report *r, uint32_t input, const char *line, size_t len);
+bool rs_gap_lost_line(struct rs_report *r, uint32_t input, const char *line, size_t len);
+void rs_gap_line_seen(struct rs_report *r, uint32_t input, int cpu, uint64_t ts);
+/* The first gap of input whose lost events could lie in [since, until], or NULL. */
+const struct rs_gap *rs_gap_between(const struct rs_report *r, uint32_t input, uint64_t since,
+				    uint64_t until);
+void rs_withhold(struct rs_report *r, int kind, const struct rs_gap *g, uint32_t input,
+		 uint64_t since, uint64_t ts, uint64_t line, uint64_t ino, const char *msg);
+/* End of input: violations found before a gap that covers them was read become withheld. */
+void rs_gap_finish(struct rs_report *r);
+/* "5123 events lost between 41.205118207 and 41.262000031 on CPU 1" */
+void rs_gap_text(const struct rs_gap *g, char *buf, size_t len);
+/* "could not be checked: <the gap>: <what would have been claimed>" */
+void rs_withheld_text(const struct rs_report *r, const struct rs_withheld_rec *w, char *buf,
+		      size_t len);
+uint64_t rs_withheld_count(const struct rs_report *r);	/* verdicts, samples and attributions */
 /* parse.c */
 enum rs_report_format rs_parse_line(const char *line, size_t len, enum rs_report_format hint,
 				    struct rs_ev *ev, const char **why);
@@ -197,6 +254,6 @@ void rs_fmt_ts(char *buf, size_t len, uint64_t ns);
 int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b);
 size_t *rs_sorted_groups(const struct rs_report *r);
 uint64_t rs_findings(const struct rs_report *r);	/* hangs and violations */
-const char *rs_verdict(const struct rs_report *r);	/* one line */
+const char *rs_rep_verdict(const struct rs_report *r);	/* one line */
 
 #endif /* RS_REPORT_INT_H */

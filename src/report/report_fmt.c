@@ -31,8 +31,6 @@ void rs_fmt_ts(char *buf, size_t len, uint64_t ns)
 		 (unsigned long long)(ns % 1000000000ULL / 1000));
 }
 
-static const struct rs_report *rs_sort_r;
-
 int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const struct rs_group *b)
 {
 	int c = strcmp(rs_str(r, a->exporter), rs_str(r, b->exporter));
@@ -49,9 +47,9 @@ int rs_group_cmp(const struct rs_report *r, const struct rs_group *a, const stru
 	return strcmp(rs_str(r, a->importer), rs_str(r, b->importer));
 }
 
-static int rs_group_qcmp(const void *x, const void *y)
+static int rs_group_qcmp(const void *x, const void *y, void *arg)
 {
-	const struct rs_report *r = rs_sort_r;
+	const struct rs_report *r = arg;
 
 	return rs_group_cmp(r, &r->groups[*(const size_t *)x], &r->groups[*(const size_t *)y]);
 }
@@ -62,8 +60,7 @@ size_t *rs_sorted_groups(const struct rs_report *r)
 
 	for (i = 0; i < r->nr_groups; i++)
 		idx[i] = i;
-	rs_sort_r = r;
-	qsort(idx, r->nr_groups, sizeof(*idx), rs_group_qcmp);
+	qsort_r(idx, r->nr_groups, sizeof(*idx), rs_group_qcmp, (void *)r);
 	return idx;
 }
 
@@ -72,13 +69,21 @@ uint64_t rs_findings(const struct rs_report *r)
 	return r->hangs_total + rs_report_violations(r, -1);
 }
 
-const char *rs_verdict(const struct rs_report *r)
+const char *rs_rep_verdict(const struct rs_report *r)
 {
 	if (r->errs_total)
 		return "bad input: the report covers the lines that could be read";
 	if (rs_findings(r))
 		return "findings: protocol violations or hung importers";
+	if (r->gaps_total)
+		return "not checked in full: the tracer lost events, and nothing was found where "
+		       "the events are whole";
 	if (!r->events)
 		return "no dma-buf events in the input";
 	return "clean";
+}
+
+uint64_t rs_withheld_count(const struct rs_report *r)
+{
+	return rs_report_withheld(r, -1) + r->stage_withheld + r->hangs_unattributed;
 }

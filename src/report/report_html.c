@@ -10,10 +10,8 @@
 
 #include "report.h"
 #include "rs_util.h"
+#include "rs_version.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 static void rs_h(FILE *f, const char *s)
 {
@@ -29,6 +27,12 @@ static void rs_h(FILE *f, const char *s)
 }
 
 /* Latency histogram: quarter-octave bins on a log time axis, p50/p99 marked. */
+/* The lower edge of a histogram bin (4 bins per power of two), clamped to 64 bits. */
+static uint64_t rs_bin_ns(int b)
+{
+	return b >= 64 * 4 ? UINT64_MAX : (uint64_t)exp2((double)b / 4.0);
+}
+
 static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 {
 	enum { W = 340, H = 96, PAD = 18 };
@@ -73,7 +77,7 @@ static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 
 		if (!bins[b])
 			continue;
-		rs_fmt_ns(t1, sizeof(t1), (uint64_t)exp2((double)b / 4.0));
+		rs_fmt_ns(t1, sizeof(t1), rs_bin_ns(b));
 		fprintf(f, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
 			"<title>%s: %llu</title></rect>", 1 + (b - bmin) * bw, H - bh,
 			bw > 2 ? bw - 1 : bw, bh, t1, (unsigned long long)bins[b]);
@@ -89,8 +93,8 @@ static void rs_svg_hist(FILE *f, const struct rs_hist *h)
 		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"0\" y2=\"%d\"/>",
 			i ? "p99" : "p50", x, x, H);
 	}
-	rs_fmt_ns(t1, sizeof(t1), (uint64_t)exp2((double)bmin / 4.0));
-	rs_fmt_ns(t2, sizeof(t2), (uint64_t)exp2((double)(bmax + 1) / 4.0));
+	rs_fmt_ns(t1, sizeof(t1), rs_bin_ns(bmin));
+	rs_fmt_ns(t2, sizeof(t2), rs_bin_ns(bmax + 1));
 	fprintf(f, "<text x=\"2\" y=\"%d\">%s</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>",
 		H + 13, t1, W - 2, H + 13, t2);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"dim\">max bin %llu</text></svg>",
@@ -227,7 +231,7 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 			rs_report_format_name(in->fmt), (unsigned long long)in->lines,
 			(unsigned long long)in->events, (unsigned long long)in->errors,
 			in->truncated ? ", <span class=\"bad\">truncated</span>" : "",
-			in->lost ? ", <span class=\"bad\">events lost</span>" : "");
+			in->lost || in->lost_uncounted ? ", <span class=\"bad\">events lost</span>" : "");
 	}
 	if (r->res_dir) {
 		fputs("run: ", f);
@@ -248,7 +252,7 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 		fprintf(f, "time: %s .. %s s<br>", t, a);
 	}
 	fprintf(f, "</p><p class=\"%s\">Verdict: %s (exit %d): %llu protocol violations, %llu hung-importer detections, %llu input errors.</p>\n",
-		rs_report_exit_code(r) ? "bad" : "ok", rs_verdict(r), rs_report_exit_code(r),
+		rs_report_exit_code(r) ? "bad" : "ok", rs_rep_verdict(r), rs_report_exit_code(r),
 		(unsigned long long)rs_report_violations(r, -1), (unsigned long long)r->hangs_total,
 		(unsigned long long)r->errs_total);
 
@@ -352,6 +356,30 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n", f);
+	}
+	if (r->gaps_total) {
+		char buf[400];
+
+		fprintf(f, "<h2>Not checked: events lost (%llu gaps)</h2><p class=\"bad\">Nothing is "
+			"claimed across these gaps: %llu violations withheld, %llu breakdown samples "
+			"not counted, %llu hung-importer lines with no trigger named.</p><ul>",
+			(unsigned long long)r->gaps_total, (unsigned long long)rs_report_withheld(r, -1),
+			(unsigned long long)r->stage_withheld, (unsigned long long)r->hangs_unattributed);
+		for (i = 0; i < r->nr_gaps; i++) {
+			rs_gap_text(&r->gaps[i], buf, sizeof(buf));
+			fputs("<li>", f);
+			rs_h(f, r->inputs[r->gaps[i].input].name);
+			fputs(": ", f);
+			rs_h(f, buf);
+			fputs("</li>", f);
+		}
+		for (i = 0; i < r->nr_withheld; i++) {
+			rs_withheld_text(r, &r->withheld[i], buf, sizeof(buf));
+			fprintf(f, "<li>(%c) ", 'a' + r->withheld[i].kind);
+			rs_h(f, buf);
+			fputs("</li>", f);
+		}
+		fputs("</ul>\n", f);
 	}
 	if (r->errs_total || r->open_moves_at_end) {
 		fputs("<h2>Input problems</h2><ul>", f);

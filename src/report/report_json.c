@@ -7,10 +7,8 @@
 
 #include "report.h"
 #include "rs_json.h"
+#include "rs_version.h"
 
-#ifndef RS_VERSION
-#define RS_VERSION	"0.1"
-#endif
 
 static void rs_j_hist(struct rs_json *j, const struct rs_hist *h)
 {
@@ -64,6 +62,7 @@ int rs_report_write_json(struct rs_report *r, FILE *f)
 		rs_json_uint(j, "other_lines", in->ignored);
 		rs_json_uint(j, "errors", in->errors);
 		rs_json_uint(j, "lost_events", in->lost);
+		rs_json_uint(j, "lost_uncounted", in->lost_uncounted);
 		rs_json_bool(j, "truncated", in->truncated);
 		rs_json_obj_end(j);
 	}
@@ -183,6 +182,60 @@ int rs_report_write_json(struct rs_report *r, FILE *f)
 	}
 	rs_json_arr_end(j);
 
+	rs_json_uint(j, "gaps_total", r->gaps_total);
+	rs_json_arr_begin(j, "gaps");
+	for (i = 0; i < r->nr_gaps; i++) {
+		const struct rs_gap *g = &r->gaps[i];
+		char text[200];
+
+		rs_gap_text(g, text, sizeof(text));
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "input", r->inputs[g->input].name);
+		if (g->cpu >= 0)
+			rs_json_int(j, "cpu", g->cpu);
+		else
+			rs_json_null(j, "cpu");
+		if (g->lost >= 0)
+			rs_json_int(j, "lost", g->lost);
+		else
+			rs_json_null(j, "lost");
+		if (g->after)
+			rs_json_double(j, "after_s", (double)g->after / 1e9);
+		else
+			rs_json_null(j, "after_s");
+		if (g->before != UINT64_MAX)
+			rs_json_double(j, "before_s", (double)g->before / 1e9);
+		else
+			rs_json_null(j, "before_s");
+		rs_json_str(j, "text", text);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+	rs_json_obj_begin(j, "withheld_counts");
+	for (k = 0; k < RS_VIOL_NR; k++)
+		rs_json_uint(j, rs_viol_key(k), r->withheld_total[k]);
+	rs_json_uint(j, "breakdown_samples", r->stage_withheld);
+	rs_json_uint(j, "hang_triggers", r->hangs_unattributed);
+	rs_json_obj_end(j);
+	rs_json_arr_begin(j, "withheld");
+	for (i = 0; i < r->nr_withheld; i++) {
+		const struct rs_withheld_rec *w = &r->withheld[i];
+		char text[400];
+
+		rs_withheld_text(r, w, text, sizeof(text));
+		rs_json_obj_begin(j, NULL);
+		rs_json_str(j, "kind", rs_viol_key(w->kind));
+		rs_json_double(j, "t_s", (double)w->ts / 1e9);
+		rs_json_double(j, "since_s", (double)w->since / 1e9);
+		rs_json_str(j, "input", r->inputs[w->input].name);
+		rs_json_uint(j, "line", w->line);
+		rs_json_uint(j, "ino", w->ino);
+		rs_json_uint(j, "gap", w->gap);
+		rs_json_str(j, "message", text);
+		rs_json_obj_end(j);
+	}
+	rs_json_arr_end(j);
+
 	rs_json_uint(j, "input_errors_total", r->errs_total);
 	rs_json_arr_begin(j, "input_errors");
 	for (i = 0; i < r->nr_errs; i++) {
@@ -194,7 +247,7 @@ int rs_report_write_json(struct rs_report *r, FILE *f)
 	}
 	rs_json_arr_end(j);
 	rs_json_uint(j, "moves_open_at_end", r->open_moves_at_end);
-	rs_json_str(j, "verdict", rs_verdict(r));
+	rs_json_str(j, "verdict", rs_rep_verdict(r));
 	rs_json_int(j, "exit_code", rs_report_exit_code(r));
 	rs_json_obj_end(j);
 	free(idx);

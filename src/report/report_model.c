@@ -30,6 +30,8 @@ struct rs_rep_buf {
 	bool move_open, move_revoke, revoked_window, had_invalidate;
 	uint32_t move_trigger;
 	uint64_t move_ts, move_line, inv_begin_ts;
+	uint64_t window_ts;		/* the revoked window opened */
+	uint64_t last_move_ts;		/* the last move began or ended, or the export */
 	uint32_t move_seq;
 	uint32_t pending;		/* attachments invalidated by this move, not unmapped */
 	int64_t seg;			/* open timeline segment or -1 */
@@ -273,12 +275,11 @@ static struct rs_rep_importer *rs_imp_get(struct rs_report *r, uint32_t name)
 static struct rs_group *rs_group_get(struct rs_report *r, uint32_t exporter, uint32_t trigger,
 				     int revoke, uint32_t importer)
 {
-	static size_t last;
 	struct rs_group *g;
 	size_t i;
 
-	if (last < r->nr_groups) {
-		g = &r->groups[last];
+	if (r->last_group < r->nr_groups) {
+		g = &r->groups[r->last_group];
 		if (g->exporter == exporter && g->trigger == trigger && g->revoke == revoke &&
 		    g->importer == importer)
 			return g;
@@ -287,7 +288,7 @@ static struct rs_group *rs_group_get(struct rs_report *r, uint32_t exporter, uin
 		g = &r->groups[i];
 		if (g->exporter == exporter && g->trigger == trigger && g->revoke == revoke &&
 		    g->importer == importer) {
-			last = i;
+			r->last_group = i;
 			return g;
 		}
 	}
@@ -298,7 +299,7 @@ static struct rs_group *rs_group_get(struct rs_report *r, uint32_t exporter, uin
 	g->trigger = trigger;
 	g->revoke = revoke;
 	g->importer = importer;
-	last = r->nr_groups++;
+	r->last_group = r->nr_groups++;
 	return g;
 }
 
@@ -308,6 +309,11 @@ static void rs_stage(struct rs_report *r, uint32_t buf, uint32_t importer, int s
 	const struct rs_rep_buf *b = &r->bufs[buf];
 	struct rs_group *g;
 
+	/* attributed to a move begun before lost events: which move is not known */
+	if (b->move_open && rs_gap_between(r, rs_buf_input(r, buf), b->move_ts, r->cur_ts)) {
+		r->stage_withheld++;
+		return;
+	}
 	g = rs_group_get(r, rs_buf_exporter(r, buf), b->move_open ? b->move_trigger : RS_NO_ID,
 			 b->move_open ? b->move_revoke : -1, importer);
 	if (!g->h[stage])
@@ -342,17 +348,32 @@ void rs_report_input_error(struct rs_report *r, uint32_t input, uint64_t line, c
 	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }
 
+/*
+ * A violation, dated ts, made by the events from since to until (the event that made
+ * something due, and the one that showed it never came): claimed, or withheld when events
+ * were lost in between.
+ */
 static void rs_violation(struct rs_report *r, int kind, uint32_t buf, const struct rs_att *a,
-			 uint32_t trigger, uint64_t ts, uint32_t input, uint64_t line,
-			 const char *fmt, ...) __attribute__((format(printf, 9, 10)));
+			 uint32_t trigger, uint64_t since, uint64_t until, uint64_t ts,
+			 uint32_t input, uint64_t line, const char *fmt, ...)
+	__attribute__((format(printf, 11, 12)));
 
 static void rs_violation(struct rs_report *r, int kind, uint32_t buf, const struct rs_att *a,
-			 uint32_t trigger, uint64_t ts, uint32_t input, uint64_t line,
-			 const char *fmt, ...)
+			 uint32_t trigger, uint64_t since, uint64_t until, uint64_t ts,
+			 uint32_t input, uint64_t line, const char *fmt, ...)
 {
+	const struct rs_gap *gap = rs_gap_between(r, input, since, until);
 	struct rs_viol_rec *v;
+	char msg[sizeof(v->msg)];
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (gap) {
+		rs_withhold(r, kind, gap, input, since, until, line, r->bufs[buf].ino, msg);
+		return;
+	}
 	r->viol_total[kind]++;
 	if (a && a->importer != RS_NO_ID)
 		rs_imp_get(r, a->importer)->violations++;
@@ -371,9 +392,9 @@ static void rs_violation(struct rs_report *r, int kind, uint32_t buf, const stru
 	v->exporter = rs_buf_exporter(r, buf);
 	v->importer = a ? a->importer : RS_NO_ID;
 	v->trigger = trigger;
-	va_start(ap, fmt);
-	vsnprintf(v->msg, sizeof(v->msg), fmt, ap);
-	va_end(ap);
+	v->since = since;
+	v->until = until;
+	memcpy(v->msg, msg, sizeof(v->msg));
 }
 
 static void rs_seg_open(struct rs_report *r, uint32_t buf, uint64_t ts)
@@ -408,11 +429,11 @@ static void rs_never_unmapped(struct rs_report *r, struct rs_att *a, const char 
 	else
 		snprintf(why, sizeof(why), "by a %s %s", rs_str(r, a->inv_trigger),
 			 rs_dir_name(a->inv_revoke));
-	rs_violation(r, RS_VIOL_NEVER_UNMAPPED, a->buf, a, a->inv_trigger, a->inv_ts, a->inv_input,
-		     a->inv_line, "attachment %016llx (%s) of ino %llu invalidated at %s %s and never unmapped before %s",
+	/* dated at the invalidation, shown by everything up to ts */
+	rs_violation(r, RS_VIOL_NEVER_UNMAPPED, a->buf, a, a->inv_trigger, a->inv_ts, ts, a->inv_ts,
+		     a->inv_input, a->inv_line, "attachment %016llx (%s) of ino %llu invalidated at %s %s and never unmapped before %s",
 		     (unsigned long long)a->ptr, rs_str(r, a->importer),
 		     (unsigned long long)r->bufs[a->buf].ino, t, why, when);
-	(void)ts;
 	(void)input;
 	(void)line;
 	a->pending = false;
@@ -431,6 +452,7 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 
 	r->events++;
 	r->ev_count[ev->type]++;
+	r->cur_ts = ev->ts_ns;
 	if (!r->have_ts) {
 		r->ts_first = ev->ts_ns;
 		r->have_ts = true;
@@ -467,6 +489,7 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 	switch (ev->type) {
 	case EV_EXPORT:
 		b->exported = true;
+		b->last_move_ts = ev->ts_ns;
 		break;
 	case EV_DYN_ATTACH:
 		rs_imp_get(r, imp)->attaches++;
@@ -481,7 +504,8 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 		rs_imp_get(r, imp)->rejected++;
 		break;
 	case EV_MOVE_BEGIN:
-		if (b->move_open) {
+		/* a move still open across lost events: its end may be what was lost */
+		if (b->move_open && !rs_gap_between(r, input, b->move_ts, ev->ts_ns)) {
 			rs_fmt_ts(t, sizeof(t), b->move_ts);
 			rs_report_input_error(r, input, line,
 					      "ino %llu: move_begin while the move begun at %s is open (events lost?)",
@@ -498,18 +522,22 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 		b->had_invalidate = false;
 		if (!b->move_revoke && b->last_move != 1 && (b->last_move == 0 || b->exported)) {
 			rs_violation(r, RS_VIOL_RESTORE_WITHOUT_REVOKE, bi, NULL, b->move_trigger,
-				     ev->ts_ns, input, line, "ino %llu restored by %s without a revoke since %s",
+				     b->last_move_ts, ev->ts_ns, ev->ts_ns, input, line,
+				     "ino %llu restored by %s without a revoke since %s",
 				     (unsigned long long)b->ino, rs_str(r, b->move_trigger),
 				     b->last_move == 0 ? "the previous restore" : "its export");
 		}
 		b->last_move = b->move_revoke;
+		b->last_move_ts = ev->ts_ns;
 		rs_seg_open(r, bi, ev->ts_ns);
 		break;
 	case EV_INV_BEGIN:
 		b->inv_begin_ts = ev->ts_ns;
 		b->had_invalidate = true;
-		if (b->move_open && b->move_revoke)
+		if (b->move_open && b->move_revoke) {
 			b->revoked_window = true;
+			b->window_ts = ev->ts_ns;
+		}
 		break;
 	case EV_INV_ATTACH:
 		/*
@@ -551,8 +579,9 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 		}
 		if (b->revoked_window) {
 			rs_fmt_ts(t, sizeof(t), b->move_ts);
-			rs_violation(r, RS_VIOL_MAP_WHILE_REVOKED, bi, a, b->move_trigger, ev->ts_ns,
-				     input, line, "attachment %016llx (%s) mapped ino %llu (ret=0) while it was revoked (%s revoke begun at %s)",
+			rs_violation(r, RS_VIOL_MAP_WHILE_REVOKED, bi, a, b->move_trigger, b->window_ts,
+				     ev->ts_ns, ev->ts_ns, input, line,
+				     "attachment %016llx (%s) mapped ino %llu (ret=0) while it was revoked (%s revoke begun at %s)",
 				     (unsigned long long)a->ptr, rs_str(r, imp),
 				     (unsigned long long)b->ino, rs_str(r, b->move_trigger), t);
 		}
@@ -567,6 +596,11 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 
 			rs_imp_get(r, imp)->unmaps_after_inv++;
 			/* attributed to the move that invalidated it, even after move_end */
+			if (rs_gap_between(r, input, a->pending ? a->inv_ts : b->move_open ? b->move_ts :
+					   ev->ts_ns, ev->ts_ns)) {
+				r->stage_withheld++;
+				goto unmapped;
+			}
 			g = rs_group_get(r, rs_buf_exporter(r, bi),
 					 a->pending ? a->inv_trigger : b->move_open ? b->move_trigger : RS_NO_ID,
 					 a->pending ? a->inv_revoke : b->move_open ? b->move_revoke : -1, imp);
@@ -574,6 +608,7 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 				g->h[ST_UNMAP_AFTER_INV] = rs_hist_new();
 			rs_hist_record(g->h[ST_UNMAP_AFTER_INV], ns);
 		}
+unmapped:
 		if (a->pending) {
 			a->pending = false;
 			if (b->move_open && a->inv_seq == b->move_seq && b->pending)
@@ -617,6 +652,11 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 		h->importer = imp;
 		h->driver = rs_sv_id(r, ev, F_DRIVER);
 		h->trigger = b->move_open ? b->move_trigger : RS_NO_ID;
+		/* the kernel's line stands; which move it waited in does not, across a gap */
+		if (b->move_open && rs_gap_between(r, input, b->move_ts, ev->ts_ns)) {
+			h->trigger = RS_NO_ID;
+			r->hangs_unattributed++;
+		}
 		break;
 	}
 	case EV_MOVE_END:
@@ -639,16 +679,20 @@ void rs_model_event(struct rs_report *r, const struct rs_ev *ev, uint32_t input,
 				if (x->buf != bi || !x->pending || x->inv_seq != b->move_seq)
 					continue;
 				rs_fmt_ts(t, sizeof(t), x->inv_ts);
-				rs_violation(r, RS_VIOL_EARLY_MOVE_END, bi, x, b->move_trigger, ev->ts_ns,
-					     input, line, "revoke of ino %llu (%s) ended while attachment %016llx (%s), invalidated at %s, was still mapped",
+				rs_violation(r, RS_VIOL_EARLY_MOVE_END, bi, x, b->move_trigger, x->inv_ts,
+					     ev->ts_ns, ev->ts_ns, input, line,
+					     "revoke of ino %llu (%s) ended while attachment %016llx (%s), invalidated at %s, was still mapped",
 					     (unsigned long long)b->ino, rs_str(r, b->move_trigger),
 					     (unsigned long long)x->ptr, rs_str(r, x->importer), t);
 			}
 		}
-		if (!b->move_revoke)
+		if (!b->move_revoke) {
 			b->revoked_window = false;
-		else if (!b->had_invalidate)
+		} else if (!b->had_invalidate) {
 			b->revoked_window = true;	/* no dma_buf events collected */
+			b->window_ts = ev->ts_ns;
+		}
+		b->last_move_ts = ev->ts_ns;
 		if (b->seg >= 0)
 			r->segs[b->seg].end = ev->ts_ns;
 		b->seg = -1;
@@ -670,6 +714,7 @@ void rs_report_finish(struct rs_report *r)
 	for (i = 0; i < r->nr_atts; i++)
 		if (r->atts[i].pending)
 			rs_never_unmapped(r, &r->atts[i], "the end of the trace", r->ts_last, 0, 0);
+	rs_gap_finish(r);
 	for (i = 0; i < r->nr_bufs; i++)
 		if (r->bufs[i].move_open)
 			r->open_moves_at_end++;

@@ -10,9 +10,9 @@
  *
  * No allocation: the event's strings point into the line.
  */
-#include <string.h>
-
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report.h"
 #include "rs_util.h"
@@ -144,16 +144,23 @@ static enum rs_ev_type rs_ev_lookup(const char *s, size_t len)
 	return EV_NONE;
 }
 
-/* "secs.frac" -> ns; frac of any length up to 9 digits.  end: first unparsed char. */
+/*
+ * "secs.frac" -> ns; frac of any length, exact to 9 digits.  False if it is not one, or
+ * does not fit in 64 bits of nanoseconds: never wrapped into another time.
+ */
 static bool rs_parse_secs(const char *s, const char *e, uint64_t mult_digits, uint64_t *ns)
 {
+	const uint64_t mult = mult_digits == 9 ? 1000000000ULL : 1000000ULL;
 	uint64_t secs = 0, frac = 0;
 	unsigned int nd = 0;
 
 	if (s >= e || !is_digit(*s))
 		return false;
-	while (s < e && is_digit(*s))
+	while (s < e && is_digit(*s)) {
+		if (secs > (UINT64_MAX - 9) / 10)
+			return false;
 		secs = secs * 10 + (uint64_t)(*s++ - '0');
+	}
 	if (s < e && *s == '.') {
 		s++;
 		while (s < e && is_digit(*s)) {
@@ -171,15 +178,20 @@ static bool rs_parse_secs(const char *s, const char *e, uint64_t mult_digits, ui
 		nd++;
 	}
 	/* mult_digits: 9 for seconds, 6 for milliseconds */
-	if (mult_digits == 9) {
-		*ns = secs * 1000000000ULL + frac;
-	} else {
-		*ns = secs * 1000000ULL + frac / 1000;
-	}
+	if (mult_digits != 9)
+		frac /= 1000;
+	if (secs > (UINT64_MAX - frac) / mult)
+		return false;
+	*ns = secs * mult + frac;
 	return true;
 }
 
-static bool rs_parse_num(const char *s, size_t len, int type, uint64_t *out)
+/*
+ * A field's number: decimal, or hex with 0x (T_HEX: hex always); T_SNUM may be negative
+ * (down to -2^63, kept as two's complement).  0, -EINVAL if it is not a number, or
+ * -ERANGE if it does not fit: never wrapped into another number.
+ */
+static int rs_parse_num(const char *s, size_t len, int type, uint64_t *out)
 {
 	const char *e = s + len;
 	bool neg = false, hex = type == T_HEX;
@@ -188,11 +200,11 @@ static bool rs_parse_num(const char *s, size_t len, int type, uint64_t *out)
 	if (type == T_BOOL) {
 		if (len == 4 && !memcmp(s, "true", 4)) {
 			*out = 1;
-			return true;
+			return 0;
 		}
 		if (len == 5 && !memcmp(s, "false", 5)) {
 			*out = 0;
-			return true;
+			return 0;
 		}
 	}
 	if (s < e && *s == '-' && type == T_SNUM) {
@@ -204,10 +216,10 @@ static bool rs_parse_num(const char *s, size_t len, int type, uint64_t *out)
 		s += 2;
 	}
 	if (s == e)
-		return false;
+		return -EINVAL;
 	for (; s < e; s++) {
 		char c = *s;
-		unsigned int d;
+		unsigned int d, base = hex ? 16 : 10;
 
 		if (c >= '0' && c <= '9')
 			d = (unsigned int)(c - '0');
@@ -218,20 +230,23 @@ static bool rs_parse_num(const char *s, size_t len, int type, uint64_t *out)
 		else if (c == ' ' && type != T_HEX)	/* perf trace: "25566 (sh)" */
 			break;
 		else
-			return false;
-		v = hex ? v * 16 + d : v * 10 + d;
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
 	}
-	*out = neg ? (uint64_t)-(int64_t)v : v;
-	return true;
+	if ((neg && v > (uint64_t)INT64_MAX + 1) || (type == T_SNUM && !neg && v > INT64_MAX))
+		return -ERANGE;
+	*out = neg ? 0 - v : v;	/* unsigned negation: -2^63 is no overflow */
+	return 0;
 }
-
-static char rs_err_buf[160];
 
 /* Store one key/value; returns false (with *why) if the value is bad for the key. */
 static bool rs_set_field(struct rs_ev *ev, const char *k, size_t klen, const char *v, size_t vlen,
 			 const char **why)
 {
 	size_t i;
+	int err;
 
 	for (i = 0; i < RS_ARRAY_SIZE(rs_keys); i++) {
 		if (rs_keys[i].len != klen || memcmp(rs_keys[i].key, k, klen))
@@ -241,10 +256,12 @@ static bool rs_set_field(struct rs_ev *ev, const char *k, size_t klen, const cha
 		ev->str[rs_keys[i].field].len = vlen;
 		if (rs_keys[i].type == T_STR)
 			return true;
-		if (!rs_parse_num(v, vlen, rs_keys[i].type, &ev->num[rs_keys[i].field])) {
-			snprintf(rs_err_buf, sizeof(rs_err_buf), "%s: not a number: '%.*s'",
-				 rs_keys[i].key, (int)(vlen > 40 ? 40 : vlen), v);
-			*why = rs_err_buf;
+		err = rs_parse_num(v, vlen, rs_keys[i].type, &ev->num[rs_keys[i].field]);
+		if (err) {
+			snprintf(ev->why, sizeof(ev->why), "%s: %s: '%.*s'", rs_keys[i].key,
+				 err == -ERANGE ? "out of range" : "not a number",
+				 (int)(vlen > 40 ? 40 : vlen), v);
+			*why = ev->why;
 			return false;
 		}
 		return true;
@@ -268,9 +285,9 @@ static bool rs_parse_kv(struct rs_ev *ev, const char *p, const char *e, const ch
 			p++;
 		klen = (size_t)(p - k);
 		if (!klen || p >= e || (*p != '=' && *p != ':')) {
-			snprintf(rs_err_buf, sizeof(rs_err_buf), "expected key=value at '%.*s'",
+			snprintf(ev->why, sizeof(ev->why), "expected key=value at '%.*s'",
 				 (int)(e - k > 40 ? 40 : e - k), k);
-			*why = rs_err_buf;
+			*why = ev->why;
 			return false;
 		}
 		v = ++p;
@@ -308,9 +325,9 @@ static bool rs_parse_colon(struct rs_ev *ev, const char *p, const char *e, const
 			p++;
 		klen = (size_t)(p - k);
 		if (!klen || p + 1 >= e || p[0] != ':' || p[1] != ' ') {
-			snprintf(rs_err_buf, sizeof(rs_err_buf), "expected 'field: value' at '%.*s'",
+			snprintf(ev->why, sizeof(ev->why), "expected 'field: value' at '%.*s'",
 				 (int)(e - k > 40 ? 40 : e - k), k);
-			*why = rs_err_buf;
+			*why = ev->why;
 			return false;
 		}
 		v = p + 2;
@@ -388,10 +405,32 @@ static bool rs_finish_ev(struct rs_ev *ev, bool raw, const char **why)
 	for (f = 0; f < F_NR; f++)
 		if (miss & B(f))
 			break;
-	snprintf(rs_err_buf, sizeof(rs_err_buf), "%s: no field '%s' (truncated line?)",
+	snprintf(ev->why, sizeof(ev->why), "%s: no field '%s' (truncated line?)",
 		 rs_ev_info[ev->type].name, rs_field_names[f]);
-	*why = rs_err_buf;
+	*why = ev->why;
 	return false;
+}
+
+/* The last "[digits]" before the time: tracefs' and perf script's CPU column; -1 if none. */
+static int rs_parse_cpu(const char *line, const char *ts)
+{
+	const char *p;
+
+	for (p = ts; p > line; p--) {
+		const char *q;
+		int cpu = 0;
+
+		if (p[-1] != ']')
+			continue;
+		for (q = p - 1; q > line && is_digit(q[-1]); q--)
+			;
+		if (q == p - 1 || q == line || q[-1] != '[' || p - 1 - q > 6)
+			continue;
+		for (; q < p - 1; q++)
+			cpu = cpu * 10 + (*q - '0');
+		return cpu;
+	}
+	return -1;
 }
 
 /* perf script / tracefs: "... secs.usecs: [group:]event: fields" */
@@ -417,6 +456,7 @@ static enum rs_report_format rs_parse_script(const char *line, const char *e, st
 	}
 	if (!rs_parse_secs(ts, p, 9, &ev->ts_ns))
 		return RS_FMT_UNKNOWN;
+	ev->cpu = rs_parse_cpu(line, ts);
 	p++;
 	while (p < e && *p == ' ')
 		p++;
@@ -517,6 +557,7 @@ enum rs_report_format rs_parse_line(const char *line, size_t len, enum rs_report
 
 	ev->type = EV_NONE;
 	ev->have = 0;
+	ev->cpu = -1;
 	*why = NULL;
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;

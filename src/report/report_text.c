@@ -57,6 +57,8 @@ static void rs_text_header(struct rs_report *r, FILE *f)
 			(unsigned long long)in->errors, in->truncated ? ", truncated" : "");
 		if (in->lost)
 			fprintf(f, ", %llu events LOST by the tracer", (unsigned long long)in->lost);
+		if (in->lost_uncounted)
+			fprintf(f, ", %llu LOST lines without a count", (unsigned long long)in->lost_uncounted);
 		fputc('\n', f);
 	}
 	if (r->have_ts) {
@@ -199,6 +201,39 @@ static void rs_text_findings(struct rs_report *r, FILE *f)
 			(unsigned long long)(rs_report_violations(r, -1) - r->nr_viols));
 }
 
+/* Where events were lost, and every verdict not made across it. */
+static void rs_text_not_checked(struct rs_report *r, FILE *f)
+{
+	char buf[400];
+	size_t i;
+	int k;
+
+	if (!r->gaps_total)
+		return;
+	fprintf(f, "\nNOT CHECKED: EVENTS LOST (%llu gaps; nothing is claimed across them)\n",
+		(unsigned long long)r->gaps_total);
+	for (i = 0; i < r->nr_gaps; i++) {
+		rs_gap_text(&r->gaps[i], buf, sizeof(buf));
+		fprintf(f, "  %s: %s\n", r->inputs[r->gaps[i].input].name, buf);
+	}
+	for (k = 0; k < RS_VIOL_NR; k++)
+		fprintf(f, "  %-44s %llu withheld\n", rs_viol_label(k),
+			(unsigned long long)r->withheld_total[k]);
+	fprintf(f, "  %-44s %llu not counted\n", "breakdown samples of a move across a gap",
+		(unsigned long long)r->stage_withheld);
+	fprintf(f, "  %-44s %llu\n", "hung-importer lines with no trigger named",
+		(unsigned long long)r->hangs_unattributed);
+	for (i = 0; i < r->nr_withheld; i++) {
+		rs_withheld_text(r, &r->withheld[i], buf, sizeof(buf));
+		fprintf(f, "  [%c] %s:%llu  %s\n", 'a' + r->withheld[i].kind,
+			r->inputs[r->withheld[i].input].name,
+			(unsigned long long)r->withheld[i].line, buf);
+	}
+	if (rs_report_withheld(r, -1) > r->nr_withheld)
+		fprintf(f, "  ... %llu more not listed\n",
+			(unsigned long long)(rs_report_withheld(r, -1) - r->nr_withheld));
+}
+
 int rs_report_write_text(struct rs_report *r, FILE *f)
 {
 	size_t i;
@@ -207,6 +242,7 @@ int rs_report_write_text(struct rs_report *r, FILE *f)
 	rs_text_breakdown(r, f);
 	rs_text_importers(r, f);
 	rs_text_findings(r, f);
+	rs_text_not_checked(r, f);
 	if (r->errs_total || r->open_moves_at_end) {
 		fprintf(f, "\nINPUT PROBLEMS\n");
 		for (i = 0; i < r->nr_errs; i++)
@@ -218,6 +254,6 @@ int rs_report_write_text(struct rs_report *r, FILE *f)
 			fprintf(f, "  %llu revoke/restore moves had not ended when the trace ended\n",
 				(unsigned long long)r->open_moves_at_end);
 	}
-	fprintf(f, "\nVERDICT: %s (exit %d)\n", rs_verdict(r), rs_report_exit_code(r));
+	fprintf(f, "\nVERDICT: %s (exit %d)\n", rs_rep_verdict(r), rs_report_exit_code(r));
 	return ferror(f) ? -EIO : 0;
 }

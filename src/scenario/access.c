@@ -124,6 +124,18 @@ uint64_t rs_sec_time_ns(const struct rs_section *s, const char *key)
 	return (uint64_t)rs_sec_int(s, key);
 }
 
+int rs_sec_enum(const struct rs_section *s, const char *key)
+{
+	const struct rs_kv *kv = rs_sec_kv_checked(s, key);
+
+	if (kv && kv->opt->type != RS_OPT_ENUM) {
+		fprintf(stderr, "revokestorm: internal: '%s' of [%s %s] is not an enum\n", key,
+			rs_sec_kind_name(s->kind), s->name);
+		return -1;
+	}
+	return kv ? (int)kv->v.i : -1;
+}
+
 bool rs_sec_bool(const struct rs_section *s, const char *key)
 {
 	return rs_sec_int(s, key) != 0;

@@ -6,6 +6,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,18 +22,20 @@ static const struct rs_core_opt rs_core_global[] = {
 	    "scenario name (results directory, KTAP); default: the file name without .ini" },
 	  RS_OPTF_OPTIONAL },
 	{ { "duration", RS_OPT_TIME, NULL,
-	    "run time; default: the sum of the phase durations if all have one, else 30s" },
+	    "run time from the end of setup; default: the sum of the phase durations if all "
+	    "have one, else 30s" },
 	  RS_OPTF_OPTIONAL },
 	{ { "seed", RS_OPT_INT, NULL,
-	    "random seed (every random choice derives from it); default: random, printed" },
-	  RS_OPTF_OPTIONAL },
+	    "random seed (every random choice derives from it); default: random, printed",
+	    NULL, 0, INT64_MAX }, RS_OPTF_OPTIONAL },
 	{ { "hang_timeout", RS_OPT_TIME, "30s",
-	    "a trigger, importer or traffic call taking longer than this is a hang (exit 1)" } },
+	    "a trigger, importer or traffic call taking longer than this is a hang (exit 1)",
+	    NULL, 1000000, RS_TIME_MAX } },
 	{ { "status_interval", RS_OPT_TIME, "2s", "status line period on stderr; 0 = none" } },
 	{ { "results", RS_OPT_STR, NULL,
 	    "results directory; default ./results/<name>-<timestamp>" }, RS_OPTF_OPTIONAL },
 	{ { "state_file", RS_OPT_STR, "/run/revokestorm/state",
-	    "devices held by a run, for recovery after a crash" } },
+	    "what a run holds (devices, its tracefs instance, perf), for recovery after a crash" } },
 	{ { "kmsg_markers", RS_OPT_BOOL, "true",
 	    "write run/phase/hang markers to /dev/kmsg and trace_marker" } },
 	{ { "exclusive", RS_OPT_BOOL, "true",
@@ -50,13 +54,14 @@ static const struct rs_core_opt rs_core_global[] = {
 	    "write intervals.jsonl in the results: one JSON line per status_interval (soak runs)" } },
 	{ { "leak_check", RS_OPT_BOOL, "true",
 	    "fail when our fds or RSS grow by more than leak_fds/leak_rss during the run" } },
-	{ { "leak_fds", RS_OPT_INT, "16", "open fds the run may gain between its first and last interval" } },
+	{ { "leak_fds", RS_OPT_INT, "16", "open fds the run may gain between its first and last interval",
+	    NULL, 0, 1 << 20 } },
 	{ { "leak_rss", RS_OPT_SIZE, "64MiB", "RSS the run may gain between its first and last interval" } },
 	{ { NULL } },
 };
 
 static const struct rs_core_opt rs_core_exporter[] = {
-	{ { "count", RS_OPT_INT, "1", "dma-bufs to export from this exporter" } },
+	{ { "count", RS_OPT_INT, "1", "dma-bufs to export from this exporter", NULL, 1, 65536 } },
 	{ { NULL } },
 };
 
@@ -80,9 +85,10 @@ static const struct rs_core_opt rs_core_trigger[] = {
 	    "burst: `burst` back-to-back cycles every interval", TIMING_CHOICES } },
 	{ { "interval", RS_OPT_TIME, "100ms", "cycle period (see timing)" } },
 	{ { "jitter", RS_OPT_TIME, "0", "uniform random offset in [-jitter, +jitter] per gap" } },
-	{ { "burst", RS_OPT_INT, "10", "cycles per burst (timing = burst)" } },
+	{ { "burst", RS_OPT_INT, "10", "cycles per burst (timing = burst)", NULL, 1, 1000000 } },
 	{ { "hold", RS_OPT_TIME, "0", "time between revoke and restore" } },
-	{ { "cycles", RS_OPT_INT, "0", "stop after this many cycles per exporter; 0 = no limit" } },
+	{ { "cycles", RS_OPT_INT, "0", "stop after this many cycles per exporter; 0 = no limit",
+	    NULL, 0, INT64_MAX } },
 	{ { NULL } },
 };
 
@@ -106,8 +112,8 @@ static const struct rs_core_opt rs_core_phase[] = {
 	  RS_OPTF_OPTIONAL | RS_OPTF_NOINHERIT },
 	{ { "jitter", RS_OPT_TIME, NULL, "overrides the triggers' jitter in this phase" },
 	  RS_OPTF_OPTIONAL | RS_OPTF_NOINHERIT },
-	{ { "burst", RS_OPT_INT, NULL, "overrides the triggers' burst in this phase" },
-	  RS_OPTF_OPTIONAL | RS_OPTF_NOINHERIT },
+	{ { "burst", RS_OPT_INT, NULL, "overrides the triggers' burst in this phase", NULL, 1,
+	    1000000 }, RS_OPTF_OPTIONAL | RS_OPTF_NOINHERIT },
 	{ { "hold", RS_OPT_TIME, NULL, "overrides the triggers' hold in this phase" },
 	  RS_OPTF_OPTIONAL | RS_OPTF_NOINHERIT },
 	{ { NULL } },
@@ -244,9 +250,73 @@ static int rs_choice_index(const char *choices, const char *word)
 	return -1;
 }
 
-int rs_opt_parse(const struct rs_opt *opt, const char *value, struct rs_kv *out, const char **why)
+void rs_opt_range(const struct rs_opt *opt, int64_t *min, int64_t *max)
 {
-	char **w;
+	if (opt->min || opt->max) {
+		*min = opt->min;
+		*max = opt->max;
+	} else if (opt->type == RS_OPT_INT) {
+		*min = INT64_MIN;
+		*max = INT64_MAX;
+	} else {
+		*min = 0;
+		*max = opt->type == RS_OPT_TIME ? (int64_t)RS_TIME_MAX : INT64_MAX;
+	}
+}
+
+static void rs_fmt_bound(const struct rs_opt *opt, int64_t v, char *buf, size_t len)
+{
+	if (!v)
+		snprintf(buf, len, "0");
+	else if (v == INT64_MAX)
+		snprintf(buf, len, "%s", "");	/* "0..": no end worth writing */
+	else if (opt->type == RS_OPT_TIME)
+		rs_fmt_time_exact((uint64_t)v, buf, len);
+	else if (opt->type == RS_OPT_SIZE)
+		rs_fmt_size((uint64_t)v, buf, len);
+	else
+		snprintf(buf, len, "%lld", (long long)v);
+}
+
+void rs_opt_range_text(const struct rs_opt *opt, char *buf, size_t len)
+{
+	char lo[32], hi[32];
+
+	if (!opt->min && !opt->max) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	rs_fmt_bound(opt, opt->min, lo, sizeof(lo));
+	rs_fmt_bound(opt, opt->max, hi, sizeof(hi));
+	snprintf(buf, len, "%s..%s", lo, hi);
+}
+
+/* The parsed value within opt's range, else -ERANGE with why naming the range. */
+static int rs_opt_check_range(const struct rs_opt *opt, const struct rs_kv *kv, char *why,
+			      size_t len)
+{
+	char lo[32], hi[32];
+	int64_t min, max;
+	bool out;
+
+	rs_opt_range(opt, &min, &max);
+	if (opt->type == RS_OPT_INT)
+		out = kv->v.i < min || kv->v.i > max;
+	else
+		out = kv->v.u < (uint64_t)min || kv->v.u > (uint64_t)max;
+	if (!out)
+		return 0;
+	rs_fmt_bound(opt, min, lo, sizeof(lo));
+	rs_fmt_bound(opt, max, hi, sizeof(hi));
+	snprintf(why, len, "out of range: must be %s..%s", lo, hi);
+	return -ERANGE;
+}
+
+int rs_opt_parse(const struct rs_opt *opt, const char *value, struct rs_kv *out, char *why,
+		 size_t len)
+{
+	const char *w = NULL;
+	char **words;
 	size_t n, i;
 	int err = 0;
 
@@ -254,34 +324,46 @@ int rs_opt_parse(const struct rs_opt *opt, const char *value, struct rs_kv *out,
 	case RS_OPT_STR:
 		return 0;
 	case RS_OPT_INT:
-		return rs_parse_int(value, &out->v.i, why);
+		err = rs_parse_int(value, &out->v.i, &w);
+		break;
 	case RS_OPT_SIZE:
-		return rs_parse_size(value, &out->v.u, why);
+		err = rs_parse_size(value, &out->v.u, &w);
+		break;
 	case RS_OPT_TIME:
-		return rs_parse_time_ns(value, &out->v.u, why);
+		err = rs_parse_time_ns(value, &out->v.u, &w);
+		break;
 	case RS_OPT_BOOL:
-		return rs_parse_bool(value, &out->v.b, why);
+		err = rs_parse_bool(value, &out->v.b, &w);
+		break;
 	case RS_OPT_ENUM:
 		out->v.i = rs_choice_index(opt->choices, value);
 		if (out->v.i < 0) {
-			*why = "not one of the choices";
-			return -EINVAL;
+			w = "not one of the choices";
+			err = -EINVAL;
 		}
-		return 0;
+		break;
 	case RS_OPT_LIST:
-		n = rs_list_split(value, &w);
+		n = rs_list_split(value, &words);
 		for (i = 0; i < n && !err; i++) {
-			if (!*w[i]) {
-				*why = "empty list element";
+			if (!*words[i]) {
+				w = "empty list element";
 				err = -EINVAL;
 			}
 		}
-		rs_list_free(w, n);
+		rs_list_free(words, n);
 		out->v.i = (int64_t)n;
+		break;
+	default:
+		w = "unknown option type";
+		err = -EINVAL;
+	}
+	if (err) {
+		snprintf(why, len, "%s", w);
 		return err;
 	}
-	*why = "unknown option type";
-	return -EINVAL;
+	if (opt->type == RS_OPT_INT || opt->type == RS_OPT_SIZE || opt->type == RS_OPT_TIME)
+		return rs_opt_check_range(opt, out, why, len);
+	return 0;
 }
 
 size_t rs_opt_table_check(enum rs_sec_kind kind, const char *type, const struct rs_opt *opts,
@@ -299,7 +381,7 @@ size_t rs_opt_table_check(enum rs_sec_kind kind, const char *type, const struct 
 	for (o = opts; o->key; o++) {
 		const struct rs_core_opt *c = rs_core_find(kind, o->key);
 		struct rs_kv tmp = { 0 };
-		const char *why;
+		char why[RS_WHY_MAX];
 
 		if (++guard > 1000) {
 			PROBLEM("%s %s: option table not terminated", rs_sec_kind_name(kind), type);
@@ -313,9 +395,16 @@ size_t rs_opt_table_check(enum rs_sec_kind kind, const char *type, const struct 
 		if (o->type == RS_OPT_ENUM && (!o->choices || !*o->choices))
 			PROBLEM("%s %s: enum option '%s' has no choices", rs_sec_kind_name(kind),
 				type, o->key);
-		else if (o->def && o->type <= RS_OPT_LIST && rs_opt_parse(o, o->def, &tmp, &why))
+		else if (o->def && o->type <= RS_OPT_LIST &&
+			 rs_opt_parse(o, o->def, &tmp, why, sizeof(why)))
 			PROBLEM("%s %s: default of '%s' ('%s') does not parse: %s",
 				rs_sec_kind_name(kind), type, o->key, o->def, why);
+		if ((o->min || o->max) && (o->min > o->max || (o->type != RS_OPT_INT &&
+		    o->type != RS_OPT_SIZE && o->type != RS_OPT_TIME) ||
+		    (o->type != RS_OPT_INT && o->min < 0)))
+			PROBLEM("%s %s: option '%s' has a bad range %lld..%lld",
+				rs_sec_kind_name(kind), type, o->key, (long long)o->min,
+				(long long)o->max);
 		if (!o->help || !*o->help)
 			PROBLEM("%s %s: option '%s' has no help text", rs_sec_kind_name(kind), type,
 				o->key);

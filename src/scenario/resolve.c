@@ -95,6 +95,8 @@ static void rs_bad_value(struct rs_parser *P, const struct rs_section *s, const 
 
 	if (kv->opt->type == RS_OPT_ENUM)
 		rs_str_addf(&b, " (choices: %s)", kv->opt->choices);
+	if (kv->opt->type == RS_OPT_TIME && !strcmp(why, rs_why_time_unit))
+		rs_str_addf(&b, "; did you mean '%ss'?", kv->value);
 	if (kv->origin == RS_ORIGIN_GLOBAL)
 		rs_diag_add(P->d, true, "%s: bad value for '%s' (inherited by [%s %s]): '%s': %s%s",
 			    kv->where, kv->key, rs_sec_kind_name(s->kind), s->name, kv->value, why,
@@ -114,7 +116,7 @@ static void rs_resolve_opt(struct rs_parser *P, struct rs_section *s, const stru
 {
 	const struct rs_raw_kv *rk = rs_raw_get(r, opt->key);
 	struct rs_kv *kv = NULL;
-	const char *why = NULL;
+	char why[RS_WHY_MAX];
 
 	if (rk) {
 		kv = rs_sec_add(s, opt, rk->value, rk->raw, rk->where,
@@ -134,7 +136,7 @@ static void rs_resolve_opt(struct rs_parser *P, struct rs_section *s, const stru
 			rs_diag_add(P->d, true, "%s: [%s %s] needs '%s'", s->where,
 				    rs_sec_kind_name(s->kind), s->name, opt->key);
 	}
-	if (kv && rs_opt_parse(opt, kv->value, kv, &why))
+	if (kv && rs_opt_parse(opt, kv->value, kv, why, sizeof(why)))
 		rs_bad_value(P, s, kv, why);
 }
 
@@ -377,9 +379,9 @@ static void rs_set_computed(struct rs_section *g, const char *key, const char *v
 {
 	const struct rs_core_opt *c = rs_core_find(RS_SEC_GLOBAL, key);
 	struct rs_kv *kv = rs_sec_add(g, &c->opt, value, NULL, "computed", RS_ORIGIN_COMPUTED);
-	const char *why;
+	char why[RS_WHY_MAX];
 
-	rs_opt_parse(&c->opt, value, kv, &why);
+	rs_opt_parse(&c->opt, value, kv, why, sizeof(why));
 }
 
 /* [global] keys in the core table's order, whether set, inherited or computed. */
@@ -414,12 +416,6 @@ static void rs_scenario_checks(struct rs_parser *P)
 		struct rs_section *s = scn->sec[i];
 
 		switch (s->kind) {
-		case RS_SEC_EXPORTER:
-			kv = rs_sec_kv(s, "count");
-			if (kv && kv->v.i < 1)
-				rs_diag_add(P->d, true, "%s: 'count' of [exporter %s] must be at least 1",
-					    kv->where, s->name);
-			break;
 		case RS_SEC_IMPORTER:
 			rs_check_refs(P, s, "exporters", RS_SEC_EXPORTER);
 			break;
@@ -427,20 +423,17 @@ static void rs_scenario_checks(struct rs_parser *P)
 			rs_check_refs(P, s, "exporters", RS_SEC_EXPORTER);
 			/* fall through */
 		case RS_SEC_PHASE:
-			kv = rs_sec_kv(s, "burst");
-			if (kv && kv->v.i < 1)
-				rs_diag_add(P->d, true, "%s: 'burst' of [%s %s] must be at least 1",
-					    kv->where, rs_sec_kind_name(s->kind), s->name);
-			kv = rs_sec_kv(s, "cycles");
-			if (kv && kv->v.i < 0)
-				rs_diag_add(P->d, true, "%s: 'cycles' of [%s %s] must not be negative",
-					    kv->where, rs_sec_kind_name(s->kind), s->name);
 			if (s->kind != RS_SEC_PHASE)
 				break;
 			rs_check_refs(P, s, "triggers", RS_SEC_TRIGGER);
 			rs_check_refs(P, s, "loads", RS_SEC_LOAD);
 			kv = rs_sec_kv(s, "duration");
-			if (kv) {
+			if (kv && phase_total + kv->v.u > RS_TIME_MAX) {	/* each is at most that */
+				rs_diag_add(P->d, true, "%s: the phases up to [phase %s] last more than "
+					    "%s in all", kv->where, s->name,
+					    rs_fmt_time_exact(RS_TIME_MAX, buf, sizeof(buf)));
+				phase_total = RS_TIME_MAX;
+			} else if (kv) {
 				phase_total += kv->v.u;
 			} else {
 				all_timed = false;
@@ -454,10 +447,6 @@ static void rs_scenario_checks(struct rs_parser *P)
 			break;
 		}
 	}
-	kv = rs_sec_kv(g, "hang_timeout");
-	if (kv && kv->v.u == 0)
-		rs_diag_add(P->d, true, "%s: 'hang_timeout' must be more than 0", kv->where);
-
 	kv = rs_sec_kv(g, "duration");
 	if (kv) {
 		scn->duration_ns = kv->v.u;
@@ -467,7 +456,7 @@ static void rs_scenario_checks(struct rs_parser *P)
 				    kv->where, rs_fmt_time(phase_total, buf, sizeof(buf)), kv->value);
 	} else {
 		scn->duration_ns = nphase && all_timed ? phase_total : 30ULL * 1000000000ULL;
-		rs_set_computed(g, "duration", rs_fmt_time(scn->duration_ns, buf, sizeof(buf)));
+		rs_set_computed(g, "duration", rs_fmt_time_exact(scn->duration_ns, buf, sizeof(buf)));
 	}
 	if (!scn->duration_ns)
 		rs_diag_add(P->d, true, "%s: the run duration is 0", kv ? kv->where : scn->path);

@@ -24,42 +24,28 @@ static int af_flr_probe(struct rs_trigger *t, struct rs_exporter *ex, void *hand
 	return 0;
 }
 
+static int af_flr_call(struct rs_vfio_dev *d, void *arg, char *why)
+{
+	return rs_vfio_cfg_update8(d, d->caps.af + PCI_AF_CTRL, 0, PCI_AF_CTRL_FLR, why);
+}
+
 static int af_flr_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	int ret;
+	int ret = rs_vfio_call(handle, af_flr_call, NULL, RS_PULSED, why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_cfg_update8(d, d->caps.af + PCI_AF_CTRL, 0, PCI_AF_CTRL_FLR, why);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	rs_revoke_set(&d->revoke, RS_PULSED);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 
 static int af_flr_restore(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	uint16_t cmd;
-	int ret;
+	int ret = rs_vfio_memory_back(handle, "AF FLR", why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, &cmd);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_err(&t->o, -ret, "%s: reading PCI_COMMAND after AF FLR", d->bdf);
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		return rs_err(&t->o, EIO, "%s: PCI_COMMAND.MEMORY clear after AF FLR", d->bdf);
-	rs_revoke_set(&d->revoke, RS_LIVE);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
+
+static const char *const af_flr_frames[] = { "vfio_af_config_write", NULL };
 
 static const struct rs_trigger_ops af_flr_trigger = {
 	.type = "af-flr",
@@ -69,5 +55,6 @@ static const struct rs_trigger_ops af_flr_trigger = {
 	.probe = af_flr_probe,
 	.revoke = af_flr_revoke,
 	.restore = af_flr_restore,
+	.frames = af_flr_frames,
 };
 RS_REGISTER(trigger, af_flr_trigger)

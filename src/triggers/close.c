@@ -2,8 +2,8 @@
 /*
  * Trigger "close": close the VFIO device fd (vfio_pci_core_close_device revokes every
  * dma-buf for good and detaches them from the device).  Restore re-opens the device
- * and re-exports every buffer (new fds in the same rs_bufs), through the vfio
- * exporter's owner ops; importers must re-import from the new fd in `restored`.
+ * through the vfio exporter's owner ops; the trigger is permanent, so the core then
+ * releases the dead buffers, exports them anew and re-imports them.
  */
 #include <errno.h>
 
@@ -40,6 +40,12 @@ static int close_restore(struct rs_trigger *t, struct rs_exporter *ex, void *han
 	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 
+static const char *const close_frames[] = {
+	"vfio_pci_dma_buf_cleanup",
+	"vfio_pci_core_close_device",
+	NULL,
+};
+
 static const struct rs_trigger_ops close_trigger = {
 	.type = "close",
 	.help = "close the VFIO device fd (permanent revoke); restore re-opens and re-exports",
@@ -49,5 +55,6 @@ static const struct rs_trigger_ops close_trigger = {
 	.revoke = close_revoke,
 	.restore = close_restore,
 	.permanent = true,
+	.frames = close_frames,
 };
 RS_REGISTER(trigger, close_trigger)

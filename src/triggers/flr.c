@@ -25,45 +25,30 @@ static int flr_probe(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 	return 0;
 }
 
+/* Set DEVCTL.BCR_FLR: vfio revokes, resets and un-revokes within the write. */
+static int flr_call(struct rs_vfio_dev *d, void *arg, char *why)
+{
+	return rs_vfio_cfg_update16(d, d->caps.exp + PCI_EXP_DEVCTL, 0, PCI_EXP_DEVCTL_BCR_FLR,
+				    NULL, NULL, why);
+}
+
 static int flr_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	int ret;
+	int ret = rs_vfio_call(handle, flr_call, NULL, RS_PULSED, why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_cfg_update16(d, d->caps.exp + PCI_EXP_DEVCTL, 0, PCI_EXP_DEVCTL_BCR_FLR,
-				   NULL, NULL, why);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	rs_revoke_set(&d->revoke, RS_PULSED);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 
-/* Shared by the self-restoring triggers: the device must read back memory-enabled. */
 static int flr_restore(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	uint16_t cmd;
-	int ret;
+	int ret = rs_vfio_memory_back(handle, "FLR", why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, &cmd);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_err(&t->o, -ret, "%s: reading PCI_COMMAND after FLR", d->bdf);
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		return rs_err(&t->o, EIO, "%s: PCI_COMMAND.MEMORY clear after FLR (0x%04x)",
-			      d->bdf, cmd);
-	rs_revoke_set(&d->revoke, RS_LIVE);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
+
+static const char *const flr_frames[] = { "vfio_exp_config_write", NULL };
 
 static const struct rs_trigger_ops flr_trigger = {
 	.type = "flr",
@@ -73,5 +58,6 @@ static const struct rs_trigger_ops flr_trigger = {
 	.probe = flr_probe,
 	.revoke = flr_revoke,
 	.restore = flr_restore,
+	.frames = flr_frames,
 };
 RS_REGISTER(trigger, flr_trigger)

@@ -35,42 +35,32 @@ static int hot_reset_probe(struct rs_trigger *t, struct rs_exporter *ex, void *h
 	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 
+static int hot_reset_call(struct rs_vfio_dev *d, void *arg, char *why)
+{
+	return rs_vfio_hot_reset(d, why);
+}
+
 static int hot_reset_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	int ret;
+	int ret = rs_vfio_call(handle, hot_reset_call, NULL, RS_PULSED, why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_hot_reset(d, why);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	rs_revoke_set(&d->revoke, RS_PULSED);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 
 static int hot_reset_restore(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	uint16_t cmd;
-	int ret;
+	int ret = rs_vfio_memory_back(handle, "hot reset", why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, &cmd);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_err(&t->o, -ret, "%s: reading PCI_COMMAND after hot reset", d->bdf);
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		return rs_err(&t->o, EIO, "%s: PCI_COMMAND.MEMORY clear after hot reset", d->bdf);
-	rs_revoke_set(&d->revoke, RS_LIVE);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
+
+static const char *const hot_reset_frames[] = {
+	"vfio_pci_dev_set_hot_reset",
+	"vfio_pci_ioctl_pci_hot_reset",
+	NULL,
+};
 
 static const struct rs_trigger_ops hot_reset_trigger = {
 	.type = "hot-reset",
@@ -80,5 +70,6 @@ static const struct rs_trigger_ops hot_reset_trigger = {
 	.probe = hot_reset_probe,
 	.revoke = hot_reset_revoke,
 	.restore = hot_reset_restore,
+	.frames = hot_reset_frames,
 };
 RS_REGISTER(trigger, hot_reset_trigger)

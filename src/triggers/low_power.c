@@ -90,6 +90,12 @@ static int low_power_restore(struct rs_trigger *t, struct rs_exporter *ex, void 
 	return low_power_set(t, handle, false);
 }
 
+static const char *const low_power_frames[] = {
+	"vfio_pci_runtime_pm_entry",
+	"vfio_pci_core_pm_entry",
+	NULL,
+};
+
 static const struct rs_trigger_ops low_power_trigger = {
 	.type = "low-power",
 	.help = "VFIO_DEVICE_FEATURE LOW_POWER_ENTRY / LOW_POWER_EXIT",
@@ -98,5 +104,6 @@ static const struct rs_trigger_ops low_power_trigger = {
 	.probe = low_power_probe,
 	.revoke = low_power_revoke,
 	.restore = low_power_restore,
+	.frames = low_power_frames,
 };
 RS_REGISTER(trigger, low_power_trigger)

@@ -27,42 +27,28 @@ static int reset_probe(struct rs_trigger *t, struct rs_exporter *ex, void *handl
 		       d->bdf, rm);
 }
 
+static int reset_call(struct rs_vfio_dev *d, void *arg, char *why)
+{
+	return rs_vfio_reset(d, why);
+}
+
 static int reset_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	int ret;
+	int ret = rs_vfio_call(handle, reset_call, NULL, RS_PULSED, why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_reset(d, why);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	rs_revoke_set(&d->revoke, RS_PULSED);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
 
 static int reset_restore(struct rs_trigger *t, struct rs_exporter *ex, void *handle)
 {
-	struct rs_vfio_dev *d = handle;
 	char why[RS_WHY_LEN];
-	uint16_t cmd;
-	int ret;
+	int ret = rs_vfio_memory_back(handle, "reset", why);
 
-	ret = rs_vfio_get(d, why);
-	if (ret)
-		return rs_fail(&t->o, ret, why);
-	ret = rs_vfio_cfg_read16(d, PCI_COMMAND, &cmd);
-	rs_vfio_put(d);
-	if (ret)
-		return rs_err(&t->o, -ret, "%s: reading PCI_COMMAND after reset", d->bdf);
-	if (!(cmd & PCI_COMMAND_MEMORY))
-		return rs_err(&t->o, EIO, "%s: PCI_COMMAND.MEMORY clear after reset", d->bdf);
-	rs_revoke_set(&d->revoke, RS_LIVE);
-	return 0;
+	return ret ? rs_fail(&t->o, ret, why) : 0;
 }
+
+static const char *const reset_frames[] = { "vfio_pci_ioctl_reset", NULL };
 
 static const struct rs_trigger_ops reset_trigger = {
 	.type = "reset",
@@ -72,5 +58,6 @@ static const struct rs_trigger_ops reset_trigger = {
 	.probe = reset_probe,
 	.revoke = reset_revoke,
 	.restore = reset_restore,
+	.frames = reset_frames,
 };
 RS_REGISTER(trigger, reset_trigger)

@@ -157,5 +157,39 @@ expect "a guest that never reaches init" 4 "never reached init" -- \
 	"${vm[@]}" --append init=/nonexistent-init -- true
 expect "a guest over its time limit is killed, log kept" 5 "TIMEOUT.*console log kept" -- \
 	"${vm[@]}" --timeout 20 -- sleep 600
+# The main job as a user runs it: a scenario outside the checkout (under /tmp, which the
+# guest's tmpfs hides), its output live, a summary with the verdict and the host's paths.
+check_main_job() {
+	local s=$tmp/user/short.ini rc
+	n=$((n + 1))
+	mkdir -p "$tmp/user"
+	cat >"$s" <<INI
+include = $PWD/scenarios/common-vfio.inc
+[global]
+duration = 3s
+status_interval = 1s
+[exporter bar]
+type = vfio
+device = \${RS_IVSHMEM0:-0000:01:00.0}
+size = 64K
+[trigger pci-command]
+interval = 50ms
+INI
+	./run.sh "$s" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 0 ] && grep -q '^revokestorm: \[.*revokes (' "$tmp/err" &&
+	   grep -q '^ok [0-9]* pci-command.bar' "$tmp/err" &&
+	   grep -q 'summary' "$tmp/err" && grep -q 'Totals: pass:[1-9]' "$tmp/err" &&
+	   grep -q "results: $PWD/build/vm/short-[0-9-]*/results" "$tmp/err" &&
+	   ! grep -q '/run/rsout' "$tmp/err" && ! grep -q 'cannot read' "$tmp/err"; then
+		echo "ok $n lab: ./run.sh on a scenario under /tmp shows its run live and a summary with host paths"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n lab: ./run.sh main job output (exit $rc)"
+		sed 's/^/# /' "$tmp/err" | tail -n 20
+		fail=$((fail + 1))
+	fi
+}
+check_main_job
 echo "lab: $pass passed, $fail failed"
 [ $fail = 0 ]

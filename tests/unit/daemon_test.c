@@ -226,4 +226,71 @@ TEST_F(daemon, root_only)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+/*
+ * Issue 9, item 8: a run the daemon starts gets stdin, stdout and stderr and nothing else
+ * of the daemon's: here a stand-in for the binary lists the fds it was given.
+ */
+TEST(leaks_daemon_child_fds)
+{
+	char dir[] = "/tmp/rs-daemon-fds-XXXXXX", *sock, *base, *exe, *scn, *r, *line, *fds;
+	const char *res;
+	size_t len;
+	pid_t pid;
+	int i;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	sock = rs_xasprintf("%s/rs.sock", dir);
+	base = rs_xasprintf("%s/results", dir);
+	exe = rs_xasprintf("%s/fake-revokestorm", dir);
+	scn = rs_xasprintf("%s/s.ini", dir);
+	line = "#!/bin/sh\n# run SCENARIO --results DIR\nmkdir -p \"$4\"\nexec ls -l /proc/self/fd > \"$4/fds.txt\"\n";
+	ASSERT_EQ(0, rs_write_file_atomic(exe, line, strlen(line)));
+	ASSERT_EQ(0, chmod(exe, 0755));
+	line = "[exporter c]\ntype = udmabuf\n";
+	ASSERT_EQ(0, rs_write_file_atomic(scn, line, strlen(line)));
+	pid = fork();
+	if (!pid) {
+		char *argv[] = { "daemon", "--socket", sock, "--results-base", base, "--exe", exe,
+				 NULL };
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		dup2(null, 2);	/* the daemon's stderr; the dup is not close-on-exec */
+		_exit(rs_daemon_main(7, argv));
+	}
+	for (i = 0; i < 100 && access(sock, F_OK); i++)
+		usleep(20000);
+	line = rs_xasprintf("run %s", scn);
+	r = request(sock, line);
+	free(line);
+	ASSERT_NE(NULL, r);
+	res = strstr(r, "results=");
+	ASSERT_NE(NULL, res) TH_LOG("%s", r);
+	line = rs_xasprintf("%.*s/fds.txt", (int)strcspn(res + 8, "\n"), res + 8);
+	free(wait_idle(sock));
+	ASSERT_EQ(0, rs_read_file(line, &fds, &len, 0)) TH_LOG("%s", line);
+	/* what the run was given: 0 is /dev/null, and no other fd may be */
+	{
+		const char *p = fds;
+		int nul = 0;
+
+		while ((p = strstr(p, " -> /dev/null"))) {
+			nul++;
+			p++;
+		}
+		EXPECT_EQ(1, nul) TH_LOG("%s", fds);
+	}
+	free(fds);
+	free(line);
+	free(r);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	line = rs_xasprintf("rm -rf '%s'", dir);
+	(void)!system(line);
+	free(line);
+	free(sock);
+	free(base);
+	free(exe);
+	free(scn);
+}
+
 TEST_HARNESS_MAIN

@@ -73,8 +73,10 @@ TEST(units)
 	EXPECT_EQ(1500000000ULL, v);
 	EXPECT_EQ(0, rs_parse_time_ns("250us", &v, &why));
 	EXPECT_EQ(250000ULL, v);
-	EXPECT_EQ(0, rs_parse_time_ns("100", &v, &why));	/* bare: ms */
-	EXPECT_EQ(100000000ULL, v);
+	EXPECT_EQ(-EINVAL, rs_parse_time_ns("100", &v, &why));	/* no unit: refused */
+	EXPECT_TRUE(why == rs_why_time_unit);
+	EXPECT_EQ(0, rs_parse_time_ns("0", &v, &why));		/* but 0 is 0 */
+	EXPECT_EQ(0, v);
 	EXPECT_EQ(0, rs_parse_time_ns("2m", &v, &why));
 	EXPECT_EQ(120000000000ULL, v);
 	EXPECT_EQ(0, rs_parse_time_ns("1h", &v, &why));
@@ -601,6 +603,127 @@ TEST(scenario_library)
 		free(paths[f]);
 	}
 	free(paths);
+}
+
+static struct rs_scenario *load_text(const char *text, struct rs_diag *d)
+{
+	struct rs_scn_opts o = { .default_seed = 1 };
+	struct rs_scenario *scn = NULL;
+
+	if (rs_scn_load_mem("v.ini", text, strlen(text), &o, &scn, d))
+		return NULL;
+	return scn;
+}
+
+/*
+ * Issue 9, item 5: values with ranges.  A count that wrapped to 0 buffers, a bare number
+ * read as milliseconds, a duration of centuries: errors naming file:line; values in
+ * range load, and an enum reads as its index.
+ */
+TEST(values_with_ranges)
+{
+	struct rs_scenario *scn;
+	struct rs_diag d = { 0 };
+	int64_t min, max;
+
+	scn = load_text("[exporter e0]\ntype = t-exp\ncount = 4294967296\n", &d);
+	EXPECT_EQ(NULL, scn);
+	EXPECT_NE(NULL, rs_diag_find(&d, "v.ini:3: bad value for 'count': '4294967296': out of "
+				     "range: must be 1..65536"));
+	rs_diag_free(&d);
+
+	scn = load_text("[global]\nhang_timeout = 30\n[exporter e0]\ntype = t-exp\n", &d);
+	EXPECT_EQ(NULL, scn);
+	EXPECT_NE(NULL, rs_diag_find(&d, "v.ini:2: bad value for 'hang_timeout': '30': a time "
+				     "needs a unit"));
+	EXPECT_NE(NULL, rs_diag_find(&d, "did you mean '30s'?"));
+	rs_diag_free(&d);
+
+	/* an inherited bare time names where it was written */
+	scn = load_text("[global]\ninterval = 5\n[exporter e0]\ntype = t-exp\n"
+			"[trigger t]\ntype = t-trig\n", &d);
+	EXPECT_EQ(NULL, scn);
+	EXPECT_NE(NULL, rs_diag_find(&d, "v.ini:2: bad value for 'interval' (inherited by "
+				     "[trigger t]): '5'"));
+	rs_diag_free(&d);
+
+	scn = load_text("[global]\nduration = 1000000h\n[exporter e0]\ntype = t-exp\n", &d);
+	EXPECT_EQ(NULL, scn);
+	EXPECT_NE(NULL, rs_diag_find(&d, "v.ini:2: bad value for 'duration': '1000000h': "
+				     "out of range: must be 0..8784h"));
+	rs_diag_free(&d);
+	scn = load_text("[global]\nduration = 1000000000h\n[exporter e0]\ntype = t-exp\n", &d);
+	EXPECT_EQ(NULL, scn);
+	EXPECT_NE(NULL, rs_diag_find(&d, "v.ini:2: bad value for 'duration': '1000000000h': "
+				     "too large"));
+	rs_diag_free(&d);
+
+	scn = load_text("[global]\nduration = 8784h\nhang_timeout = 1ms\njitter = 0\n"
+			"[exporter e0]\ntype = t-exp\ncount = 65536\nmode = c\n"
+			"[trigger t]\ntype = t-trig\ntiming = burst\n", &d);
+	ASSERT_NE(NULL, scn) {
+		rs_diag_print(&d, stderr);
+	}
+	EXPECT_EQ(65536, rs_sec_int(rs_scn_find(scn, RS_SEC_EXPORTER, "e0"), "count"));
+	EXPECT_EQ(2, rs_sec_enum(rs_scn_find(scn, RS_SEC_EXPORTER, "e0"), "mode"));
+	EXPECT_EQ(2, rs_sec_enum(rs_scn_find(scn, RS_SEC_TRIGGER, "t"), "timing"));
+	EXPECT_EQ(0, rs_sec_time_ns(rs_scn_find(scn, RS_SEC_TRIGGER, "t"), "jitter"));
+	rs_scn_free(scn);
+	rs_diag_free(&d);
+
+	rs_opt_range(&rs_core_find(RS_SEC_GLOBAL, "hang_timeout")->opt, &min, &max);
+	EXPECT_EQ(1000000, min);
+	EXPECT_EQ((int64_t)RS_TIME_MAX, max);
+}
+
+/* A plugin's range is checked at registration: a default outside it is a problem. */
+TEST(values_with_ranges_table_check)
+{
+	static const struct rs_opt bad[] = {
+		{ "n", RS_OPT_INT, "0", "a count", NULL, 1, 10 },
+		{ "m", RS_OPT_INT, "5", "a count", NULL, 10, 1 },
+		{ "f", RS_OPT_BOOL, "true", "a flag", NULL, 1, 2 },
+		{ .key = NULL },
+	};
+	char **msgs = NULL;
+	size_t n = rs_opt_table_check(RS_SEC_EXPORTER, "x", bad, &msgs), i;
+
+	EXPECT_EQ(4, n);	/* n's default; m's range and its default; f's range */
+	for (i = 0; i < n; i++)
+		free(msgs[i]);
+	free(msgs);
+}
+
+/*
+ * Issue 9, item 8: a plugin without a callback the core calls unconditionally is refused
+ * at registration, saying which; the core never calls through a NULL pointer.
+ */
+TEST(leaks_registry_refuses_missing_callbacks)
+{
+	static const struct rs_exporter_ops ex = { .type = "t-no-export", .help = "x" };
+	static const struct rs_importer_ops im = { .type = "t-no-import", .help = "x" };
+	static const struct rs_trigger_ops tr = { .type = "t-no-revoke", .help = "x" };
+	static const struct rs_load_ops ld = { .type = "t-no-stop", .help = "x",
+					       .start = (int (*)(struct rs_load *))abort };
+	const char *const *msgs;
+	size_t n, i;
+	int found = 0;
+
+	rs_register_exporter(&ex);
+	rs_register_importer(&im);
+	rs_register_trigger(&tr);
+	rs_register_load(&ld);
+	EXPECT_EQ(NULL, rs_find_exporter("t-no-export"));
+	EXPECT_EQ(NULL, rs_find_importer("t-no-import"));
+	EXPECT_EQ(NULL, rs_find_trigger("t-no-revoke"));
+	EXPECT_EQ(NULL, rs_find_load("t-no-stop"));
+	n = rs_registry_problems(&msgs);
+	for (i = 0; i < n; i++)
+		found += !strcmp(msgs[i], "exporter type 't-no-export' has no export callback: not registered") ||
+			 !strcmp(msgs[i], "importer type 't-no-import' has no import callback: not registered") ||
+			 !strcmp(msgs[i], "trigger type 't-no-revoke' has no revoke callback: not registered") ||
+			 !strcmp(msgs[i], "load type 't-no-stop' has no stop callback: not registered");
+	EXPECT_EQ(4, found);
 }
 
 TEST_HARNESS_MAIN

@@ -7,8 +7,9 @@
  *   exporter t-exp   revocable; buffers are memfds; state_id "t:<name>"; recover recorded
  *   exporter t-ctl   not revocable (a control)
  *   exporter t-req   has a required key
- *   importer t-imp   traffic fails with ENODEV while its exporter is revoked; counts its
- *                    imports (rs_count) and can name a blocker (rs_import_blocker)
+ *   importer t-imp   traffic fails with ENODEV while its exporter is revoked (or blocks,
+ *                    like traffic behind a stuck revoke); counts its imports (rs_count)
+ *                    and can name a blocker (rs_import_blocker)
  *   trigger  t-trig  needs "t"; can block in revoke (block = true) until an importer closes
  *   trigger  t-perm  permanent: restore means export and import again
  *   load     t-load  counts starts and stops
@@ -16,8 +17,11 @@
 #ifndef RS_TEST_PLUGINS_H
 #define RS_TEST_PLUGINS_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +36,7 @@ struct t_exp_state {
 };
 
 static atomic_int t_recover_calls, t_load_starts, t_load_stops, t_imports, t_releases;
-static atomic_int t_revoked_hooks, t_restored_hooks, t_closes;
+static atomic_int t_revoked_hooks, t_restored_hooks, t_closes, t_unopened_imports;
 static char t_recovered[8][64];
 static int t_block_pipe[2] = { -1, -1 };
 
@@ -161,20 +165,35 @@ static const struct rs_opt t_imp_opts[] = {
 	{ "fail_revoked", RS_OPT_BOOL, "false", "the revoked hook reports EEXIST" },
 	{ "fail_import", RS_OPT_BOOL, "false", "import fails with EOPNOTSUPP" },
 	{ "skip_import", RS_OPT_BOOL, "false", "import says -RS_ESKIP" },
+	{ "skip_open", RS_OPT_BOOL, "false", "open says -RS_ESKIP (nothing may be imported then)" },
 	{ "unblock", RS_OPT_BOOL, "false", "closing this importer unblocks blocked triggers" },
 	{ "traffic_lies", RS_OPT_BOOL, "false", "traffic fails with EIO even when not revoked" },
 	{ "leak_fd", RS_OPT_BOOL, "false", "the restored hook leaks an fd (leak check tests)" },
 	{ "blocker", RS_OPT_BOOL, "false", "each import names a blocker (hang attribution tests)" },
+	{ "refused", RS_OPT_BOOL, "false", "import is refused as the exporter must (-RS_EREFUSED)" },
+	{ "traffic_blocks", RS_OPT_BOOL, "false",
+	  "traffic blocks while revoked until an importer with unblock closes (a victim)" },
 	{ .key = NULL },
 };
 
+static int t_imp_open(struct rs_importer *im)
+{
+	if (rs_sec_bool(im->o.sec, "skip_open"))
+		return rs_skip(&im->o, "no test importer device");
+	return 0;
+}
+
 static int t_imp_import(struct rs_importer *im, struct rs_import *imp)
 {
+	if (rs_sec_bool(im->o.sec, "skip_open"))
+		t_unopened_imports++;	/* a real importer would crash here: it has no state */
 	t_imports++;
 	rs_count(&im->o, "t_imports", 1);
 	rs_count_max(&im->o, "t_max_index", imp->buf->index);
 	if (rs_sec_bool(im->o.sec, "blocker"))
 		rs_import_blocker(imp, "test fence %u", imp->buf->index);
+	if (rs_sec_bool(im->o.sec, "refused"))
+		return rs_refused(&im->o, "test exporter refuses test importers, as it must");
 	if (rs_sec_bool(im->o.sec, "skip_import"))
 		return rs_skip(&im->o, "test importer cannot import %s", imp->buf->ex->o.name);
 	if (rs_sec_bool(im->o.sec, "fail_import"))
@@ -204,6 +223,13 @@ static int64_t t_imp_traffic(struct rs_importer *im, struct rs_import *imp)
 
 	if (rs_sec_bool(im->o.sec, "traffic_lies"))
 		return -EIO;
+	if (s && s->revoked && rs_sec_bool(im->o.sec, "traffic_blocks")) {
+		char c;
+
+		t_block_init();
+		(void)!read(t_block_pipe[0], &c, 1);
+		return -ENODEV;
+	}
 	if (s && s->revoked)
 		return -ENODEV;
 	return 64;
@@ -225,6 +251,7 @@ static const struct rs_importer_ops t_imp_ops = {
 	.type = "t-imp",
 	.help = "test importer",
 	.opts = t_imp_opts,
+	.open = t_imp_open,
 	.import = t_imp_import,
 	.revoked = t_imp_revoked,
 	.restored = t_imp_restored,
@@ -302,14 +329,54 @@ RS_REGISTER(trigger, t_perm_ops)
 
 static const struct rs_opt t_load_opts[] = {
 	{ "fail_start", RS_OPT_BOOL, "false", "start fails with ENOENT" },
+	{ "check_signals", RS_OPT_BOOL, "false",
+	  "count the threads that do not block SIGINT, SIGTERM, SIGHUP, then raise SIGINT" },
 	{ .key = NULL },
 };
+
+static atomic_int t_sig_threads, t_sig_unblocked;
+
+/* Every thread of this process: does its SigBlk have SIGHUP, SIGINT and SIGTERM? */
+static void t_check_signals(void)
+{
+	const unsigned long long want = (1ULL << (SIGHUP - 1)) | (1ULL << (SIGINT - 1)) |
+					(1ULL << (SIGTERM - 1));
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/task");
+
+	while (d && (de = readdir(d))) {
+		char path[300], line[256];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			unsigned long long blk;
+
+			if (sscanf(line, "SigBlk: %llx", &blk) != 1)
+				continue;
+			t_sig_threads++;
+			if ((blk & want) != want)
+				t_sig_unblocked++;
+		}
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
 
 static int t_load_start(struct rs_load *l)
 {
 	if (rs_sec_bool(l->o.sec, "fail_start"))
 		return rs_err(&l->o, ENOENT, "no such load tool");
 	t_load_starts++;
+	if (rs_sec_bool(l->o.sec, "check_signals")) {
+		t_check_signals();
+		kill(getpid(), SIGINT);	/* process-directed: only the supervisor may take it */
+	}
 	return 0;
 }
 

@@ -2,21 +2,27 @@
 /*
  * Event collection logic against a tracefs-shaped directory (the real tracefs is
  * exercised by the VM tests): which groups are found, what is reported missing, and
- * that everything written to trace_pipe ends up in trace.txt and in snapshots.
+ * that every sub-buffer the kernel hands over per_cpu/cpuN/trace_pipe_raw (a FIFO here)
+ * ends up in trace.txt and in snapshots, with the losses the statistics count.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_util.h"
+#include "unit/kbuf_pages.h"
 
-static void touch(const char *root, const char *rel)
+static void put(const char *root, const char *rel, const char *text)
 {
 	char p[512], *slash;
 
@@ -25,13 +31,19 @@ static void touch(const char *root, const char *rel)
 	*slash = '\0';
 	rs_mkdir_p(p, 0755);
 	*slash = '/';
-	close(open(p, O_CREAT | O_WRONLY, 0644));
+	rs_write_file_atomic(p, text, strlen(text));
+}
+
+static void touch(const char *root, const char *rel)
+{
+	put(root, rel, "");
 }
 
 FIXTURE(fake_tracefs) {
 	char root[64];
 	char out[64];
 	char inst[128];
+	struct rs_trace_opts opts;
 };
 
 FIXTURE_SETUP(fake_tracefs)
@@ -40,18 +52,27 @@ FIXTURE_SETUP(fake_tracefs)
 
 	strcpy(self->root, "/tmp/rs-trace-test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->root));
+	self->opts.root = self->root;
 	strcpy(self->out, "/tmp/rs-trace-out.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->out));
 	touch(self->root, "events/dma_buf/dma_buf_export/enable");
+	put(self->root, "events/dma_buf/dma_buf_export/format", kp_export_format);
 	touch(self->root, "events/dma_buf/enable");
+	put(self->root, "events/header_page", kp_header_page);
 	snprintf(self->inst, sizeof(self->inst), "%s/instances/revokestorm-%d", self->root, getpid());
 	ASSERT_EQ(0, rs_mkdir_p(self->inst, 0755));
-	snprintf(p, sizeof(p), "%s/trace_pipe", self->inst);
+	snprintf(p, sizeof(p), "%s/per_cpu/cpu0", self->inst);
+	ASSERT_EQ(0, rs_mkdir_p(p, 0755));
+	snprintf(p, sizeof(p), "%s/per_cpu/cpu0/trace_pipe_raw", self->inst);
 	ASSERT_EQ(0, mkfifo(p, 0600));
+	put(self->inst, "per_cpu/cpu0/stats", "entries: 0\noverrun: 0\ncommit overrun: 0\n"
+	    "dropped events: 0\nread events: 0\n");
 	touch(self->inst, "trace_marker");
 	touch(self->inst, "tracing_on");
+	touch(self->inst, "trace_clock");
 	touch(self->inst, "buffer_size_kb");
 	touch(self->inst, "events/dma_buf/enable");
+	touch(self->inst, "events/dma_buf/dma_buf_export/enable");
 }
 
 FIXTURE_TEARDOWN(fake_tracefs)
@@ -70,7 +91,8 @@ TEST_F(fake_tracefs, unpatched_kernel_is_named_missing)
 	size_t nr, i;
 	bool stock = false;
 
-	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, self->root, self->out, why, sizeof(why)));
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, &self->opts, self->out, why, sizeof(why)))
+		TH_LOG("%s", why);
 	EXPECT_NE(NULL, strstr(rs_trace_missing(t), "vfio_pci/vfio_pci_dmabuf_move_begin"));
 	EXPECT_NE(NULL, strstr(rs_trace_missing(t), "kernel-patches/"));
 	g = rs_trace_groups(t, &nr);
@@ -89,39 +111,78 @@ TEST_F(fake_tracefs, patched_kernel_misses_nothing)
 	touch(self->root, "events/dma_buf/dma_buf_invalidate_begin/enable");
 	touch(self->root, "events/vfio_pci/vfio_pci_dmabuf_move_begin/enable");
 	touch(self->root, "events/dma_buf_mock/dma_buf_mock_attach/enable");
-	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, self->root, self->out, why, sizeof(why)));
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, &self->opts, self->out, why, sizeof(why)))
+		TH_LOG("%s", why);
 	EXPECT_STREQ("", rs_trace_missing(t));
 	rs_trace_stop(t);
 }
 
+/* Sub-buffers of n exports each, inos from *ino on, written to the fake trace_pipe_raw. */
+static bool feed(int fd, int pages, int n, int *ino, long long missed_first)
+{
+	uint8_t d[64];
+	int i, j;
+
+	for (i = 0; i < pages; i++) {
+		struct kp_page p;
+
+		kp_init(&p, (uint64_t)*ino * 1000);
+		for (j = 0; j < n; j++, (*ino)++)
+			kp_add(&p, (uint64_t)*ino * 1000, d, kp_export(d, 7, 4096, (uint64_t)*ino));
+		kp_finish(&p, i == 0 ? missed_first : 0);
+		if (write(fd, p.b, KP_SIZE) != KP_SIZE)
+			return false;
+	}
+	return true;
+}
+
 TEST_F(fake_tracefs, events_reach_trace_txt_and_snapshot)
 {
+	const struct rs_trace_info *ti;
 	char p[256], *buf;
 	struct rs_trace *t;
 	char why[256] = "";
+	int fd, ino = 0;
 	size_t len;
-	int fd, i;
 
-	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, self->root, self->out, why, sizeof(why)));
-	snprintf(p, sizeof(p), "%s/trace_pipe", self->inst);
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, &self->opts, self->out, why, sizeof(why)))
+		TH_LOG("%s", why);
+	snprintf(p, sizeof(p), "%s/per_cpu/cpu0/trace_pipe_raw", self->inst);
 	fd = open(p, O_WRONLY);
 	ASSERT_LE(0, fd);
-	for (i = 0; i < 100; i++)
-		dprintf(fd, "rs-1 [000] ..... %d.000001: dma_buf_export: exp_name=x size=4096 ino=%d\n", i, i);
-	close(fd);
-	usleep(500 * 1000);
+	ASSERT_TRUE(feed(fd, 10, 10, &ino, 0));
 	snprintf(p, sizeof(p), "%s/snap.txt", self->out);
 	ASSERT_EQ(0, rs_trace_snapshot(t, p, 10));
 	ASSERT_EQ(0, rs_read_file(p, &buf, &len, 0));
-	EXPECT_NE(NULL, strstr(buf, "ino=99\n"));
+	EXPECT_NE(NULL, strstr(buf, "ino=99\n")) TH_LOG("%s", buf);
 	EXPECT_EQ(NULL, strstr(buf, "ino=89\n"));
 	free(buf);
-	rs_trace_stop(t);
+	/* the kernel dropped 5 events before the next sub-buffer */
+	ino += 5;
+	ASSERT_TRUE(feed(fd, 1, 10, &ino, 5));
+	put(self->inst, "per_cpu/cpu0/stats", "entries: 0\noverrun: 5\ncommit overrun: 0\n"
+	    "dropped events: 0\nread events: 110\n");
+	/* a real instance goes with rmdir; this directory is not empty */
+	EXPECT_EQ(-ENOTEMPTY, rs_trace_finish(t, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "cannot remove the tracefs instance")) TH_LOG("%s", why);
+	close(fd);
+	ti = rs_trace_info(t);
+	ASSERT_NE(NULL, ti);
+	EXPECT_EQ(110, ti->events);
+	EXPECT_EQ(5, ti->lost);
+	EXPECT_EQ(5, rs_trace_lost(t));
+	ASSERT_EQ(1, ti->nr_gaps);
+	EXPECT_EQ(99000, ti->gaps[0].after_ns);
+	EXPECT_EQ(105000, ti->gaps[0].before_ns);
 	snprintf(p, sizeof(p), "%s/trace.txt", self->out);
 	ASSERT_EQ(0, rs_read_file(p, &buf, &len, 0));
 	EXPECT_NE(NULL, strstr(buf, "ino=0\n"));
-	EXPECT_NE(NULL, strstr(buf, "ino=99\n"));
+	EXPECT_NE(NULL, strstr(buf, "ino=99\nCPU:0 [LOST 5 EVENTS]\n"));
+	EXPECT_NE(NULL, strstr(buf, "ino=114\n"));
 	free(buf);
+	snprintf(p, sizeof(p), "%s/trace.raw/cpu0.stats", self->out);
+	EXPECT_EQ(0, access(p, F_OK));
+	rs_trace_stop(t);
 }
 
 /* Wait up to ms for path to contain needle. */
@@ -152,7 +213,7 @@ static int start_fake_perf(FIXTURE_DATA(fake_tracefs) *self, const char *script,
 	if (rs_write_file_atomic(perf, script, strlen(script)) || chmod(perf, 0755))
 		return -EIO;
 	setenv("PERF", perf, 1);
-	return rs_trace_start(t, RS_TRACE_PERF, self->root, self->out, why, whylen);
+	return rs_trace_start(t, RS_TRACE_PERF, &self->opts, self->out, why, whylen);
 }
 
 /* perf record exits with an error (e.g. 9p's EFAULT): reported, with its log kept. */
@@ -225,10 +286,11 @@ TEST(path_fs_type_from_mounts)
 
 TEST(no_tracefs_is_a_clear_error)
 {
+	struct rs_trace_opts o = { .root = "/proc/self" };
 	struct rs_trace *t = (void *)1;
 	char why[256] = "";
 
-	EXPECT_GT(0, rs_trace_start(&t, RS_TRACE_TRACEFS, "/proc/self", "/tmp", why, sizeof(why)));
+	EXPECT_GT(0, rs_trace_start(&t, RS_TRACE_TRACEFS, &o, "/tmp", why, sizeof(why)));
 	EXPECT_EQ(NULL, t);
 	EXPECT_NE('\0', why[0]);
 }
@@ -242,6 +304,55 @@ TEST(mode_names)
 	EXPECT_EQ(0, rs_trace_mode_parse("tracefs", &m));
 	EXPECT_EQ((int)RS_TRACE_TRACEFS, (int)m);
 	EXPECT_EQ(-EINVAL, rs_trace_mode_parse("ftrace", &m));
+}
+
+/*
+ * Issue 9, item 3: a system-wide perf does not outlive its run.  It runs in a process group
+ * of its own, with no signal blocked although the run blocks SIGINT, SIGTERM and SIGHUP in
+ * its threads, and gets SIGINT when the run dies (here: SIGKILL, nothing runs its cleanup).
+ */
+TEST_F(fake_tracefs, stuck_perf_dies_with_its_run)
+{
+	unsigned long long start;
+	pid_t run, perf = 0;
+	int fd[2], status, i;
+
+	ASSERT_EQ(0, pipe(fd));
+	run = fork();
+	if (!run) {
+		char why[256] = "";
+		struct rs_trace *t;
+		sigset_t sigs;
+		int pid;
+
+		sigemptyset(&sigs);
+		sigaddset(&sigs, SIGINT);
+		sigaddset(&sigs, SIGTERM);
+		sigaddset(&sigs, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+		if (start_fake_perf(self, "#!/bin/sh\ntrap 'exit 0' INT\n"
+				    "while :; do sleep 0.05; done\n", &t, why, sizeof(why)))
+			_exit(1);
+		pid = rs_trace_perf_pid(t);
+		if (write(fd[1], &pid, sizeof(pid)) != sizeof(pid))
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	ASSERT_EQ(sizeof(perf), read(fd[0], &perf, sizeof(perf)));
+	close(fd[0]);
+	ASSERT_LT(0, perf);
+	start = rs_proc_start(perf);
+	EXPECT_EQ(perf, getpgid(perf));		/* a group of its own */
+	kill(run, SIGKILL);
+	waitpid(run, &status, 0);
+	for (i = 0; i < 200 && rs_proc_alive(perf, start); i++)
+		usleep(50 * 1000);
+	EXPECT_FALSE(rs_proc_alive(perf, start));
+	if (rs_proc_alive(perf, start))
+		kill(perf, SIGKILL);
+	unsetenv("PERF");
 }
 
 TEST_HARNESS_MAIN

@@ -152,8 +152,19 @@ static void cycle(struct __test_metadata *_metadata, struct rs_trigger *t,
 		for (i = 0; i < ex->nr_bufs; i++)
 			ASSERT_EQ(0, im->ops->revoked(im, &imps[i])) TH_LOG("%s", im->o.reason);
 		ASSERT_EQ(0, t->ops->restore(t, ex, h)) TH_LOG("%s", t->o.reason);
-		for (i = 0; i < ex->nr_bufs; i++) {
+		for (i = 0; i < ex->nr_bufs && !t->ops->permanent; i++) {
 			ASSERT_EQ(0, im->ops->restored(im, &imps[i])) TH_LOG("%s", im->o.reason);
+			ASSERT_TRUE(imps[i].live);
+		}
+		/* a permanent revoke (close): what the core does, every buffer anew */
+		for (i = 0; i < ex->nr_bufs && t->ops->permanent; i++) {
+			unsigned long ino = ex->bufs[i].ino;
+
+			im->ops->release(im, &imps[i]);
+			ex->ops->release(ex, &ex->bufs[i]);
+			ASSERT_EQ(0, ex->ops->export(ex, &ex->bufs[i])) TH_LOG("%s", ex->o.reason);
+			EXPECT_NE(ino, ex->bufs[i].ino);
+			ASSERT_EQ(0, im->ops->import(im, &imps[i])) TH_LOG("%s", im->o.reason);
 			ASSERT_TRUE(imps[i].live);
 		}
 	}
@@ -263,6 +274,30 @@ TEST(vfio_born_revoked_export_then_recover)
 	/* what the exporter's recover does after a killed run */
 	ASSERT_EQ(0, rs_vfio_recover(dev, did, sizeof(did), why)) TH_LOG("%s", why);
 	TH_LOG("recover: %s", did);
+}
+
+/*
+ * Issue 9, item 4: what recovery does never depends on the room left for saying it: with
+ * no message space at all, a device left with PCI_COMMAND.MEMORY clear is still restored.
+ */
+TEST(state_file_recover_needs_no_message_space)
+{
+	NEED_VM(dev, "RS_IVSHMEM1");
+	char did[1] = { 'x' }, why[RS_WHY_LEN];
+	struct rs_vfio_dev d;
+	uint16_t cmd = 0;
+
+	rs_vfio_init(&d);
+	ASSERT_EQ(0, rs_vfio_open(&d, dev, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
+	ASSERT_EQ(0, rs_vfio_cfg_update16(&d, PCI_COMMAND, PCI_COMMAND_MEMORY, 0, NULL, NULL, why));
+	rs_vfio_destroy(&d);
+	ASSERT_EQ(0, rs_vfio_recover(dev, did, 0, why)) TH_LOG("%s", why);
+	EXPECT_EQ('x', did[0]);		/* no room: nothing written */
+	rs_vfio_init(&d);
+	ASSERT_EQ(0, rs_vfio_open(&d, dev, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
+	ASSERT_EQ(0, rs_vfio_cfg_read16(&d, PCI_COMMAND, &cmd));
+	EXPECT_TRUE(cmd & PCI_COMMAND_MEMORY);
+	rs_vfio_destroy(&d);
 }
 
 TEST(trigger_low_power)
@@ -457,6 +492,33 @@ static void control_case(struct __test_metadata *_metadata, const char *extype)
 	io->ops->release(io, &imp);
 	io->ops->close(io);
 	TEARDOWN(ex, im, imps);
+	rs_scn_free(scn);
+}
+
+/* Issue 9, item 8: an import that fails leaves no state behind (it is never released). */
+TEST(leaks_iommufd_failed_import)
+{
+	NEED_VM(vm, "RS_VM");
+	const char *text = "[exporter e]\ntype = udmabuf\nsize = 64KiB\n"
+			   "[importer i]\ntype = iommufd\n";
+	struct rs_scenario *scn = scn_load(_metadata, text);
+	struct rs_import imp = { 0 };
+	struct rs_exporter *ex;
+	struct rs_importer *io;
+
+	ASSERT_NE(NULL, scn);
+	ex = mk_ex(scn, "e", 1);
+	io = mk_im(scn, "i");
+	ASSERT_EQ(0, ex->ops->open(ex)) TH_LOG("%s", ex->o.reason);
+	ASSERT_EQ(0, ex->ops->export(ex, &ex->bufs[0])) TH_LOG("%s", ex->o.reason);
+	ASSERT_EQ(0, io->ops->open(io)) TH_LOG("%s", io->o.reason);
+	imp.buf = &ex->bufs[0];
+	EXPECT_EQ(-EOPNOTSUPP, io->ops->import(io, &imp)) TH_LOG("%s", io->o.reason);
+	EXPECT_EQ(NULL, imp.priv);
+	io->ops->release(io, &imp);	/* the test's own cleanup, in case */
+	io->ops->close(io);
+	ex->ops->release(ex, &ex->bufs[0]);
+	ex->ops->close(ex);
 	rs_scn_free(scn);
 }
 
