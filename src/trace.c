@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -70,6 +71,7 @@ struct rs_trace {
 	bool created, finished, removed;
 	/* perf */
 	pid_t perf_pid;
+	int perf_ctl, perf_ack;	/* perf's --control pipes (ours: write, read), -1 if none */
 };
 
 /* tracefs trace_clock; perf record -k CLOCK_MONOTONIC is the same clock */
@@ -369,12 +371,46 @@ bool rs_path_fs_is(const char *path, const char *mounts, const char *fstype)
 	return is;
 }
 
+/* perf record's control pipe (--control fd:CTL,ACK): the numbers the child has them at */
+#define RS_PERF_CTL_FD		3
+#define RS_PERF_ACK_FD		4
+#define RS_PERF_CTL_FD_S	"3"
+#define RS_PERF_ACK_FD_S	"4"
+/* how long perf may take from exec to recording (TCG, a cold page cache) */
+#define RS_PERF_START_MS	60000
+
+/*
+ * Enable perf's events and wait for its "ack": from then on it records.  0, or -errno with
+ * why, perf stopped (its log says why it could not start).
+ */
+static int rs_perf_enable(struct rs_trace *t, const char *perf, char *why, size_t whylen)
+{
+	struct pollfd pfd = { .fd = t->perf_ack, .events = POLLIN };
+	char buf[16] = "";
+	ssize_t n = -1;
+	int ret;
+
+	if (write(t->perf_ctl, "enable\n", 7) == 7) {
+		ret = poll(&pfd, 1, RS_PERF_START_MS);
+		if (ret > 0)
+			n = read(t->perf_ack, buf, sizeof(buf) - 1);
+	}
+	if (n >= 3 && !strncmp(buf, "ack", 3))
+		return 0;
+	snprintf(why, whylen, "%s record did not %s (its log: %s/perf.log)", perf,
+		 n == 0 ? "start: it exited" : "say it records within 60 s", t->dir);
+	kill(t->perf_pid, SIGKILL);
+	waitpid(t->perf_pid, NULL, 0);
+	t->perf_pid = 0;
+	return -ETIMEDOUT;
+}
+
 static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 {
-	char *argv[32], *perf = rs_perf_path(), *evs[RS_NR_GROUPS * 2], *log;
+	char *argv[40], *perf = rs_perf_path(), *evs[RS_NR_GROUPS * 2], *log;
 	size_t i, a = 0, e = 0;
 	pid_t parent = getpid();
-	int ret = 0, nul, lfd, ep[2];
+	int ret = 0, nul, lfd, ep[2], cp[2] = { -1, -1 }, ap[2] = { -1, -1 };
 
 	if (!perf) {
 		snprintf(why, whylen, "perf not found: apt-get install linux-perf, or set PERF=");
@@ -401,6 +437,17 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 	argv[a++] = "CLOCK_MONOTONIC";
 	argv[a++] = "-o";
 	argv[a++] = t->rec_path ? t->rec_path : t->out_path;
+	/*
+	 * Start with the events disabled and enable them through perf's control pipe: its
+	 * "ack" says perf records, so the run's first revoke is in the trace.  Without it, the
+	 * first revokes of a short run went unrecorded and nothing said so.
+	 */
+	if (pipe2(cp, O_CLOEXEC) == 0 && pipe2(ap, O_CLOEXEC) == 0) {
+		argv[a++] = "--control";
+		argv[a++] = "fd:" RS_PERF_CTL_FD_S "," RS_PERF_ACK_FD_S;
+		argv[a++] = "-D";
+		argv[a++] = "-1";
+	}
 	for (i = 0; i < RS_NR_GROUPS && a + 2 < RS_ARRAY_SIZE(argv) - 1; i++) {
 		const char *const *only = rs_trace_only[i];
 
@@ -435,6 +482,13 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 			dup2(nul, 1);
 		if (lfd >= 0)
 			dup2(lfd, 2);
+		if (ap[1] >= 0) {
+			/* the control pipe's ends at the numbers argv names, inherited */
+			int c = fcntl(cp[0], F_DUPFD, 10), k = fcntl(ap[1], F_DUPFD, 10);
+
+			if (c < 0 || k < 0 || dup2(c, RS_PERF_CTL_FD) < 0 || dup2(k, RS_PERF_ACK_FD) < 0)
+				_exit(127);
+		}
 		execvp(perf, argv);
 		ret = errno;
 		if (ep[1] >= 0)
@@ -465,14 +519,22 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 	for (i = 0; i < e; i++)
 		free(evs[i]);
 	free(log);
+	if (cp[0] >= 0)
+		close(cp[0]);
+	if (ap[1] >= 0)
+		close(ap[1]);
+	t->perf_ctl = cp[1];
+	t->perf_ack = ap[0];
 	if (ret) {
 		snprintf(why, whylen, "cannot run %s: %s", perf, strerror(ret));
 		free(perf);
 		t->perf_pid = 0;
 		return -ret;
 	}
+	if (t->perf_ack >= 0)
+		ret = rs_perf_enable(t, perf, why, whylen);
 	free(perf);
-	return 0;
+	return ret;
 }
 
 int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const struct rs_trace_opts *o,
@@ -496,6 +558,7 @@ int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const struct r
 	t->root = rs_xstrdup(root);
 	t->dir = rs_xstrdup(dir);
 	t->info.lost = -1;
+	t->perf_ctl = t->perf_ack = -1;
 	t->want_kb = o && o->buffer_kb ? o->buffer_kb :
 		     rs_trace_buffer_kb(o ? o->events_per_s : 0, rs_mem_total_kb(), rs_nr_cpus());
 	pthread_mutex_init(&t->snap_lock, NULL);
@@ -872,6 +935,10 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 	free(t->dir);
 	free(t->out_path);
 	free(t->rec_path);
+	if (t->perf_ctl >= 0)
+		close(t->perf_ctl);
+	if (t->perf_ack >= 0)
+		close(t->perf_ack);
 	free(t);
 	return ret;
 }
