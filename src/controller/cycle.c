@@ -197,6 +197,13 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 		if (!p->cycles_done) {
 			p->state = RS_RES_SKIP;
 			rs_set_reason(p->reason, "%s", rs_ctl_why(&t->o, err));
+		} else {
+			/* it could act before: that it cannot now is the device or kernel changing */
+			st->revoke_errors++;
+			ctx->phases[ph].failures++;
+			p->state = RS_RES_FAIL;
+			rs_set_reason(p->reason, "revoke: after %llu cycles the trigger cannot act: %s",
+				      (unsigned long long)p->cycles_done, rs_ctl_why(&t->o, err));
 		}
 		pthread_mutex_unlock(&p->st_lock);
 		rs_log(ctx, "%s: revoke skipped: %s; this trigger stops on %s", p->w.name,

@@ -330,6 +330,29 @@ TEST(reexport_skips_importers_that_never_opened)
 	run_free(&o);
 }
 
+/*
+ * A trigger that says it cannot act (ENOTTY from a bus reset) skips the pair on its first
+ * cycle, but fails it once it has acted before: the device or the kernel changed.
+ */
+TEST(trigger_that_cannot_act_skips_first_fails_later)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 1s\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[trigger first]\ntype = t-trig\ninterval = 10ms\nskip_after = 0\n", &o));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 first.e0 # SKIP e0: the test bus cannot be reset here"))
+		TH_LOG("%s", o.ktap);
+	run_free(&o);
+	ASSERT_EQ(0, run_text("duration = 1s\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[trigger later]\ntype = t-trig\ninterval = 10ms\nskip_after = 2\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 2 later.e0")) TH_LOG("%s", o.ktap);
+	EXPECT_NE(NULL, strstr(o.ktap, "after 2 cycles the trigger cannot act")) TH_LOG("%s", o.ktap);
+	run_free(&o);
+}
+
 TEST(phases_and_loads)
 {
 	struct run_out o;

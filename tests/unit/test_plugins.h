@@ -267,6 +267,8 @@ static const struct rs_opt t_trig_opts[] = {
 	{ "block", RS_OPT_BOOL, "false", "revoke blocks until an importer with unblock closes" },
 	{ "skip_probe", RS_OPT_BOOL, "false", "probe says -RS_ESKIP" },
 	{ "fail_revoke", RS_OPT_BOOL, "false", "revoke fails with EBUSY" },
+	{ "skip_after", RS_OPT_INT, "-1", "revoke says -RS_ESKIP after this many revokes (-1: never)",
+	  .min = -1, .max = 1000 },
 	{ .key = NULL },
 };
 
@@ -283,6 +285,9 @@ static int t_trig_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *h)
 
 	if (rs_sec_bool(t->o.sec, "fail_revoke"))
 		return rs_err(&t->o, EBUSY, "%s: busy", ex->o.name);
+	if (rs_sec_int(t->o.sec, "skip_after") >= 0 &&
+	    s->revokes >= rs_sec_int(t->o.sec, "skip_after"))
+		return rs_skip(&t->o, "%s: the test bus cannot be reset here", ex->o.name);
 	s->revoked = true;
 	s->revokes++;
 	if (rs_sec_bool(t->o.sec, "block")) {
