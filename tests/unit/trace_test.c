@@ -83,7 +83,14 @@ FIXTURE_TEARDOWN(fake_tracefs)
 	system(cmd);
 }
 
-TEST_F(fake_tracefs, unpatched_kernel_is_named_missing)
+/*
+ * The tests that write trace.txt load the event formats with libtracefs, which reads
+ * /proc/kallsyms (several MiB, grown by realloc): seconds normally, minutes under
+ * ThreadSanitizer (make check-tsan).
+ */
+#define RS_TRACE_TEXT_TIMEOUT	300
+
+TEST_F_TIMEOUT(fake_tracefs, unpatched_kernel_is_named_missing, RS_TRACE_TEXT_TIMEOUT)
 {
 	const struct rs_trace_group *g;
 	struct rs_trace *t;
@@ -103,7 +110,7 @@ TEST_F(fake_tracefs, unpatched_kernel_is_named_missing)
 	rs_trace_stop(t);
 }
 
-TEST_F(fake_tracefs, patched_kernel_misses_nothing)
+TEST_F_TIMEOUT(fake_tracefs, patched_kernel_misses_nothing, RS_TRACE_TEXT_TIMEOUT)
 {
 	struct rs_trace *t;
 	char why[256] = "";
@@ -136,7 +143,7 @@ static bool feed(int fd, int pages, int n, int *ino, long long missed_first)
 	return true;
 }
 
-TEST_F(fake_tracefs, events_reach_trace_txt_and_snapshot)
+TEST_F_TIMEOUT(fake_tracefs, events_reach_trace_txt_and_snapshot, RS_TRACE_TEXT_TIMEOUT)
 {
 	const struct rs_trace_info *ti;
 	char p[256], *buf;
