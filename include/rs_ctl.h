@@ -191,6 +191,7 @@ struct rs_pair {
 	pthread_mutex_t st_lock;
 	struct rs_stats *st;		/* per phase */
 	uint64_t cycles_max, cycles_done;
+	uint64_t revokes_started;	/* revoke calls begun (st_lock) */
 	uint64_t trng;			/* the timing's random stream */
 	unsigned int consecutive_errors;
 	unsigned int ktap_id;

@@ -30,6 +30,7 @@ struct rs_vobj {
 	char reason[RS_VREASON];	/* in and out; "" for none */
 	/* a pair */
 	uint64_t cycles;		/* revoke cycles it completed */
+	uint64_t started;		/* revoke calls it began */
 	bool active;			/* active in a phase that ran */
 	/* an importer */
 	bool opened;
@@ -62,8 +63,9 @@ struct rs_verdict {
  * Final results in in->obj[] (state, reason) and the run's in *out:
  *  - what was never reached (NOTRUN) is skipped, saying why;
  *  - a pair that completed no revoke cycle is not ok: it fails, or skips when it was
- *    active in no phase that ran or the run stopped before it fired (a trigger that
- *    said why it cannot act skips already);
+ *    active in no phase that ran, the run stopped before it fired, or its first cycle
+ *    was still running when the run ended (a trigger that said why it cannot act skips
+ *    already);
  *  - an importer fails on a failed import or traffic failure, skips with nothing
  *    imported, passes otherwise; an open that failed, a hang, and what the hang
  *    attribution decided (culprit, victim) stay;

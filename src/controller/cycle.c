@@ -188,6 +188,9 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 	atomic_fetch_add(&e->epoch, 1);
 
 	t->o.reason[0] = '\0';
+	pthread_mutex_lock(&p->st_lock);
+	p->revokes_started++;
+	pthread_mutex_unlock(&p->st_lock);
 	rs_op_begin(&p->w, "revoke: %s (%s) on %s", p->sec->name, t->ops->type, e->sec->name);
 	atomic_store(&e->revoke_start, rs_now_ns());
 	err = t->ops->revoke(t, ex, p->handle);
