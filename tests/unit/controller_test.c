@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1184,6 +1185,28 @@ TEST(short_run_has_no_leak_check)
 				   "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
 	EXPECT_EQ(0, o.code);
 	EXPECT_EQ(NULL, strstr(o.ktap, "leak-check"));
+	run_free(&o);
+}
+
+/*
+ * An importer that leaks one descriptor per cycle up to the limit: the leak check
+ * measures the full table (EMFILE: every descriptor below the limit is in use) and fails;
+ * it does not say ok on figures it could not read.
+ */
+TEST(fd_leak_to_the_limit_is_measured)
+{
+	struct rlimit rl = { .rlim_cur = 160, .rlim_max = 160 };
+	struct run_out o;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, run_text_base(soak_global, "duration = 1s\n"
+				   "[exporter e0]\ntype = t-exp\n"
+				   "[importer i0]\ntype = t-imp\nleak_fd = true\n"
+				   "[trigger r0]\ntype = t-trig\ninterval = 2ms\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 4 leak-check\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, " to 160 over "));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"fail\""));
 	run_free(&o);
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Our own resources (issue 14, item 1): what an error says when the process is out of
- * descriptors.
+ * Our own resources (issue 14, item 1): the leak check that could not measure, and what
+ * an error says when the process is out of descriptors.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,8 @@
 #include "kselftest_harness.h"
 #include "rs_lib/hint.h"
 #include "rs_lib/iommufd.h"
+#include "rs_soak.h"
+#include "rs_watch.h"
 
 /* Lower the soft limit to what is open now, so that the next open() fails with EMFILE. */
 static void fill_fd_table(struct __test_metadata *_metadata)
@@ -44,6 +46,45 @@ TEST(emfile_has_its_own_hint)
 	EXPECT_EQ(-EMFILE, ret);
 	EXPECT_EQ(NULL, strstr(why, "CONFIG_IOMMUFD"));
 	EXPECT_NE(NULL, strstr(why, "out of file descriptors"));
+}
+
+/* The leak check's sample with a full table: the table is the limit, not "0 fds". */
+TEST(health_sample_with_full_fd_table)
+{
+	struct rlimit rl;
+	struct rs_health h;
+
+	fill_fd_table(_metadata);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	rs_health_sample(&h);
+	EXPECT_EQ((int)rl.rlim_cur, h.fds);
+}
+
+/* Issue 14: "ok leak-check" on "fds 0 -> 0, RSS -1 -> -1": figures never read. */
+TEST(leak_check_that_could_not_measure_is_not_ok)
+{
+	struct rs_soak s = { .leak_check = true, .have_base = true, .after_base = 5,
+			     .leak_fds = 16, .leak_rss_kb = 65536 };
+	char why[256];
+
+	s.base = (struct rs_health){ .fds = 0, .rss_kb = -1 };
+	s.last = s.base;
+	EXPECT_EQ(RS_RES_SKIP, rs_soak_verdict(&s, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "could not measure"));
+
+	/* RSS unread, fds measured and flat: still not a pass */
+	s.base = (struct rs_health){ .fds = 20, .rss_kb = -1 };
+	s.last = (struct rs_health){ .fds = 21, .rss_kb = 6000 };
+	EXPECT_EQ(RS_RES_SKIP, rs_soak_verdict(&s, why, sizeof(why)));
+
+	/* what was measured still fails the check */
+	s.last = (struct rs_health){ .fds = 400, .rss_kb = -1 };
+	EXPECT_EQ(RS_RES_FAIL, rs_soak_verdict(&s, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "open fds grew from 20 to 400"));
+
+	s.base = (struct rs_health){ .fds = 20, .rss_kb = 6000 };
+	s.last = (struct rs_health){ .fds = 22, .rss_kb = 6100 };
+	EXPECT_EQ(RS_RES_PASS, rs_soak_verdict(&s, why, sizeof(why)));
 }
 
 TEST_HARNESS_MAIN
