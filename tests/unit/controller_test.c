@@ -1210,4 +1210,26 @@ TEST(fd_leak_to_the_limit_is_measured)
 	run_free(&o);
 }
 
+/* Issue 14: a phase whose exporters never came up exercised nothing and is not ok. */
+TEST(phase_without_exporters_not_ok)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\nfail_open = true\ndevice = 0000:09:00.0\n"
+			      "[trigger r0]\ntype = t-trig\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "# phase.main: no exporter came up: exporter e0: "
+				       "0000:09:00.0: cannot open\nnot ok 1 phase.main\n"));
+	run_free(&o);
+
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\nskip_open = true\ndevice = 0000:09:00.0\n"
+			      "[trigger r0]\ntype = t-trig\n", &o));
+	EXPECT_EQ(4, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 1 phase.main # SKIP no exporter came up: exporter e0: "
+				       "0000:09:00.0: no such test device\n"));
+	run_free(&o);
+}
+
 TEST_HARNESS_MAIN
