@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Our own resources (issue 14, item 1): the leak check that could not measure, and what
- * an error says when the process is out of descriptors.
+ * Our own resources (issue 14, item 1): the descriptor budget and the open-file limit,
+ * the leak check that could not measure, and what an error says when the process is out
+ * of descriptors.  The runs themselves are in controller_test.c (fd_*).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "rs_fdbudget.h"
 #include "rs_lib/hint.h"
 #include "rs_lib/iommufd.h"
 #include "rs_soak.h"
@@ -85,6 +87,51 @@ TEST(leak_check_that_could_not_measure_is_not_ok)
 	s.base = (struct rs_health){ .fds = 20, .rss_kb = 6000 };
 	s.last = (struct rs_health){ .fds = 22, .rss_kb = 6100 };
 	EXPECT_EQ(RS_RES_PASS, rs_soak_verdict(&s, why, sizeof(why)));
+}
+
+/* The numbers and the fix; what fits, fits. */
+TEST(fd_budget_says_numbers_and_fix)
+{
+	struct rs_fd_need n = { .bufs = 1024, .imports = 0, .devices = 4, .trace = RS_FDS_TRACE,
+				.run = RS_FDS_RUN, .reserve = RS_FDS_RESERVE, .open = 5 };
+	struct rlimit rl = { .rlim_cur = 1024, .rlim_max = 1024 };
+	uint64_t total = 1024 + 4 * RS_FDS_PER_DEVICE + RS_FDS_TRACE + RS_FDS_RUN +
+			 RS_FDS_RESERVE + 5;
+	char why[768] = "", want[64];
+
+	EXPECT_EQ(-EMFILE, rs_fd_budget_check(&n, &rl, why, sizeof(why)));
+	EXPECT_EQ(total, n.total);
+	snprintf(want, sizeof(want), "needs %llu file descriptors", (unsigned long long)total);
+	EXPECT_NE(NULL, strstr(why, want));
+	EXPECT_NE(NULL, strstr(why, "1024 dma-bufs"));
+	EXPECT_NE(NULL, strstr(why, "allows 1024 (hard limit 1024)"));
+	snprintf(want, sizeof(want), "`ulimit -Hn %llu`", (unsigned long long)total);
+	EXPECT_NE(NULL, strstr(why, want));
+	EXPECT_NE(NULL, strstr(why, "LimitNOFILE="));
+
+	rl.rlim_cur = rl.rlim_max = total;
+	why[0] = '\0';
+	EXPECT_EQ(0, rs_fd_budget_check(&n, &rl, why, sizeof(why)));
+	EXPECT_STREQ("", why);
+}
+
+/* Soft raised to hard; a child gets the soft limit the process started with back. */
+TEST(nofile_raise_and_restore)
+{
+	struct rlimit rl;
+
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_max < 256)
+		SKIP(return, "hard open-file limit below 256");
+	rl.rlim_cur = 200;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, rs_nofile_raise(&rl));
+	EXPECT_EQ(rl.rlim_max, rl.rlim_cur);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	EXPECT_EQ(rl.rlim_max, rl.rlim_cur);
+	rs_nofile_restore();
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	EXPECT_EQ(200, rl.rlim_cur);
 }
 
 TEST_HARNESS_MAIN
