@@ -214,6 +214,7 @@ struct rs_phase_run {
 	uint64_t start_ns, end_ns;	/* relative to the run start; 0 = not reached */
 	bool traffic;
 	enum rs_result result;
+	char reason[RS_REASON];		/* of result, "" for none */
 	_Atomic uint64_t failures;
 	unsigned int ktap_id;
 	const char *blocked_by;		/* cut short by the hang this importer caused */

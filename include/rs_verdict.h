@@ -73,4 +73,20 @@ struct rs_verdict {
  */
 void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out);
 
+/* What a phase had to work with, as it ends. */
+struct rs_vphase {
+	uint64_t failures;		/* counted in the phase */
+	size_t exporters;		/* in the scenario */
+	size_t up;			/* of them, opened and exported everything */
+	size_t failed;			/* of them, failed to (not skipped) */
+	const char *down;		/* the first not up: "NAME: reason", or NULL */
+};
+
+/*
+ * A phase's result: failures fail it; a phase whose exporters never came up exercised
+ * nothing and is not ok: it fails when one of them failed to come up, else skips (the
+ * environment lacks them), naming the first.  Else it passes.  why gets the reason.
+ */
+enum rs_result rs_phase_verdict(const struct rs_vphase *p, char *why, size_t len);
+
 #endif /* RS_VERDICT_H */

@@ -121,6 +121,8 @@ void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph)
 			 (unsigned long long)atomic_load(&ph->failures));
 	pthread_mutex_lock(&ctx->lock);		/* the supervisor marks a hang in it */
 	r = ph->result;
+	if (ph->reason[0])
+		memcpy(why, ph->reason, sizeof(why));
 	pthread_mutex_unlock(&ctx->lock);
 	id = rs_ktap_point(ctx, r, name, why);
 	pthread_mutex_lock(&ctx->lock);
@@ -785,6 +787,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_obj_begin(j, NULL);
 		rs_json_str(j, "name", ph.name);
 		rs_json_str(j, "result", rs_result_name(ph.result));
+		rs_j_opt_str(j, "reason", ph.reason);
 		rs_j_secs(j, "start_s", ph.start_ns);
 		rs_j_secs(j, "end_s", ph.end_ns);
 		rs_json_uint(j, "failures", atomic_load(&ph.failures));

@@ -76,6 +76,8 @@ void rs_setup_pairs(struct rs_ctx *ctx);
 int rs_results_dir(struct rs_ctx *ctx);
 void rs_trace_setup(struct rs_ctx *ctx);
 void rs_trace_end(struct rs_ctx *ctx);
+/* Raise the open-file limit and check the scenario's descriptors fit; else ctx->error. */
+void rs_fd_budget(struct rs_ctx *ctx);
 void rs_ctx_free(struct rs_ctx *ctx);
 
 /* cycle.c, traffic.c, sequencer.c: thread functions */

@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "rs_fdbudget.h"
 #include "rs_recover.h"
 #include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_trace_raw.h"
 #include "rs_util.h"
+#include "rs_watch.h"
 
 /* An optional core key: its value, or NULL when unset. */
 const char *rs_opt_str(const struct rs_section *s, const char *key)
@@ -581,6 +583,53 @@ void rs_trace_end(struct rs_ctx *ctx)
 	if (ti && ti->lost)
 		rs_log(ctx, "kernel events: %lld of %llu lost in %zu gaps; checks built on the trace across them are not made",
 		       ti->lost, (unsigned long long)(ti->events + (uint64_t)ti->lost), ti->nr_gaps);
+}
+
+/*
+ * Before anything is opened: the soft open-file limit raised to the hard one, and the
+ * descriptors the scenario needs (rs_fdbudget.h) checked against it.  A run that cannot
+ * have them stops here, before any device is touched; a reserve is held for the last
+ * writes of the results.
+ */
+void rs_fd_budget(struct rs_ctx *ctx)
+{
+	struct rs_fd_need n = { .run = RS_FDS_RUN, .reserve = RS_FDS_RESERVE };
+	const char *m = rs_sec_str(ctx->scn->global, "trace");
+	enum rs_trace_mode mode;
+	struct rs_health h;
+	struct rlimit rl;
+	char why[768];
+	size_t i;
+	int err;
+
+	err = rs_nofile_raise(&rl);
+	if (err) {
+		rs_log(ctx, "warning: cannot raise the open-file limit: %s", strerror(-err));
+		if (getrlimit(RLIMIT_NOFILE, &rl))
+			return;
+	}
+	for (i = 0; i < ctx->nr_ex; i++)
+		n.bufs += ctx->ex[i]->c.u.ex.nr_bufs;
+	for (i = 0; i < ctx->nr_im; i++)
+		n.imports += (uint64_t)ctx->im[i]->nr_imports *
+			     ctx->im[i]->c.u.im.ops->fds_per_import;
+	n.devices = (unsigned int)(ctx->nr_ex + ctx->nr_im);
+	if (m && !rs_trace_mode_parse(m, &mode) && mode != RS_TRACE_OFF) {
+		long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+		n.trace = RS_FDS_TRACE + RS_FDS_TRACE_PER_CPU * (unsigned int)(cpus > 0 ? cpus : 1);
+	}
+	rs_health_sample(&h);
+	n.open = h.fds > 0 ? (uint64_t)h.fds : 0;
+	if (rs_fd_budget_check(&n, &rl, why, sizeof(why))) {
+		ctx->error = rs_xstrdup(why);
+		rs_log(ctx, "%s", why);
+		rs_ktap_diag(ctx, "%s", why);	/* the points' reasons are cut at RS_REASON */
+		return;
+	}
+	err = rs_fd_reserve_take(RS_FDS_RESERVE);
+	if (err)
+		rs_log(ctx, "warning: no descriptor reserve for the results: %s", strerror(-err));
 }
 
 void rs_ctx_free(struct rs_ctx *ctx)

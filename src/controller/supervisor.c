@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "rs_fdbudget.h"
 #include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_units.h"
@@ -371,9 +372,12 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	       scn->name, scn->path, (unsigned long long)scn->seed, ctx->nr_ex, ctx->nr_im,
 	       ctx->nr_pairs, ctx->nr_loads, ctx->nr_phases, ctx->results_dir);
 	rs_kmsg_marker(ctx, "run %s seed %llu starts", scn->name, (unsigned long long)scn->seed);
-	rs_state_begin(ctx);
-	rs_trace_setup(ctx);
-	rs_state_trace(ctx, true);
+	rs_fd_budget(ctx);
+	if (!ctx->error) {	/* else nothing is opened: the sequencer goes to cleanup */
+		rs_state_begin(ctx);
+		rs_trace_setup(ctx);
+		rs_state_trace(ctx, true);
+	}
 	rs_results_write(ctx);
 
 	if (rs_worker_start(&ctx->seq, rs_seq_main, ctx)) {
@@ -447,6 +451,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	if (abandoned && !atomic_load(&ctx->cleanup_complete))
 		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
 		       ctx->state_path ? ctx->state_path : "");
+	rs_fd_reserve_release();	/* room for the trace, the oracle and the last writes */
 	/*
 	 * Even when a worker stays stuck: only core code uses the trace, and a stuck worker is
 	 * inside a plugin call.  The instance and perf must not outlive the run, and the trace
@@ -522,6 +527,7 @@ void rs_run_emergency(void)
 	if (!ctx || ctx->wall_end)
 		return;
 	rs_active = NULL;
+	rs_fd_reserve_release();
 	rs_stop(ctx, RS_STOP_ERROR);
 	for (i = 0; i < ctx->nr_loads; i++) {
 		struct rs_cload *l = ctx->loads[i];

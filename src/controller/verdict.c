@@ -150,6 +150,20 @@ void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out)
 	}
 }
 
+enum rs_result rs_phase_verdict(const struct rs_vphase *p, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (p->failures) {
+		rs_vfmt(why, len, "%llu failures", (unsigned long long)p->failures);
+		return RS_RES_FAIL;
+	}
+	if (p->exporters && !p->up) {
+		rs_vfmt(why, len, "no exporter came up: %s", p->down ? p->down : "none opened");
+		return p->failed ? RS_RES_FAIL : RS_RES_SKIP;
+	}
+	return RS_RES_PASS;
+}
+
 /* ------------------------------------------------------------ the run's snapshot */
 
 static bool rs_pair_active(struct rs_ctx *ctx, struct rs_pair *p)

@@ -35,7 +35,8 @@ int rs_mock_open(char *why)
 	if (fd < 0 && errno == ENOENT)
 		return rs_why(why, -EOPNOTSUPP, NO_MOCK ": no /dev/dma_buf_mock");
 	if (fd < 0)
-		return rs_why(why, -errno, "open /dev/dma_buf_mock: %s", strerror(errno));
+		return rs_why(why, -errno, "open /dev/dma_buf_mock: %s%s", strerror(errno),
+			      rs_errno_hint(RS_HINT_OPEN, errno));
 	return fd;
 }
 
