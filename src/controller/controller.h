@@ -67,6 +67,8 @@ void rs_build(struct rs_ctx *ctx);
 void rs_state_begin(struct rs_ctx *ctx);
 /* hold: record the tracer's leftovers in the state file; else drop them. */
 void rs_state_trace(struct rs_ctx *ctx, bool hold);
+/* The trace finished: its instance and perf leave the state file (unless still there). */
+void rs_state_trace_released(struct rs_ctx *ctx);
 void rs_state_recover(struct rs_ctx *ctx);
 /* The results' copy of an exported buffer's size and inode. */
 void rs_bufinfo_update(struct rs_ctx *ctx, struct rs_cexp *e, const struct rs_buf *buf);

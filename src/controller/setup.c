@@ -249,6 +249,21 @@ void rs_state_trace(struct rs_ctx *ctx, bool hold)
 }
 
 /*
+ * The trace is finished (instance removed, perf stopped): the state file lets them go,
+ * unless the instance is still there, which the next start then removes.
+ */
+void rs_state_trace_released(struct rs_ctx *ctx)
+{
+	if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
+		rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
+		       ctx->trace_inst);
+		free(ctx->trace_inst);
+		ctx->trace_inst = NULL;	/* stays in the state file */
+	}
+	rs_state_trace(ctx, false);
+}
+
+/*
  * What dead runs left: the core's leftovers, and devices through their exporter type's
  * recover hook.  An entry stays in the state file until it is recovered; a device that
  * could not be (or whose run is still alive) is not used by this run (rs_state_blocked()).
@@ -579,6 +594,7 @@ void rs_trace_end(struct rs_ctx *ctx)
 		return;
 	if (rs_trace_finish(ctx->trace, why, sizeof(why)))
 		rs_log(ctx, "kernel events: %s", why);
+	rs_state_trace_released(ctx);
 	ti = rs_trace_info(ctx->trace);
 	if (ti && ti->lost)
 		rs_log(ctx, "kernel events: %lld of %llu lost in %zu gaps; checks built on the trace across them are not made",

@@ -468,13 +468,7 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		} else {
 			ctx->oracle.trace_dir = rs_xstrdup(ctx->results_dir);
 		}
-		if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
-			rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
-			       ctx->trace_inst);
-			free(ctx->trace_inst);
-			ctx->trace_inst = NULL;	/* stays in the state file */
-		}
-		rs_state_trace(ctx, false);
+		rs_state_trace_released(ctx);
 	} else if (ctx->trace) {
 		snprintf(ctx->trace_why, sizeof(ctx->trace_why),
 			 "the hang diagnostics still read the kernel events");
