@@ -6,11 +6,12 @@
 # (docs/storm-matrix.md), on the lab's exporters (scenarios/matrix-lab.inc).  Each cell must keep its variant's promise: nothing
 # fails, or a deliberate hang is blamed on its culprit; the trace oracle and the live checks
 # agree in every cell.  Its KTAP is the matrix's own, one point per cell.
-# RS_MATRIX_ARGS replaces --cover (e.g. RS_MATRIX_ARGS=--full for a nightly run; the quick
+# Cells of 5 s: a first cycle of 2 s cells could starve on a loaded CI machine under TCG.
+# RS_MATRIX_ARGS replaces "--cover --seconds 5" (e.g. RS_MATRIX_ARGS=--full for a nightly run; the quick
 # matrix is RS_MATRIX_ARGS=" ").  Outside the lab VM it skips (exit 4).
 set -u
 cd "$(dirname "$0")/../.."
 [ "${RS_VM:-}" = 1 ] || { echo "1..0 # SKIP not in the lab VM (RS_VM=1)"; exit 4; }
 # shellcheck disable=SC2086 # RS_MATRIX_ARGS is a list of options
 exec build/revokestorm matrix scenarios/matrix-lab.inc --out "${RS_OUT:-/tmp}/matrix" \
-	${RS_MATRIX_ARGS:---cover}
+	${RS_MATRIX_ARGS:---cover --seconds 5}
