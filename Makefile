@@ -16,6 +16,10 @@ KART		?= $(shell RS_NO_FETCH=1 vm/build-kernel.sh --flavour $(FLAVOUR) --print-d
 KHDR		?= $(or $(if $(wildcard $(KART)/headers/include/linux/vfio.h),$(KART)/headers/include),$(lastword $(sort $(wildcard $(RS_CACHE)/kernels/$(FLAVOUR)-*/headers/include))))
 KSELFTEST	:= $(KSRC)/tools/testing/selftests
 # perf built from the lab's source (tests/outputs/build-perf.sh), for tests/vm/perf_report_test.sh
+# The guest's hard limit for all VM tests of one kernel (a hang is caught far earlier by the
+# tests' own timeouts; this is a net for a guest that stalls).  Under a loaded CI host
+# TCG runs them in 15-20 minutes.
+VM_TIMEOUT	?= 2700
 PERF_GUEST	?= $(lastword $(sort $(wildcard $(RS_CACHE)/perf/*/perf)))
 
 PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm json-c libtracefs \
@@ -177,7 +181,7 @@ fuzz: $(FUZZERS)
 	@tests/run-fuzz.sh long $(FUZZ_SECONDS) $(FUZZERS)
 
 check-vm: $(O)/revokestorm $(VM_TESTS)
-	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm \
+	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm --timeout $(VM_TIMEOUT) \
 		-- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) tests/vm/run-all.sh $(O)
 
 # The Debian package end to end in a fresh bookworm chroot (minutes; not part of check).
@@ -193,7 +197,7 @@ check-lab:
 
 # The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.
 check-vm-debug: $(O)/revokestorm $(VM_TESTS)
-	@vm/run-vm.sh --flavour debug --name check-vm-debug -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
+	@vm/run-vm.sh --flavour debug --name check-vm-debug --timeout $(VM_TIMEOUT) -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
 		tests/vm/run-all.sh $(O)
 
 check: check-unit check-tsan check-asan check-outputs fuzz-smoke check-lab check-vm check-vm-debug
