@@ -15,11 +15,11 @@ KART		?= $(shell RS_NO_FETCH=1 vm/build-kernel.sh --flavour $(FLAVOUR) --print-d
 # The headers of the kernel this tree's patches build; else the newest lab build's.
 KHDR		?= $(or $(if $(wildcard $(KART)/headers/include/linux/vfio.h),$(KART)/headers/include),$(lastword $(sort $(wildcard $(RS_CACHE)/kernels/$(FLAVOUR)-*/headers/include))))
 KSELFTEST	:= $(KSRC)/tools/testing/selftests
-# perf built from the lab's source (tests/outputs/build-perf.sh), for tests/vm/perf_report_test.sh
 # The guest's hard limit for all VM tests of one kernel (a hang is caught far earlier by the
 # tests' own timeouts; this is a net for a guest that stalls).  Under a loaded CI host
 # TCG runs them in 15-20 minutes.
 VM_TIMEOUT	?= 2700
+# perf built from the lab's source (tests/outputs/build-perf.sh), for tests/vm/perf_report_test.sh
 PERF_GUEST	?= $(lastword $(sort $(wildcard $(RS_CACHE)/perf/*/perf)))
 
 PKGS		:= liburing libnl-3.0 libnl-genl-3.0 libnl-route-3.0 libibverbs libdrm json-c libtracefs \
