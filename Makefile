@@ -63,6 +63,7 @@ help:
 	@echo "make check-vm        VM tests only (boots the lab kernel under QEMU)"
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
+	@echo "make check-matrix    the storm matrix's short form (--cover) in the lab (not in check yet)"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
@@ -201,6 +202,13 @@ check-lab:
 	@tests/lab/lab_test.sh $(KART)
 
 # The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.
+# The storm matrix's short form (--cover) in the lab on the default kernel; not in check yet
+# (docs/storm-matrix.md, "Known problems").  RS_MATRIX_ARGS=--full for the whole matrix.
+check-matrix: $(O)/revokestorm
+	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-matrix \
+		--timeout $(VM_TIMEOUT) -- env RS_MATRIX=1 $(if $(RS_MATRIX_ARGS),RS_MATRIX_ARGS="$(RS_MATRIX_ARGS)") \
+		tests/vm/matrix_test.sh
+
 check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour debug --name check-vm-debug --timeout $(VM_TIMEOUT) -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
 		tests/vm/run-all.sh $(O)
@@ -214,5 +222,5 @@ clean:
 	rm -rf $(O)
 
 .PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-tsan check-asan \
-	run-unit check-outputs check-deb check-lava check-vm check-lab check-vm-debug fuzz fuzz-smoke bench clean
+	run-unit check-outputs check-deb check-lava check-vm check-lab check-matrix check-vm-debug fuzz fuzz-smoke bench clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The storm matrix in the lab (tests/vm/run-all.sh runs it), in CI's form: `--cover`, every
+# The storm matrix in the lab (`make check-matrix`), in its short form: `--cover`, every
 # trigger once and every importer variant once, the buffer count and the timing alternated
 # (docs/storm-matrix.md), on the lab's exporters (scenarios/matrix-lab.inc).  Each cell must keep its variant's promise: nothing
 # fails, or a deliberate hang is blamed on its culprit; the trace oracle and the live checks
@@ -12,6 +12,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 [ "${RS_VM:-}" = 1 ] || { echo "1..0 # SKIP not in the lab VM (RS_VM=1)"; exit 4; }
+# Not yet a CI gate (docs/storm-matrix.md, "Known problems"): `make check-matrix` sets it.
+[ -n "${RS_MATRIX:-}" ] || { echo "1..0 # SKIP the storm matrix runs with make check-matrix (RS_MATRIX=1)"; exit 4; }
 # shellcheck disable=SC2086 # RS_MATRIX_ARGS is a list of options
 exec build/revokestorm matrix scenarios/matrix-lab.inc --out "${RS_OUT:-/tmp}/matrix" \
 	${RS_MATRIX_ARGS:---cover --seconds 5}
