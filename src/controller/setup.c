@@ -242,10 +242,16 @@ void rs_state_trace(struct rs_ctx *ctx, bool hold)
 			rs_log(ctx, "warning: cannot record perf (pid %d) in %s", pid,
 			       ctx->state_path);
 	}
-	if (!hold && ctx->trace_inst)
+	if (hold)
+		return;
+	/* released once: the entries go, and so do our copies of them */
+	if (ctx->trace_inst)
 		rs_state_del(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst);
-	if (!hold && ctx->trace_proc)
+	if (ctx->trace_proc)
 		rs_state_del(ctx->state, RS_STATE_PROCESS, ctx->trace_proc);
+	free(ctx->trace_inst);
+	free(ctx->trace_proc);
+	ctx->trace_inst = ctx->trace_proc = NULL;
 }
 
 /*

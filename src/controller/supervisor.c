@@ -458,11 +458,10 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	 * oracle reads what was collected before the verdict.
 	 */
 	if (ctx->trace && !diag_stuck) {	/* else the bundle thread may still read it */
-		struct rs_trace *t = ctx->trace;
 		char why[256];
 
-		ctx->trace = NULL;
-		if (rs_trace_stop_checked(t, why, sizeof(why))) {
+		/* finished, not freed: results.json says what it holds (rs_trace_info()) */
+		if (rs_trace_finish(ctx->trace, why, sizeof(why))) {
 			rs_log(ctx, "kernel events: %s", why);
 			snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events incomplete: %.200s", why);
 		} else {
@@ -486,6 +485,10 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_kmsg_marker(ctx, "run %s ends: %s", scn->name, ctx->status_word);
 	rs_log(ctx, "%s; results: %s", ctx->status_word,
 	       ctx->results_file);
+	if (ctx->trace && !stuck) {
+		rs_trace_stop(ctx->trace);
+		ctx->trace = NULL;
+	}
 	if (atomic_load(&ctx->seq_done)) {	/* else the sequencer may still use it */
 		rs_state_close(ctx->state);
 		ctx->state = NULL;
