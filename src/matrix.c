@@ -442,7 +442,7 @@ static void rs_mx_cells(struct rs_mx *mx, size_t nt, char **tskip)
 			}
 			/*
 			 * --cover: every trigger once and every variant once (a diagonal of the
-			 * matrix), for CI; the quick matrix runs them all
+			 * matrix), make check-matrix; the quick matrix runs them all
 			 */
 			if (mx->cover && i % mx->nr_vars != j && !(j >= nt && j % nt == i))
 				continue;
@@ -513,7 +513,7 @@ static void rs_mx_usage(FILE *f)
 		"  BASE         a scenario file naming the exporters (e.g. scenarios/matrix-lab.inc)\n"
 		"  --full       every trigger x importer variant x {1,64} buffers x {periodic,burst};\n"
 		"               default: each trigger x variant once, counts and timings alternated\n"
-		"  --cover      each trigger once and each variant once (a diagonal; what CI runs)\n"
+		"  --cover      each trigger once and each variant once (a diagonal; make check-matrix)\n"
 		"  --only RE    only the cells whose name (TRIGGER/VARIANT/COUNT/TIMING) matches\n"
 		"  --seconds N  each cell's duration (default 2)\n"
 		"  --out DIR    cells' scenarios, KTAP and results (default results/matrix-TIME)\n"
