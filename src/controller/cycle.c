@@ -318,11 +318,17 @@ void *rs_pair_main(void *arg)
 
 	rs_worker_enter(&p->w);
 	while (!atomic_load(&ctx->stop)) {
-		int ph = atomic_load(&ctx->phase);
 		const struct rs_pphase *pp;
 		int64_t n, k;
+		int ph;
 
+		/*
+		 * The generation before the phase: the sequencer stores a new phase and then bumps
+		 * the generation.  Read the other way round, a worker could see the old phase and
+		 * the new generation, and sleep through the whole phase without firing.
+		 */
 		gen = rs_gen(ctx);
+		ph = atomic_load(&ctx->phase);
 		if (ph < 0 || !firing || !p->pp[ph].active ||
 		    (p->cycles_max && p->cycles_done >= p->cycles_max)) {
 			rs_wait_until(ctx, UINT64_MAX, gen);
