@@ -387,6 +387,7 @@ static int rs_perf_enable(struct rs_trace *t, const char *perf, char *why, size_
 {
 	struct pollfd pfd = { .fd = t->perf_ack, .events = POLLIN };
 	char buf[16] = "";
+	bool exited = false;
 	ssize_t n = -1;
 	int ret;
 
@@ -394,14 +395,23 @@ static int rs_perf_enable(struct rs_trace *t, const char *perf, char *why, size_
 		ret = poll(&pfd, 1, RS_PERF_START_MS);
 		if (ret > 0)
 			n = read(t->perf_ack, buf, sizeof(buf) - 1);
+	} else {
+		/* EPIPE: perf already exited (or closed its control pipe) before we asked */
+		exited = errno == EPIPE;
 	}
 	if (n >= 3 && !strncmp(buf, "ack", 3))
 		return 0;
-	snprintf(why, whylen, "%s record did not %s (its log: %s/perf.log)", perf,
-		 n == 0 ? "start: it exited" : "say it records within 60 s", t->dir);
-	kill(t->perf_pid, SIGKILL);
-	waitpid(t->perf_pid, NULL, 0);
+	if (waitpid(t->perf_pid, NULL, WNOHANG) == t->perf_pid) {
+		exited = true;
+	} else {
+		/* EOF on the ack pipe: it is exiting; killing a zombie is harmless */
+		exited = exited || n == 0;
+		kill(t->perf_pid, SIGKILL);
+		waitpid(t->perf_pid, NULL, 0);
+	}
 	t->perf_pid = 0;
+	snprintf(why, whylen, "%s record did not %s (its log: %s/perf.log)", perf,
+		 exited ? "start: it exited" : "say it records within 60 s", t->dir);
 	return -ETIMEDOUT;
 }
 
