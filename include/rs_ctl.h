@@ -247,8 +247,9 @@ struct rs_oracle {
 	bool wanted;			/* the scenario collects kernel events */
 	char *trace_dir;		/* where they are, once collection stopped */
 	bool checked;			/* the events were read */
-	bool gap, trusted;		/* events lost; findings still evidence */
-	uint64_t events, lost, violations;
+	bool gap;			/* events were lost within the run's span */
+	uint64_t events, lost, violations;	/* violations: clear of every gap */
+	uint64_t withheld;		/* findings across a gap: not evidence either way */
 	uint64_t confirmed, unchecked, contradicted;	/* the live claims */
 	char *shown[5];			/* the first findings, "FILE:LINE: label: text" */
 	char why[RS_REASON];		/* not checked: why */
@@ -264,7 +265,7 @@ struct rs_claim;
 int rs_oracle_check_claim(const struct rs_report *r, const struct rs_claim *c);
 /* The trace-oracle and live-vs-trace test points (controller/oracle.c). */
 void rs_oracle_ktap(struct rs_ctx *ctx);
-/* Does the oracle fail the run: trusted violations, or live claims the trace contradicts? */
+/* Does the oracle fail the run: violations clear of gaps, or live claims the trace contradicts? */
 bool rs_oracle_fails(const struct rs_oracle *o);
 
 /* A live check's claim about the kernel (rs_claim()), checked against the trace. */

@@ -887,7 +887,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 		rs_json_uint(j, "events", o->events);
 		rs_json_uint(j, "lost_events", o->lost);
 		rs_json_uint(j, "violations", o->violations);
-		rs_json_bool(j, "trusted", o->trusted);
+		rs_json_uint(j, "withheld", o->withheld);
 		rs_json_arr_begin(j, "findings");
 		for (i = 0; i < RS_ARRAY_SIZE(o->shown) && o->shown[i]; i++)
 			rs_json_str(j, NULL, o->shown[i]);
