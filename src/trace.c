@@ -62,6 +62,8 @@ struct rs_trace {
 	char *raw_dir;		/* DIR/trace.raw: the per-CPU sub-buffers and their formats */
 	bool marker_ok;
 	size_t want_kb, buffer_kb;
+	void (*made)(void *arg, const char *instance, int perf_pid);	/* rs_trace_opts */
+	void *made_arg;
 	int nr_cpus;
 	struct rs_trace_cpu_stats *stats;	/* per CPU, after the recorder stopped */
 	struct rs_trace_info info;
@@ -285,6 +287,8 @@ static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 
 	name = rs_xasprintf("revokestorm-%d", (int)getpid());
 	t->inst = rs_xasprintf("%s/instances/%s", t->root, name);
+	if (t->made)
+		t->made(t->made_arg, t->inst, 0);
 	if (mkdir(t->inst, 0700) && errno != EEXIST) {
 		ret = -errno;
 		snprintf(why, whylen, "cannot create the tracefs instance %s: %s", t->inst,
@@ -509,6 +513,8 @@ static int start_perf(struct rs_trace *t, char *why, size_t whylen)
 		ret = errno;
 	} else {
 		setpgid(t->perf_pid, t->perf_pid);	/* both sides: no window */
+		if (t->made)
+			t->made(t->made_arg, NULL, t->perf_pid);
 		if (ep[1] >= 0) {
 			close(ep[1]);
 			ep[1] = -1;
@@ -569,6 +575,8 @@ int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const struct r
 	t->dir = rs_xstrdup(dir);
 	t->info.lost = -1;
 	t->perf_ctl = t->perf_ack = -1;
+	t->made = o ? o->made : NULL;
+	t->made_arg = o ? o->made_arg : NULL;
 	t->want_kb = o && o->buffer_kb ? o->buffer_kb :
 		     rs_trace_buffer_kb(o ? o->events_per_s : 0, rs_mem_total_kb(), rs_nr_cpus());
 	pthread_mutex_init(&t->snap_lock, NULL);
@@ -951,11 +959,6 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 		close(t->perf_ack);
 	free(t);
 	return ret;
-}
-
-const char *rs_trace_instance(const struct rs_trace *t)
-{
-	return t && t->created && !t->removed ? t->inst : NULL;
 }
 
 int rs_trace_perf_pid(const struct rs_trace *t)

@@ -65,8 +65,6 @@ const char *rs_opt_str(const struct rs_section *s, const char *key);
 void rs_obj_init(struct rs_ctx *ctx, struct rs_cobj *c, struct rs_section *sec, const char *salt);
 void rs_build(struct rs_ctx *ctx);
 void rs_state_begin(struct rs_ctx *ctx);
-/* hold: record the tracer's leftovers in the state file; else drop them. */
-void rs_state_trace(struct rs_ctx *ctx, bool hold);
 /* The trace finished: its instance and perf leave the state file (unless still there). */
 void rs_state_trace_released(struct rs_ctx *ctx);
 void rs_state_recover(struct rs_ctx *ctx);

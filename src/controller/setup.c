@@ -225,26 +225,30 @@ void rs_state_begin(struct rs_ctx *ctx)
 	}
 }
 
-/* Record what the tracer made, so that the next start removes it if we cannot. */
-void rs_state_trace(struct rs_ctx *ctx, bool hold)
+/*
+ * The tracer's rs_trace_opts.made hook: record what it is about to make, so that the next
+ * start removes it if we cannot, even when we die inside the tracer's start.
+ */
+static void rs_state_trace_made(void *arg, const char *inst, int pid)
 {
-	const char *inst = rs_trace_instance(ctx->trace);
-	int pid = rs_trace_perf_pid(ctx->trace);
+	struct rs_ctx *ctx = arg;
 
-	if (hold && inst) {
+	if (inst && !ctx->trace_inst) {
 		ctx->trace_inst = rs_xstrdup(inst);
 		if (rs_state_add(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst))
 			rs_log(ctx, "warning: cannot record %s in %s", inst, ctx->state_path);
 	}
-	if (hold && pid > 0) {
+	if (pid > 0 && !ctx->trace_proc) {
 		ctx->trace_proc = rs_xasprintf("%d/%llu", pid, rs_proc_start(pid));
 		if (rs_state_add(ctx->state, RS_STATE_PROCESS, ctx->trace_proc))
 			rs_log(ctx, "warning: cannot record perf (pid %d) in %s", pid,
 			       ctx->state_path);
 	}
-	if (hold)
-		return;
-	/* released once: the entries go, and so do our copies of them */
+}
+
+/* What the tracer made is gone: its state entries go, and so do our copies of them. */
+static void rs_state_trace_drop(struct rs_ctx *ctx)
+{
 	if (ctx->trace_inst)
 		rs_state_del(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst);
 	if (ctx->trace_proc)
@@ -266,7 +270,7 @@ void rs_state_trace_released(struct rs_ctx *ctx)
 		free(ctx->trace_inst);
 		ctx->trace_inst = NULL;	/* stays in the state file */
 	}
-	rs_state_trace(ctx, false);
+	rs_state_trace_drop(ctx);
 }
 
 /*
@@ -573,7 +577,11 @@ int rs_results_dir(struct rs_ctx *ctx)
 
 void rs_trace_setup(struct rs_ctx *ctx)
 {
-	struct rs_trace_opts topts = { .events_per_s = rs_trace_expected_rate(ctx->scn) };
+	struct rs_trace_opts topts = {
+		.events_per_s = rs_trace_expected_rate(ctx->scn),
+		.made = rs_state_trace_made,
+		.made_arg = ctx,
+	};
 	enum rs_trace_mode mode;
 	char why[256] = "";
 	const char *m = rs_sec_str(ctx->scn->global, "trace");
@@ -584,6 +592,7 @@ void rs_trace_setup(struct rs_ctx *ctx)
 		rs_log(ctx, "kernel events not collected: %.200s", why);
 		snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events not collected: %.200s", why);
 		ctx->trace = NULL;
+		rs_state_trace_released(ctx);	/* the failed start removed what it made */
 		return;
 	}
 	if (*rs_trace_missing(ctx->trace))

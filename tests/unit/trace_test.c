@@ -296,6 +296,84 @@ TEST_F(fake_tracefs, perf_that_never_records_fails_the_start)
 	unsetenv("PERF");
 }
 
+/* What the made hook saw: the instance before its buffers were sized, perf before it recorded. */
+struct made_seen {
+	char inst[256];
+	char size_then[32];		/* the instance's buffer_size_kb at the call */
+	const char *mark;		/* perf's "recording" mark file */
+	int perf_pid;
+	bool perf_recorded_then;
+};
+
+static void made_hook(void *arg, const char *inst, int perf_pid)
+{
+	struct made_seen *m = arg;
+	char p[320], *v = NULL;
+	size_t len;
+
+	if (inst) {
+		snprintf(m->inst, sizeof(m->inst), "%s", inst);
+		snprintf(p, sizeof(p), "%s/buffer_size_kb", inst);
+		if (!rs_read_file(p, &v, &len, 0))
+			snprintf(m->size_then, sizeof(m->size_then), "%s", v);
+		free(v);
+	}
+	if (perf_pid > 0) {
+		m->perf_pid = perf_pid;
+		m->perf_recorded_then = m->mark && !access(m->mark, F_OK);
+	}
+}
+
+/*
+ * The run records the tracer's instance and perf in its state file from the made hook: it
+ * must come before the seconds the start takes (sizing the buffers, perf starting), or a
+ * crash in them leaves a system-wide instance or perf nobody knows of.
+ */
+TEST_F_TIMEOUT(fake_tracefs, instance_named_before_its_buffers_are_sized, RS_TRACE_TEXT_TIMEOUT)
+{
+	struct made_seen m = { .perf_pid = -1 };
+	struct rs_trace *t;
+	char why[256] = "";
+
+	self->opts.made = made_hook;
+	self->opts.made_arg = &m;
+	self->opts.buffer_kb = 2048;
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, &self->opts, self->out, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_STREQ(self->inst, m.inst);
+	EXPECT_STREQ("", m.size_then);		/* named before the start sized it */
+	EXPECT_EQ(-1, m.perf_pid);
+	{
+		char p[320], *v = NULL;
+		size_t len;
+
+		snprintf(p, sizeof(p), "%s/buffer_size_kb", self->inst);
+		ASSERT_EQ(0, rs_read_file(p, &v, &len, 0));
+		EXPECT_EQ(2048, atoi(v));	/* ... which it then did */
+		free(v);
+	}
+	rs_trace_stop(t);
+}
+
+TEST_F(fake_tracefs, perf_named_before_it_records)
+{
+	char why[256] = "", mark[256], script[512];
+	struct made_seen m = { .mark = mark };
+	struct rs_trace *t;
+
+	snprintf(mark, sizeof(mark), "%s/recording", self->out);
+	snprintf(script, sizeof(script), "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
+		 "read cmd <&3\ntouch %s\necho ack >&4\nwhile :; do sleep 0.05; done\n", mark);
+	self->opts.made = made_hook;
+	self->opts.made_arg = &m;
+	ASSERT_EQ(0, start_fake_perf(self, script, &t, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(rs_trace_perf_pid(t), m.perf_pid);
+	EXPECT_FALSE(m.perf_recorded_then);
+	EXPECT_STREQ("", m.inst);
+	EXPECT_EQ(0, rs_trace_stop_checked(t, why, sizeof(why))) TH_LOG("%s", why);
+	unsetenv("PERF");
+}
+
 /* 9p detection (perf then records to /tmp): the longest mount point prefix decides. */
 TEST(path_fs_type_from_mounts)
 {
