@@ -394,10 +394,7 @@ void rs_stats_merge(struct rs_stats *dst, const struct rs_stats *src);
 /* kcidb.c: kcidb.json in the results directory.  0 or -errno. */
 int rs_kcidb_write(struct rs_ctx *ctx);
 
-/* results.c */
-struct rs_json;
-/* "key": ISO 8601 UTC with milliseconds, or null for 0 */
-void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns);
+/* ktap.c */
 void rs_ktap_header(struct rs_ctx *ctx);
 /* One test point, numbered in output order. */
 unsigned int rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name,
@@ -406,6 +403,14 @@ void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph);
 /* The points not printed yet (pairs, importers, unreached phases) and the totals. */
 void rs_ktap_finish(struct rs_ctx *ctx);
 void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A pair's totals over all phases, and its result and reason (RS_REASON), as of now. */
+void rs_pair_total(struct rs_ctx *ctx, struct rs_pair *p, struct rs_stats *t,
+		   enum rs_result *res, char *reason);
+
+/* results.c */
+struct rs_json;
+/* "key": ISO 8601 UTC with milliseconds, or null for 0 */
+void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns);
 /* Write results.json (atomically).  0 or -errno. */
 int rs_results_write(struct rs_ctx *ctx);
 /* Ask the supervisor to rewrite results.json (it alone writes them while a run is on). */
