@@ -191,6 +191,7 @@ struct rs_pair {
 	pthread_mutex_t st_lock;
 	struct rs_stats *st;		/* per phase */
 	uint64_t cycles_max, cycles_done;
+	uint64_t revokes_started;	/* revoke calls begun (st_lock) */
 	uint64_t trng;			/* the timing's random stream */
 	unsigned int consecutive_errors;
 	unsigned int ktap_id;
@@ -213,6 +214,7 @@ struct rs_phase_run {
 	uint64_t start_ns, end_ns;	/* relative to the run start; 0 = not reached */
 	bool traffic;
 	enum rs_result result;
+	char reason[RS_REASON];		/* of result, "" for none */
 	_Atomic uint64_t failures;
 	unsigned int ktap_id;
 	const char *blocked_by;		/* cut short by the hang this importer caused */
@@ -245,8 +247,9 @@ struct rs_oracle {
 	bool wanted;			/* the scenario collects kernel events */
 	char *trace_dir;		/* where they are, once collection stopped */
 	bool checked;			/* the events were read */
-	bool gap, trusted;		/* events lost; findings still evidence */
-	uint64_t events, lost, violations;
+	bool gap;			/* events were lost within the run's span */
+	uint64_t events, lost, violations;	/* violations: clear of every gap */
+	uint64_t withheld;		/* findings across a gap: not evidence either way */
 	uint64_t confirmed, unchecked, contradicted;	/* the live claims */
 	char *shown[5];			/* the first findings, "FILE:LINE: label: text" */
 	char why[RS_REASON];		/* not checked: why */
@@ -262,7 +265,7 @@ struct rs_claim;
 int rs_oracle_check_claim(const struct rs_report *r, const struct rs_claim *c);
 /* The trace-oracle and live-vs-trace test points (controller/oracle.c). */
 void rs_oracle_ktap(struct rs_ctx *ctx);
-/* Does the oracle fail the run: trusted violations, or live claims the trace contradicts? */
+/* Does the oracle fail the run: violations clear of gaps, or live claims the trace contradicts? */
 bool rs_oracle_fails(const struct rs_oracle *o);
 
 /* A live check's claim about the kernel (rs_claim()), checked against the trace. */
@@ -391,10 +394,7 @@ void rs_stats_merge(struct rs_stats *dst, const struct rs_stats *src);
 /* kcidb.c: kcidb.json in the results directory.  0 or -errno. */
 int rs_kcidb_write(struct rs_ctx *ctx);
 
-/* results.c */
-struct rs_json;
-/* "key": ISO 8601 UTC with milliseconds, or null for 0 */
-void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns);
+/* ktap.c */
 void rs_ktap_header(struct rs_ctx *ctx);
 /* One test point, numbered in output order. */
 unsigned int rs_ktap_point(struct rs_ctx *ctx, enum rs_result r, const char *name,
@@ -403,6 +403,14 @@ void rs_ktap_phase(struct rs_ctx *ctx, struct rs_phase_run *ph);
 /* The points not printed yet (pairs, importers, unreached phases) and the totals. */
 void rs_ktap_finish(struct rs_ctx *ctx);
 void rs_ktap_diag(struct rs_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A pair's totals over all phases, and its result and reason (RS_REASON), as of now. */
+void rs_pair_total(struct rs_ctx *ctx, struct rs_pair *p, struct rs_stats *t,
+		   enum rs_result *res, char *reason);
+
+/* results.c */
+struct rs_json;
+/* "key": ISO 8601 UTC with milliseconds, or null for 0 */
+void rs_json_time(struct rs_json *j, const char *key, uint64_t wall_ns);
 /* Write results.json (atomically).  0 or -errno. */
 int rs_results_write(struct rs_ctx *ctx);
 /* Ask the supervisor to rewrite results.json (it alone writes them while a run is on). */

@@ -227,6 +227,11 @@ struct rs_importer_ops {
 	void (*close)(struct rs_importer *im);
 	/* Presets for the storm matrix, ended by { .name = NULL }; NULL: the type as it is. */
 	const struct rs_variant *variants;
+	/*
+	 * Descriptors one import keeps open in this process (the descriptor budget,
+	 * rs_fdbudget.h); 0 when imports are handles, MRs or IOAS mappings.
+	 */
+	unsigned int fds_per_import;
 };
 
 /* ------------------------------------------------------------------ triggers */

@@ -90,7 +90,6 @@ uint64_t rs_report_lost(const struct rs_report *r);
  */
 bool rs_report_gap(const struct rs_report *r, uint64_t t0, uint64_t t1);
 /* Does the model know where events were lost (and so withholds only what spans a gap)? */
-bool rs_report_gaps_located(const struct rs_report *r);
 /* 0 clean, 1 violations or hangs, 2 bad input, 4 clean where checked but events were lost. */
 int rs_report_exit_code(const struct rs_report *r);
 /* Where "FILE:LINE: ..." messages go (default stderr); NULL silences them. */

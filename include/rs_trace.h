@@ -21,6 +21,14 @@ struct rs_trace_opts {
 	const char *root;	/* tracefs mount; NULL: find it */
 	double events_per_s;	/* expected peak event rate: sizes the ring buffer */
 	size_t buffer_kb;	/* per-CPU ring buffer; 0: from events_per_s */
+	/*
+	 * Called with the instance's path before it is made, and with perf's pid once it is
+	 * spawned (before it records): what the start leaves behind is on record before it
+	 * exists, so a crash inside the start (seconds, while buffers are sized) leaves
+	 * nothing the next start cannot find.  NULL: nobody records.
+	 */
+	void (*made)(void *arg, const char *instance, int perf_pid);
+	void *made_arg;
 };
 
 /* Where the kernel dropped events of one CPU (tracefs). */
@@ -78,11 +86,9 @@ void rs_trace_stop(struct rs_trace *t);
 int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen);
 
 /*
- * What the collection leaves behind if we die: the tracefs instance directory (NULL if
- * none) and perf's pid, the leader of its own process group (0 if none).  The controller
- * records them in the state file; the next start removes them if we could not.
+ * perf's pid, the leader of its own process group (0 if none).  What the collection leaves
+ * behind if we die is handed to rs_trace_opts.made as it is made.
  */
-const char *rs_trace_instance(const struct rs_trace *t);
 int rs_trace_perf_pid(const struct rs_trace *t);
 
 /* The groups and their presence, for results and for "what is missing" messages. */

@@ -45,7 +45,8 @@ char *rs_str_steal(struct rs_buf_str *b);
 /*
  * In a forked child before exec: unblock every signal.  A run blocks SIGINT, SIGTERM and
  * SIGHUP in all its threads (the supervisor takes them); a program it starts must not
- * inherit that, or it would ignore the signals that stop it.
+ * inherit that, or it would ignore the signals that stop it.  It also gets back the soft
+ * open-file limit the process started with (a run raises it: rs_fdbudget.h).
  */
 void rs_child_signals(void);
 

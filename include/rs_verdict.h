@@ -30,6 +30,7 @@ struct rs_vobj {
 	char reason[RS_VREASON];	/* in and out; "" for none */
 	/* a pair */
 	uint64_t cycles;		/* revoke cycles it completed */
+	uint64_t started;		/* revoke calls it began */
 	bool active;			/* active in a phase that ran */
 	/* an importer */
 	bool opened;
@@ -62,13 +63,30 @@ struct rs_verdict {
  * Final results in in->obj[] (state, reason) and the run's in *out:
  *  - what was never reached (NOTRUN) is skipped, saying why;
  *  - a pair that completed no revoke cycle is not ok: it fails, or skips when it was
- *    active in no phase that ran or the run stopped before it fired (a trigger that
- *    said why it cannot act skips already);
+ *    active in no phase that ran, the run stopped before it fired, or its first cycle
+ *    was still running when the run ended (a trigger that said why it cannot act skips
+ *    already);
  *  - an importer fails on a failed import or traffic failure, skips with nothing
  *    imported, passes otherwise; an open that failed, a hang, and what the hang
  *    attribution decided (culprit, victim) stay;
  *  - any failure, hang, failing kernel report, leak or trace oracle failure fails the run.
  */
 void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out);
+
+/* What a phase had to work with, as it ends. */
+struct rs_vphase {
+	uint64_t failures;		/* counted in the phase */
+	size_t exporters;		/* in the scenario */
+	size_t up;			/* of them, opened and exported everything */
+	size_t failed;			/* of them, failed to (not skipped) */
+	const char *down;		/* the first not up: "NAME: reason", or NULL */
+};
+
+/*
+ * A phase's result: failures fail it; a phase whose exporters never came up exercised
+ * nothing and is not ok: it fails when one of them failed to come up, else skips (the
+ * environment lacks them), naming the first.  Else it passes.  why gets the reason.
+ */
+enum rs_result rs_phase_verdict(const struct rs_vphase *p, char *why, size_t len);
 
 #endif /* RS_VERDICT_H */

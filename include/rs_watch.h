@@ -44,8 +44,8 @@ void rs_taint_letters(unsigned long taint, char *buf, size_t len);
 
 /* Our own resource use, for leak checks across soak intervals. */
 struct rs_health {
-	long rss_kb;
-	int fds;
+	long rss_kb;			/* -1: could not be read */
+	int fds;			/* -1: could not be counted */
 	int threads;
 	unsigned long taint;
 };

@@ -53,7 +53,7 @@ struct rs_mx {
 	const char *base;
 	const char *out;
 	unsigned int seconds;
-	bool full, list, counting;
+	bool full, cover, list, counting;
 	regex_t only;
 	bool have_only;
 	struct rs_mx_variant *vars;
@@ -440,9 +440,19 @@ static void rs_mx_cells(struct rs_mx *mx, size_t nt, char **tskip)
 						   k & 2);
 				continue;
 			}
+			/*
+			 * --cover: every trigger once and every variant once (a diagonal of the
+			 * matrix), make check-matrix; the quick matrix runs them all
+			 */
+			if (mx->cover && i % mx->nr_vars != j && !(j >= nt && j % nt == i))
+				continue;
 			/* each trigger and each variant meets both counts and both timings */
-			rs_mx_cell(mx, t->type, &tskip[i], &mx->vars[j], (i + j) & 1 ? 64 : 1,
-				   ((i + j / 2) & 1) != 0);
+			if (mx->cover)	/* on the diagonal i + j is even: go by the cell's row */
+				rs_mx_cell(mx, t->type, &tskip[i], &mx->vars[j], i & 1 ? 64 : 1,
+					   ((i >> 1) & 1) != 0);
+			else
+				rs_mx_cell(mx, t->type, &tskip[i], &mx->vars[j], (i + j) & 1 ? 64 : 1,
+					   ((i + j / 2) & 1) != 0);
 		}
 	}
 }
@@ -498,11 +508,12 @@ static int rs_mx_load_known(struct rs_mx *mx, const char *path)
 static void rs_mx_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: revokestorm matrix BASE [--full] [--only REGEX] [--seconds N] [--out DIR]\n"
+		"usage: revokestorm matrix BASE [--full|--cover] [--only REGEX] [--seconds N] [--out DIR]\n"
 		"                          [--known FILE] [--list]\n"
 		"  BASE         a scenario file naming the exporters (e.g. scenarios/matrix-lab.inc)\n"
 		"  --full       every trigger x importer variant x {1,64} buffers x {periodic,burst};\n"
 		"               default: each trigger x variant once, counts and timings alternated\n"
+		"  --cover      each trigger once and each variant once (a diagonal; make check-matrix)\n"
 		"  --only RE    only the cells whose name (TRIGGER/VARIANT/COUNT/TIMING) matches\n"
 		"  --seconds N  each cell's duration (default 2)\n"
 		"  --out DIR    cells' scenarios, KTAP and results (default results/matrix-TIME)\n"
@@ -516,6 +527,7 @@ int rs_matrix_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "full", no_argument, NULL, 'f' },
+		{ "cover", no_argument, NULL, 'c' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "out", required_argument, NULL, 'O' },
@@ -536,6 +548,9 @@ int rs_matrix_main(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			mx.full = true;
+			break;
+		case 'c':
+			mx.cover = true;
 			break;
 		case 'o':
 			if (regcomp(&mx.only, optarg, REG_EXTENDED | REG_NOSUB)) {
@@ -578,6 +593,10 @@ int rs_matrix_main(int argc, char **argv)
 		rs_mx_usage(stderr);
 		return RS_EXIT_USAGE;
 	}
+	if (mx.full && mx.cover) {
+		fprintf(stderr, "revokestorm matrix: --full and --cover exclude each other\n");
+		return RS_EXIT_USAGE;
+	}
 	mx.base = argv[optind];
 	if (access(mx.base, R_OK)) {
 		fprintf(stderr, "revokestorm matrix: cannot read the base scenario %s: %s\n", mx.base,
@@ -599,7 +618,7 @@ int rs_matrix_main(int argc, char **argv)
 		if (!mx.counting)
 			break;
 		printf("KTAP version 1\n# revokestorm matrix: base %s, %s, %us per cell; cells in %s\n1..%u\n",
-		       mx.base, mx.full ? "full" : "quick", mx.seconds, mx.out, mx.next);
+		       mx.base, mx.full ? "full" : mx.cover ? "cover" : "quick", mx.seconds, mx.out, mx.next);
 		fflush(stdout);
 		mx.next = 0;
 	}

@@ -122,15 +122,25 @@ enum rs_result rs_soak_verdict(struct rs_soak *s, char *why, size_t len)
 	}
 	dfds = s->last.fds - s->base.fds;
 	drss = s->last.rss_kb - s->base.rss_kb;
-	if (dfds > s->leak_fds) {
+	/*
+	 * A figure that could not be read (no /proc) is < 0, or 0 fds (a run always holds
+	 * some): it proves nothing, either way.
+	 */
+	if (s->base.fds > 0 && s->last.fds > 0 && dfds > s->leak_fds) {
 		snprintf(why, len, "open fds grew from %d to %d over %u intervals (leak_fds %lld)",
 			 s->base.fds, s->last.fds, s->after_base, (long long)s->leak_fds);
 		return RS_RES_FAIL;
 	}
-	if (s->base.rss_kb >= 0 && drss > s->leak_rss_kb) {
+	if (s->base.rss_kb >= 0 && s->last.rss_kb >= 0 && drss > s->leak_rss_kb) {
 		snprintf(why, len, "RSS grew from %ld KiB to %ld KiB over %u intervals (leak_rss %ld KiB)",
 			 s->base.rss_kb, s->last.rss_kb, s->after_base, s->leak_rss_kb);
 		return RS_RES_FAIL;
+	}
+	if (s->base.fds <= 0 || s->last.fds <= 0 || s->base.rss_kb < 0 || s->last.rss_kb < 0) {
+		snprintf(why, len, "could not measure: fds %d -> %d, RSS %ld -> %ld KiB over %u "
+			 "intervals (/proc/self/fd or /proc/self/status unreadable)", s->base.fds,
+			 s->last.fds, s->base.rss_kb, s->last.rss_kb, s->after_base);
+		return RS_RES_SKIP;
 	}
 	snprintf(why, len, "fds %d -> %d, RSS %ld -> %ld KiB over %u intervals", s->base.fds,
 		 s->last.fds, s->base.rss_kb, s->last.rss_kb, s->after_base);

@@ -2,21 +2,18 @@
 /*
  * Kernel event collection: a private tracefs instance (libtracefs) whose per-CPU ring
  * buffers are recorded raw into DIR/trace.raw and turned into DIR/trace.txt when the run
- * ends (rs_trace_raw.h), or a `perf record` child writing DIR/perf.data.  The instance is
- * created, sized, enabled and removed here, and nowhere else.
+ * ends (rs_trace_raw.h), or a `perf record` child writing DIR/perf.data (trace_perf.c).
+ * The instance is created, sized, enabled and removed here, and nowhere else.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +23,7 @@
 #include "rs_trace.h"
 #include "rs_trace_raw.h"
 #include "rs_util.h"
+#include "trace_int.h"
 
 static const struct rs_trace_group rs_trace_groups_init[] = {
 	{ "dma_buf", "dma_buf_export", "exports, attaches, detaches", false, false },
@@ -39,38 +37,12 @@ static const struct rs_trace_group rs_trace_groups_init[] = {
 };
 
 /* Events enabled per group: NULL = the whole group. */
-static const char *const rs_trace_only[][3] = {
+const char *const rs_trace_only[RS_NR_GROUPS][3] = {
 	[4] = { "dma_fence_wait_start", "dma_fence_wait_end", NULL },
 	[5] = { "map", "unmap", NULL },
 };
 
-#define RS_NR_GROUPS RS_ARRAY_SIZE(rs_trace_groups_init)
-
-struct rs_trace {
-	enum rs_trace_mode mode;
-	char *root;		/* tracefs mount */
-	char *inst;		/* our instance directory */
-	char *dir;		/* results directory */
-	char *out_path;		/* trace.txt or perf.data */
-	char *rec_path;		/* where perf records, when not out_path (see start_perf) */
-	struct rs_trace_group groups[RS_NR_GROUPS];
-	char missing[256];
-	/* tracefs */
-	struct tracefs_instance *instance;
-	struct rs_trace_rec *rec;
-	char *raw_dir;		/* DIR/trace.raw: the per-CPU sub-buffers and their formats */
-	bool marker_ok;
-	size_t want_kb, buffer_kb;
-	int nr_cpus;
-	struct rs_trace_cpu_stats *stats;	/* per CPU, after the recorder stopped */
-	struct rs_trace_info info;
-	struct rs_trace_gap *gaps;
-	pthread_mutex_t snap_lock;
-	pthread_rwlock_t mark_lock;	/* rs_trace_mark() against the instance's removal */
-	bool created, finished, removed;
-	/* perf */
-	pid_t perf_pid;
-};
+_Static_assert(RS_ARRAY_SIZE(rs_trace_groups_init) == RS_NR_GROUPS, "trace_int.h's group count");
 
 /* tracefs trace_clock; perf record -k CLOCK_MONOTONIC is the same clock */
 #define RS_TRACE_CLOCK		"mono"
@@ -283,6 +255,8 @@ static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 
 	name = rs_xasprintf("revokestorm-%d", (int)getpid());
 	t->inst = rs_xasprintf("%s/instances/%s", t->root, name);
+	if (t->made)
+		t->made(t->made_arg, t->inst, 0);
 	if (mkdir(t->inst, 0700) && errno != EEXIST) {
 		ret = -errno;
 		snprintf(why, whylen, "cannot create the tracefs instance %s: %s", t->inst,
@@ -338,143 +312,6 @@ static int start_tracefs(struct rs_trace *t, char *why, size_t whylen)
 	return 0;
 }
 
-/*
- * statfs() cannot tell 9p: it reports the server's file system type.  The longest mount
- * point of the mounts table that is a prefix of the path decides.
- */
-bool rs_path_fs_is(const char *path, const char *mounts, const char *fstype)
-{
-	char *real = realpath(path, NULL), line[1024], mnt[512], type[64];
-	size_t best = 0;
-	bool is = false;
-	FILE *f;
-
-	if (!real)
-		return false;
-	f = fopen(mounts, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		size_t n;
-
-		if (sscanf(line, "%*s %511s %63s", mnt, type) != 2)
-			continue;
-		n = strlen(mnt);
-		if (strncmp(real, mnt, n) || (real[n] && real[n] != '/' && n > 1) || n < best)
-			continue;
-		best = n;
-		is = !strcmp(type, fstype);
-	}
-	if (f)
-		fclose(f);
-	free(real);
-	return is;
-}
-
-static int start_perf(struct rs_trace *t, char *why, size_t whylen)
-{
-	char *argv[32], *perf = rs_perf_path(), *evs[RS_NR_GROUPS * 2], *log;
-	size_t i, a = 0, e = 0;
-	pid_t parent = getpid();
-	int ret = 0, nul, lfd, ep[2];
-
-	if (!perf) {
-		snprintf(why, whylen, "perf not found: apt-get install linux-perf, or set PERF=");
-		return -ENOENT;
-	}
-	t->out_path = rs_xasprintf("%s/perf.data", t->dir);
-	/*
-	 * perf writes straight from its mmap'd ring buffers, which a 9p file refuses with
-	 * EFAULT (the lab's results share): record to /tmp then, and copy at the end.
-	 */
-	if (rs_path_fs_is(t->dir, "/proc/self/mounts", "9p")) {
-		char tmpl[] = "/tmp/rs-perf-XXXXXX";
-
-		if (mkdtemp(tmpl))
-			t->rec_path = rs_xasprintf("%s/perf.data", tmpl);
-	}
-	log = rs_xasprintf("%s/perf.log", t->dir);
-	argv[a++] = perf;
-	argv[a++] = "record";
-	argv[a++] = "-q";
-	argv[a++] = "-a";
-	/* the engine's clock: trace times compare with its own (rs_now_ns()) */
-	argv[a++] = "-k";
-	argv[a++] = "CLOCK_MONOTONIC";
-	argv[a++] = "-o";
-	argv[a++] = t->rec_path ? t->rec_path : t->out_path;
-	for (i = 0; i < RS_NR_GROUPS && a + 2 < RS_ARRAY_SIZE(argv) - 1; i++) {
-		const char *const *only = rs_trace_only[i];
-
-		if (!t->groups[i].present || (i > 0 && !strcmp(t->groups[i].group, t->groups[i - 1].group)))
-			continue;
-		argv[a++] = "-e";
-		if (only[0])
-			evs[e] = rs_xasprintf("%s:%s,%s:%s", t->groups[i].group, only[0],
-					      t->groups[i].group, only[1]);
-		else
-			evs[e] = rs_xasprintf("%s:*", t->groups[i].group);
-		argv[a++] = evs[e++];
-	}
-	argv[a] = NULL;
-	nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		ep[0] = ep[1] = -1;
-	/*
-	 * perf records system-wide: it must not outlive us.  Its own process group (a signal
-	 * to ours does not cut its data short), SIGINT when we die (it then writes a whole
-	 * perf.data), and no signal blocked (the run blocks SIGINT in its threads).
-	 */
-	t->perf_pid = fork();
-	if (t->perf_pid == 0) {
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGINT);
-		if (getppid() != parent)
-			_exit(127);
-		rs_child_signals();
-		if (nul >= 0)
-			dup2(nul, 1);
-		if (lfd >= 0)
-			dup2(lfd, 2);
-		execvp(perf, argv);
-		ret = errno;
-		if (ep[1] >= 0)
-			(void)!write(ep[1], &ret, sizeof(ret));
-		_exit(127);
-	}
-	if (t->perf_pid < 0) {
-		ret = errno;
-	} else {
-		setpgid(t->perf_pid, t->perf_pid);	/* both sides: no window */
-		if (ep[1] >= 0) {
-			close(ep[1]);
-			ep[1] = -1;
-			if (read(ep[0], &ret, sizeof(ret)) == (ssize_t)sizeof(ret))
-				waitpid(t->perf_pid, NULL, 0);	/* exec failed: ret says why */
-			else
-				ret = 0;
-		}
-	}
-	if (ep[0] >= 0)
-		close(ep[0]);
-	if (ep[1] >= 0)
-		close(ep[1]);
-	if (nul >= 0)
-		close(nul);
-	if (lfd >= 0)
-		close(lfd);
-	for (i = 0; i < e; i++)
-		free(evs[i]);
-	free(log);
-	if (ret) {
-		snprintf(why, whylen, "cannot run %s: %s", perf, strerror(ret));
-		free(perf);
-		t->perf_pid = 0;
-		return -ret;
-	}
-	free(perf);
-	return 0;
-}
-
 int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const struct rs_trace_opts *o,
 		   const char *dir, char *why, size_t whylen)
 {
@@ -496,12 +333,15 @@ int rs_trace_start(struct rs_trace **tp, enum rs_trace_mode mode, const struct r
 	t->root = rs_xstrdup(root);
 	t->dir = rs_xstrdup(dir);
 	t->info.lost = -1;
+	t->perf_ctl = t->perf_ack = -1;
+	t->made = o ? o->made : NULL;
+	t->made_arg = o ? o->made_arg : NULL;
 	t->want_kb = o && o->buffer_kb ? o->buffer_kb :
 		     rs_trace_buffer_kb(o ? o->events_per_s : 0, rs_mem_total_kb(), rs_nr_cpus());
 	pthread_mutex_init(&t->snap_lock, NULL);
 	pthread_rwlock_init(&t->mark_lock, NULL);
 	probe_groups(t);
-	ret = mode == RS_TRACE_PERF ? start_perf(t, why, whylen) : start_tracefs(t, why, whylen);
+	ret = mode == RS_TRACE_PERF ? rs_perf_start(t, why, whylen) : start_tracefs(t, why, whylen);
 	if (ret) {
 		rs_trace_stop(t);
 		return ret;
@@ -752,82 +592,6 @@ static int rs_tracefs_finish(struct rs_trace *t, char *why, size_t whylen)
 	return ret;
 }
 
-/* Copy src to dst (perf.data out of /tmp); 0 or -errno. */
-static int rs_copy_file(const char *src, const char *dst)
-{
-	int in = open(src, O_RDONLY | O_CLOEXEC), out, ret = 0;
-	char buf[1 << 16];
-	ssize_t n;
-
-	if (in < 0)
-		return -errno;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		ret = -errno;
-		close(in);
-		return ret;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0) {
-		ssize_t off = 0, w;
-
-		for (; off < n; off += w) {
-			w = write(out, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				w = 0;
-			else if (w <= 0)
-				break;
-		}
-		if (off < n) {
-			ret = -errno;
-			break;
-		}
-	}
-	if (n < 0)
-		ret = -errno;
-	close(in);
-	if (close(out) && !ret)
-		ret = -errno;
-	return ret;
-}
-
-/* Stop perf; say in why if it did not write a whole perf.data. */
-static int rs_perf_stop(struct rs_trace *t, char *why, size_t whylen)
-{
-	int status = 0, i, ret = 0;
-
-	kill(t->perf_pid, SIGINT);
-	for (i = 0; i < 100 && waitpid(t->perf_pid, &status, WNOHANG) == 0; i++)
-		usleep(100 * 1000);
-	if (i == 100) {
-		kill(t->perf_pid, SIGKILL);
-		waitpid(t->perf_pid, &status, 0);
-		snprintf(why, whylen, "perf record did not stop within 10 s of SIGINT and was killed: "
-			 "%s is incomplete", t->out_path);
-		ret = -ETIMEDOUT;
-	} else if (WIFEXITED(status) ? WEXITSTATUS(status) != 0 :
-		   !WIFSIGNALED(status) || WTERMSIG(status) != SIGINT) {
-		/* perf record re-raises SIGINT after writing its header: that is success */
-		snprintf(why, whylen, "perf record failed (%s %d): see %s/perf.log",
-			 WIFEXITED(status) ? "exit" : "signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), t->dir);
-		ret = -EIO;
-	}
-	t->perf_pid = 0;
-	if (t->rec_path) {
-		int err = rs_copy_file(t->rec_path, t->out_path);
-
-		if (err && !ret) {
-			snprintf(why, whylen, "cannot copy %s to %s: %s", t->rec_path, t->out_path,
-				 strerror(-err));
-			ret = err;
-		}
-		unlink(t->rec_path);
-		*strrchr(t->rec_path, '/') = '\0';
-		rmdir(t->rec_path);
-	}
-	return ret;
-}
-
 int rs_trace_finish(struct rs_trace *t, char *why, size_t whylen)
 {
 	int ret = 0;
@@ -872,13 +636,12 @@ int rs_trace_stop_checked(struct rs_trace *t, char *why, size_t whylen)
 	free(t->dir);
 	free(t->out_path);
 	free(t->rec_path);
+	if (t->perf_ctl >= 0)
+		close(t->perf_ctl);
+	if (t->perf_ack >= 0)
+		close(t->perf_ack);
 	free(t);
 	return ret;
-}
-
-const char *rs_trace_instance(const struct rs_trace *t)
-{
-	return t && t->created && !t->removed ? t->inst : NULL;
 }
 
 int rs_trace_perf_pid(const struct rs_trace *t)

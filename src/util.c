@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rs_fdbudget.h"
 #include "rs_util.h"
 
 static void __attribute__((noreturn)) rs_oom(size_t n)
@@ -361,6 +362,7 @@ void rs_child_signals(void)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	rs_nofile_restore();
 }
 
 /* rs_util.h */

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <regex.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "rs_kmsg.h"
@@ -275,6 +277,7 @@ void rs_taint_letters(unsigned long taint, char *buf, size_t len)
 void rs_health_sample(struct rs_health *h)
 {
 	struct dirent *de;
+	struct rlimit rl;
 	size_t len;
 	char *buf, *s;
 	DIR *d;
@@ -296,6 +299,11 @@ void rs_health_sample(struct rs_health *h)
 			h->fds += de->d_name[0] != '.';
 		closedir(d);
 		h->fds--;	/* the directory's own fd */
+	} else if (errno == EMFILE && !getrlimit(RLIMIT_NOFILE, &rl) &&
+		   rl.rlim_cur <= INT_MAX) {
+		h->fds = (int)rl.rlim_cur;	/* every descriptor below the limit is in use */
+	} else {
+		h->fds = -1;			/* not measured */
 	}
 	h->taint = rs_taint_read();
 }

@@ -15,7 +15,7 @@
 #                      (default 4M,4M; the first sits alone behind a PCIe root port)
 #   --iommu intel|virtio   vIOMMU model (default intel)
 #   --accel auto|kvm|tcg   auto: KVM if a probe boot works here, else TCG (default)
-#   --timeout SECS     hard limit for the whole guest run (default 900)
+#   --timeout SECS     hard limit for the whole guest run (default $RS_VM_TIMEOUT, else 900)
 #   --out DIR          run directory: console.log, cmd.log, summary (default build/vm/NAME-TIME)
 #   --name NAME        name of the run (default: the command's name)
 #   --allow REGEX      a kernel report matching REGEX does not fail the run (repeatable)
@@ -38,7 +38,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavour=default kernel= ivshmem=4M,4M iommu=intel accel=auto timeout=900 out= name=
+flavour=default kernel= ivshmem=4M,4M iommu=intel accel=auto timeout=${RS_VM_TIMEOUT:-900} out= name=
 mem=2048 smp=2 append= show=console allow=() shares=()
 while [ $# -gt 0 ]; do
 	case $1 in

@@ -16,10 +16,16 @@ enum rs_hint_op {
 	RS_HINT_HOT_RESET,	/* VFIO_DEVICE_PCI_HOT_RESET(_INFO) */
 	RS_HINT_TEST_CMD,		/* IOMMU_TEST_CMD */
 	RS_HINT_VFIO_OPEN,	/* VFIO_DEVICE_BIND_IOMMUFD, opening a VFIO group */
+	RS_HINT_IOMMUFD_OPEN,	/* open("/dev/iommu") */
+	RS_HINT_OPEN,		/* open() of any other device node */
 	RS_HINT_NR,
 };
 
-/* Sign of err ignored.  Never NULL; "" when there is nothing to add. */
+/*
+ * Sign of err ignored.  Never NULL; "" when there is nothing to add.  EMFILE and ENFILE
+ * (out of descriptors: this process's RLIMIT_NOFILE, or the system's fs.file-max) get the
+ * same hint whatever the call.
+ */
 const char *rs_errno_hint(enum rs_hint_op op, int err);
 
 #endif /* RS_LIB_HINT_H */

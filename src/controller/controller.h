@@ -65,8 +65,8 @@ const char *rs_opt_str(const struct rs_section *s, const char *key);
 void rs_obj_init(struct rs_ctx *ctx, struct rs_cobj *c, struct rs_section *sec, const char *salt);
 void rs_build(struct rs_ctx *ctx);
 void rs_state_begin(struct rs_ctx *ctx);
-/* hold: record the tracer's leftovers in the state file; else drop them. */
-void rs_state_trace(struct rs_ctx *ctx, bool hold);
+/* The trace finished: its instance and perf leave the state file (unless still there). */
+void rs_state_trace_released(struct rs_ctx *ctx);
 void rs_state_recover(struct rs_ctx *ctx);
 /* The results' copy of an exported buffer's size and inode. */
 void rs_bufinfo_update(struct rs_ctx *ctx, struct rs_cexp *e, const struct rs_buf *buf);
@@ -76,6 +76,8 @@ void rs_setup_pairs(struct rs_ctx *ctx);
 int rs_results_dir(struct rs_ctx *ctx);
 void rs_trace_setup(struct rs_ctx *ctx);
 void rs_trace_end(struct rs_ctx *ctx);
+/* Raise the open-file limit and check the scenario's descriptors fit; else ctx->error. */
+void rs_fd_budget(struct rs_ctx *ctx);
 void rs_ctx_free(struct rs_ctx *ctx);
 
 /* cycle.c, traffic.c, sequencer.c: thread functions */

@@ -188,6 +188,9 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 	atomic_fetch_add(&e->epoch, 1);
 
 	t->o.reason[0] = '\0';
+	pthread_mutex_lock(&p->st_lock);
+	p->revokes_started++;
+	pthread_mutex_unlock(&p->st_lock);
 	rs_op_begin(&p->w, "revoke: %s (%s) on %s", p->sec->name, t->ops->type, e->sec->name);
 	atomic_store(&e->revoke_start, rs_now_ns());
 	err = t->ops->revoke(t, ex, p->handle);
@@ -197,6 +200,13 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 		if (!p->cycles_done) {
 			p->state = RS_RES_SKIP;
 			rs_set_reason(p->reason, "%s", rs_ctl_why(&t->o, err));
+		} else {
+			/* it could act before: that it cannot now is the device or kernel changing */
+			st->revoke_errors++;
+			ctx->phases[ph].failures++;
+			p->state = RS_RES_FAIL;
+			rs_set_reason(p->reason, "revoke: after %llu cycles the trigger cannot act: %s",
+				      (unsigned long long)p->cycles_done, rs_ctl_why(&t->o, err));
 		}
 		pthread_mutex_unlock(&p->st_lock);
 		rs_log(ctx, "%s: revoke skipped: %s; this trigger stops on %s", p->w.name,
@@ -308,11 +318,17 @@ void *rs_pair_main(void *arg)
 
 	rs_worker_enter(&p->w);
 	while (!atomic_load(&ctx->stop)) {
-		int ph = atomic_load(&ctx->phase);
 		const struct rs_pphase *pp;
 		int64_t n, k;
+		int ph;
 
+		/*
+		 * The generation before the phase: the sequencer stores a new phase and then bumps
+		 * the generation.  Read the other way round, a worker could see the old phase and
+		 * the new generation, and sleep through the whole phase without firing.
+		 */
 		gen = rs_gen(ctx);
+		ph = atomic_load(&ctx->phase);
 		if (ph < 0 || !firing || !p->pp[ph].active ||
 		    (p->cycles_max && p->cycles_done >= p->cycles_max)) {
 			rs_wait_until(ctx, UINT64_MAX, gen);

@@ -5,12 +5,14 @@
  * that no worker is stuck on).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "controller.h"
 #include "rs_state.h"
 #include "rs_units.h"
 #include "rs_util.h"
+#include "rs_verdict.h"
 
 static void rs_load_start(struct rs_ctx *ctx, struct rs_cload *l, size_t ph)
 {
@@ -201,6 +203,37 @@ static void rs_cleanup(struct rs_ctx *ctx)
 	atomic_store(&ctx->cleanup_complete, complete);
 }
 
+/* The phase's result as it ends (a hang the supervisor marked stays). */
+static void rs_phase_end(struct rs_ctx *ctx, struct rs_phase_run *ph)
+{
+	struct rs_vphase v = { .failures = atomic_load(&ph->failures), .exporters = ctx->nr_ex };
+	char why[RS_REASON], *down = NULL;
+	enum rs_result r;
+	size_t i;
+
+	pthread_mutex_lock(&ctx->vlock);
+	for (i = 0; i < ctx->nr_ex; i++) {
+		struct rs_cexp *e = ctx->ex[i];
+
+		v.up += e->state == RS_RES_PASS;
+		v.failed += e->state == RS_RES_FAIL;
+		if (e->state != RS_RES_PASS && !down)
+			down = rs_xasprintf("exporter %s: %s", e->sec->name,
+					    e->reason[0] ? e->reason : "not opened");
+	}
+	pthread_mutex_unlock(&ctx->vlock);
+	v.down = down;
+	r = rs_phase_verdict(&v, why, sizeof(why));
+	pthread_mutex_lock(&ctx->lock);
+	ph->end_ns = rs_ctx_elapsed(ctx);
+	if (ph->result == RS_RES_NOTRUN) {
+		ph->result = r;
+		memcpy(ph->reason, why, sizeof(ph->reason));
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	free(down);
+}
+
 void *rs_seq_main(void *arg)
 {
 	struct rs_ctx *ctx = arg;
@@ -263,11 +296,7 @@ void *rs_seq_main(void *arg)
 		       rs_fmt_time(end - rs_now_ns(), dur, sizeof(dur)));
 		rs_kmsg_marker(ctx, "phase %s starts", ph->name);
 		rs_wait_until(ctx, end, rs_gen(ctx));
-		pthread_mutex_lock(&ctx->lock);
-		ph->end_ns = rs_ctx_elapsed(ctx);
-		if (ph->result == RS_RES_NOTRUN)
-			ph->result = atomic_load(&ph->failures) ? RS_RES_FAIL : RS_RES_PASS;
-		pthread_mutex_unlock(&ctx->lock);
+		rs_phase_end(ctx, ph);
 		rs_ktap_phase(ctx, ph);
 		if (rs_now_ns() >= run_end)
 			break;

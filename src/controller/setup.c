@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "rs_fdbudget.h"
 #include "rs_recover.h"
 #include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_trace_raw.h"
 #include "rs_util.h"
+#include "rs_watch.h"
 
 /* An optional core key: its value, or NULL when unset. */
 const char *rs_opt_str(const struct rs_section *s, const char *key)
@@ -223,27 +225,52 @@ void rs_state_begin(struct rs_ctx *ctx)
 	}
 }
 
-/* Record what the tracer made, so that the next start removes it if we cannot. */
-void rs_state_trace(struct rs_ctx *ctx, bool hold)
+/*
+ * The tracer's rs_trace_opts.made hook: record what it is about to make, so that the next
+ * start removes it if we cannot, even when we die inside the tracer's start.
+ */
+static void rs_state_trace_made(void *arg, const char *inst, int pid)
 {
-	const char *inst = rs_trace_instance(ctx->trace);
-	int pid = rs_trace_perf_pid(ctx->trace);
+	struct rs_ctx *ctx = arg;
 
-	if (hold && inst) {
+	if (inst && !ctx->trace_inst) {
 		ctx->trace_inst = rs_xstrdup(inst);
 		if (rs_state_add(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst))
 			rs_log(ctx, "warning: cannot record %s in %s", inst, ctx->state_path);
 	}
-	if (hold && pid > 0) {
+	if (pid > 0 && !ctx->trace_proc) {
 		ctx->trace_proc = rs_xasprintf("%d/%llu", pid, rs_proc_start(pid));
 		if (rs_state_add(ctx->state, RS_STATE_PROCESS, ctx->trace_proc))
 			rs_log(ctx, "warning: cannot record perf (pid %d) in %s", pid,
 			       ctx->state_path);
 	}
-	if (!hold && ctx->trace_inst)
+}
+
+/* What the tracer made is gone: its state entries go, and so do our copies of them. */
+static void rs_state_trace_drop(struct rs_ctx *ctx)
+{
+	if (ctx->trace_inst)
 		rs_state_del(ctx->state, RS_STATE_TRACEFS, ctx->trace_inst);
-	if (!hold && ctx->trace_proc)
+	if (ctx->trace_proc)
 		rs_state_del(ctx->state, RS_STATE_PROCESS, ctx->trace_proc);
+	free(ctx->trace_inst);
+	free(ctx->trace_proc);
+	ctx->trace_inst = ctx->trace_proc = NULL;
+}
+
+/*
+ * The trace is finished (instance removed, perf stopped): the state file lets them go,
+ * unless the instance is still there, which the next start then removes.
+ */
+void rs_state_trace_released(struct rs_ctx *ctx)
+{
+	if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
+		rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
+		       ctx->trace_inst);
+		free(ctx->trace_inst);
+		ctx->trace_inst = NULL;	/* stays in the state file */
+	}
+	rs_state_trace_drop(ctx);
 }
 
 /*
@@ -550,7 +577,11 @@ int rs_results_dir(struct rs_ctx *ctx)
 
 void rs_trace_setup(struct rs_ctx *ctx)
 {
-	struct rs_trace_opts topts = { .events_per_s = rs_trace_expected_rate(ctx->scn) };
+	struct rs_trace_opts topts = {
+		.events_per_s = rs_trace_expected_rate(ctx->scn),
+		.made = rs_state_trace_made,
+		.made_arg = ctx,
+	};
 	enum rs_trace_mode mode;
 	char why[256] = "";
 	const char *m = rs_sec_str(ctx->scn->global, "trace");
@@ -561,6 +592,7 @@ void rs_trace_setup(struct rs_ctx *ctx)
 		rs_log(ctx, "kernel events not collected: %.200s", why);
 		snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events not collected: %.200s", why);
 		ctx->trace = NULL;
+		rs_state_trace_released(ctx);	/* the failed start removed what it made */
 		return;
 	}
 	if (*rs_trace_missing(ctx->trace))
@@ -577,10 +609,58 @@ void rs_trace_end(struct rs_ctx *ctx)
 		return;
 	if (rs_trace_finish(ctx->trace, why, sizeof(why)))
 		rs_log(ctx, "kernel events: %s", why);
+	rs_state_trace_released(ctx);
 	ti = rs_trace_info(ctx->trace);
 	if (ti && ti->lost)
 		rs_log(ctx, "kernel events: %lld of %llu lost in %zu gaps; checks built on the trace across them are not made",
 		       ti->lost, (unsigned long long)(ti->events + (uint64_t)ti->lost), ti->nr_gaps);
+}
+
+/*
+ * Before anything is opened: the soft open-file limit raised to the hard one, and the
+ * descriptors the scenario needs (rs_fdbudget.h) checked against it.  A run that cannot
+ * have them stops here, before any device is touched; a reserve is held for the last
+ * writes of the results.
+ */
+void rs_fd_budget(struct rs_ctx *ctx)
+{
+	struct rs_fd_need n = { .run = RS_FDS_RUN, .reserve = RS_FDS_RESERVE };
+	const char *m = rs_sec_str(ctx->scn->global, "trace");
+	enum rs_trace_mode mode;
+	struct rs_health h;
+	struct rlimit rl;
+	char why[768];
+	size_t i;
+	int err;
+
+	err = rs_nofile_raise(&rl);
+	if (err) {
+		rs_log(ctx, "warning: cannot raise the open-file limit: %s", strerror(-err));
+		if (getrlimit(RLIMIT_NOFILE, &rl))
+			return;
+	}
+	for (i = 0; i < ctx->nr_ex; i++)
+		n.bufs += ctx->ex[i]->c.u.ex.nr_bufs;
+	for (i = 0; i < ctx->nr_im; i++)
+		n.imports += (uint64_t)ctx->im[i]->nr_imports *
+			     ctx->im[i]->c.u.im.ops->fds_per_import;
+	n.devices = (unsigned int)(ctx->nr_ex + ctx->nr_im);
+	if (m && !rs_trace_mode_parse(m, &mode) && mode != RS_TRACE_OFF) {
+		long cpus = sysconf(_SC_NPROCESSORS_CONF);
+
+		n.trace = RS_FDS_TRACE + RS_FDS_TRACE_PER_CPU * (unsigned int)(cpus > 0 ? cpus : 1);
+	}
+	rs_health_sample(&h);
+	n.open = h.fds > 0 ? (uint64_t)h.fds : 0;
+	if (rs_fd_budget_check(&n, &rl, why, sizeof(why))) {
+		ctx->error = rs_xstrdup(why);
+		rs_log(ctx, "%s", why);
+		rs_ktap_diag(ctx, "%s", why);	/* the points' reasons are cut at RS_REASON */
+		return;
+	}
+	err = rs_fd_reserve_take(RS_FDS_RESERVE);
+	if (err)
+		rs_log(ctx, "warning: no descriptor reserve for the results: %s", strerror(-err));
 }
 
 void rs_ctx_free(struct rs_ctx *ctx)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "controller.h"
+#include "rs_fdbudget.h"
 #include "rs_state.h"
 #include "rs_trace.h"
 #include "rs_units.h"
@@ -371,9 +372,11 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	       scn->name, scn->path, (unsigned long long)scn->seed, ctx->nr_ex, ctx->nr_im,
 	       ctx->nr_pairs, ctx->nr_loads, ctx->nr_phases, ctx->results_dir);
 	rs_kmsg_marker(ctx, "run %s seed %llu starts", scn->name, (unsigned long long)scn->seed);
-	rs_state_begin(ctx);
-	rs_trace_setup(ctx);
-	rs_state_trace(ctx, true);
+	rs_fd_budget(ctx);
+	if (!ctx->error) {	/* else nothing is opened: the sequencer goes to cleanup */
+		rs_state_begin(ctx);
+		rs_trace_setup(ctx);	/* records what it makes in the state file */
+	}
 	rs_results_write(ctx);
 
 	if (rs_worker_start(&ctx->seq, rs_seq_main, ctx)) {
@@ -447,29 +450,23 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	if (abandoned && !atomic_load(&ctx->cleanup_complete))
 		rs_log(ctx, "cleanup incomplete%s%s", ctx->state_path ? "; the state file keeps the held devices: " : "",
 		       ctx->state_path ? ctx->state_path : "");
+	rs_fd_reserve_release();	/* room for the trace, the oracle and the last writes */
 	/*
 	 * Even when a worker stays stuck: only core code uses the trace, and a stuck worker is
 	 * inside a plugin call.  The instance and perf must not outlive the run, and the trace
 	 * oracle reads what was collected before the verdict.
 	 */
 	if (ctx->trace && !diag_stuck) {	/* else the bundle thread may still read it */
-		struct rs_trace *t = ctx->trace;
 		char why[256];
 
-		ctx->trace = NULL;
-		if (rs_trace_stop_checked(t, why, sizeof(why))) {
+		/* finished, not freed: results.json says what it holds (rs_trace_info()) */
+		if (rs_trace_finish(ctx->trace, why, sizeof(why))) {
 			rs_log(ctx, "kernel events: %s", why);
 			snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events incomplete: %.200s", why);
 		} else {
 			ctx->oracle.trace_dir = rs_xstrdup(ctx->results_dir);
 		}
-		if (ctx->trace_inst && !access(ctx->trace_inst, F_OK)) {
-			rs_log(ctx, "cannot remove the tracefs instance %s; the next start removes it",
-			       ctx->trace_inst);
-			free(ctx->trace_inst);
-			ctx->trace_inst = NULL;	/* stays in the state file */
-		}
-		rs_state_trace(ctx, false);
+		rs_state_trace_released(ctx);
 	} else if (ctx->trace) {
 		snprintf(ctx->trace_why, sizeof(ctx->trace_why),
 			 "the hang diagnostics still read the kernel events");
@@ -487,6 +484,10 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_kmsg_marker(ctx, "run %s ends: %s", scn->name, ctx->status_word);
 	rs_log(ctx, "%s; results: %s", ctx->status_word,
 	       ctx->results_file);
+	if (ctx->trace && !stuck) {
+		rs_trace_stop(ctx->trace);
+		ctx->trace = NULL;
+	}
 	if (atomic_load(&ctx->seq_done)) {	/* else the sequencer may still use it */
 		rs_state_close(ctx->state);
 		ctx->state = NULL;
@@ -522,6 +523,7 @@ void rs_run_emergency(void)
 	if (!ctx || ctx->wall_end)
 		return;
 	rs_active = NULL;
+	rs_fd_reserve_release();
 	rs_stop(ctx, RS_STOP_ERROR);
 	for (i = 0; i < ctx->nr_loads; i++) {
 		struct rs_cload *l = ctx->loads[i];

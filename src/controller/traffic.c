@@ -18,8 +18,8 @@ void *rs_traffic_main(void *arg)
 
 	rs_worker_enter(&m->traffic);
 	while (!atomic_load(&ctx->stop)) {
+		unsigned int gen = rs_gen(ctx);	/* before the phase: see rs_pair_main() */
 		int ph = atomic_load(&ctx->phase);
-		unsigned int gen = rs_gen(ctx);
 		bool any = false;
 		size_t i;
 

@@ -50,6 +50,11 @@ static void rs_vpair(struct rs_vobj *o, const struct rs_verdict_in *in)
 	if (!o->active) {
 		o->state = RS_RES_SKIP;
 		rs_vreason(o, "active in no phase that ran");
+	} else if (o->started && !in->stopped_early) {
+		/* it revoked, but no cycle ended within the run: nothing could be judged */
+		o->state = RS_RES_SKIP;
+		rs_vreason(o, "its first revoke cycle was still running when the run ended: a cycle "
+			   "takes longer than the phase here (give the phase a longer duration)");
 	} else if (in->stopped_early) {
 		o->state = RS_RES_SKIP;
 		rs_vreason(o, "no revoke cycle before the run stopped (%s)",
@@ -145,6 +150,20 @@ void rs_verdict(struct rs_verdict_in *in, struct rs_verdict *out)
 	}
 }
 
+enum rs_result rs_phase_verdict(const struct rs_vphase *p, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (p->failures) {
+		rs_vfmt(why, len, "%llu failures", (unsigned long long)p->failures);
+		return RS_RES_FAIL;
+	}
+	if (p->exporters && !p->up) {
+		rs_vfmt(why, len, "no exporter came up: %s", p->down ? p->down : "none opened");
+		return p->failed ? RS_RES_FAIL : RS_RES_SKIP;
+	}
+	return RS_RES_PASS;
+}
+
 /* ------------------------------------------------------------ the run's snapshot */
 
 static bool rs_pair_active(struct rs_ctx *ctx, struct rs_pair *p)
@@ -205,6 +224,7 @@ void rs_finish(struct rs_ctx *ctx)
 		o->state = p->state;
 		memcpy(o->reason, p->reason, sizeof(o->reason));
 		o->cycles = p->cycles_done;
+		o->started = p->revokes_started;
 		pthread_mutex_unlock(&p->st_lock);
 	}
 	for (i = 0; i < ctx->nr_im; i++)

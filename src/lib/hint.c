@@ -49,6 +49,18 @@ static const struct hint hints[] = {
 	  "process uses a device of the group)" },
 	{ RS_HINT_VFIO_OPEN, EBUSY, " (the group is open elsewhere: another process, or "
 	  "another exporter on the group path; access = cdev shares one iommufd)" },
+	{ RS_HINT_IOMMUFD_OPEN, ENOENT, " (no /dev/iommu: kernel without CONFIG_IOMMUFD?)" },
+	{ RS_HINT_IOMMUFD_OPEN, ENODEV, " (kernel without CONFIG_IOMMUFD?)" },
+	{ RS_HINT_IOMMUFD_OPEN, ENXIO, " (kernel without CONFIG_IOMMUFD?)" },
+	{ RS_HINT_IOMMUFD_OPEN, EACCES, " (no access to /dev/iommu: run as root)" },
+};
+
+/* Whatever the call: out of descriptors is never the device's fault. */
+static const struct hint any_op[] = {
+	{ RS_HINT_NR, EMFILE, " (this process is out of file descriptors: RLIMIT_NOFILE; raise "
+	  "it with `ulimit -n N`, or LimitNOFILE= in a systemd unit, or export fewer dma-bufs)" },
+	{ RS_HINT_NR, ENFILE, " (the system is out of file descriptors: raise the fs.file-max "
+	  "sysctl, or close what else holds them)" },
 };
 
 const char *rs_errno_hint(enum rs_hint_op op, int err)
@@ -57,6 +69,9 @@ const char *rs_errno_hint(enum rs_hint_op op, int err)
 
 	if (err < 0)
 		err = -err;
+	for (i = 0; i < sizeof(any_op) / sizeof(any_op[0]); i++)
+		if (any_op[i].err == err)
+			return any_op[i].text;
 	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
 		if (hints[i].op == op && hints[i].err == err)
 			return hints[i].text;

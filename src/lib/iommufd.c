@@ -43,8 +43,8 @@ int rs_iommufd_open(struct rs_iommufd *f, char *why)
 	f->access_fd = -1;
 	f->fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	if (f->fd < 0)
-		return rs_why(why, -errno, "open /dev/iommu: %s (CONFIG_IOMMUFD?)",
-			      strerror(errno));
+		return rs_why(why, -errno, "open /dev/iommu: %s%s", strerror(errno),
+			      rs_errno_hint(RS_HINT_IOMMUFD_OPEN, errno));
 	ret = rs_ioctl(f->fd, IOMMU_IOAS_ALLOC, &aa);
 	if (ret < 0) {
 		rs_close_fd(&f->fd);

@@ -56,7 +56,8 @@ int rs_mock_open(char *why)
 		return rs_why(why, -errno, "open %s: %s (the mock importer needs root: "
 			      "CAP_SYS_ADMIN)", MOCK_PATH, strerror(errno));
 	if (fd < 0)
-		return rs_why(why, -errno, "open %s: %s", MOCK_PATH, strerror(errno));
+		return rs_why(why, -errno, "open %s: %s%s", MOCK_PATH, strerror(errno),
+			      rs_errno_hint(RS_HINT_OPEN, errno));
 	return fd;
 }
 

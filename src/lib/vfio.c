@@ -72,8 +72,8 @@ static int open_cdev(struct rs_vfio_dev *d, char *why)
 	if (d->iommufd < 0) {
 		d->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 		if (d->iommufd < 0)
-			return rs_why(why, -errno, "%s: open /dev/iommu: %s (CONFIG_IOMMUFD?)",
-				      d->bdf, strerror(errno));
+			return rs_why(why, -errno, "%s: open /dev/iommu: %s%s", d->bdf,
+				      strerror(errno), rs_errno_hint(RS_HINT_IOMMUFD_OPEN, errno));
 		ret = rs_ioctl(d->iommufd, IOMMU_IOAS_ALLOC, &aa);
 		if (ret < 0)
 			return rs_why(why, ret, "%s: IOMMU_IOAS_ALLOC: %s", d->bdf, strerror(-ret));
@@ -81,7 +81,8 @@ static int open_cdev(struct rs_vfio_dev *d, char *why)
 	}
 	d->fd = open(d->path, O_RDWR | O_CLOEXEC);
 	if (d->fd < 0)
-		return rs_why(why, -errno, "%s: open %s: %s", d->bdf, d->path, strerror(errno));
+		return rs_why(why, -errno, "%s: open %s: %s%s", d->bdf, d->path, strerror(errno),
+			      rs_errno_hint(RS_HINT_OPEN, errno));
 	bind.iommufd = d->iommufd;
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	if (ret < 0)

@@ -476,15 +476,6 @@ bool rs_report_gap(const struct rs_report *r, uint64_t t0, uint64_t t1)
 	return false;
 }
 
-/*
- * Every gap has a place (report_gaps.c: one that names none covers its whole input), and
- * rs_report_violations() counts only findings clear of them: those across one are withheld.
- */
-bool rs_report_gaps_located(const struct rs_report *r)
-{
-	return true;
-}
-
 int rs_report_exit_code(const struct rs_report *r)
 {
 	if (r->errs_total)

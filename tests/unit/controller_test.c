@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -327,6 +328,29 @@ TEST(reexport_skips_importers_that_never_opened)
 	EXPECT_EQ(0, t_unopened_imports);
 	EXPECT_TRUE(JSON_HAS(o.json, "cycles", "2"));
 	EXPECT_NE(NULL, strstr(o.ktap, "# SKIP no test importer device")) TH_LOG("%s", o.ktap);
+	run_free(&o);
+}
+
+/*
+ * A trigger that says it cannot act (ENOTTY from a bus reset) skips the pair on its first
+ * cycle, but fails it once it has acted before: the device or the kernel changed.
+ */
+TEST(trigger_that_cannot_act_skips_first_fails_later)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 1s\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[trigger first]\ntype = t-trig\ninterval = 10ms\nskip_after = 0\n", &o));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 first.e0 # SKIP e0: the test bus cannot be reset here"))
+		TH_LOG("%s", o.ktap);
+	run_free(&o);
+	ASSERT_EQ(0, run_text("duration = 1s\n"
+			      "[exporter e0]\ntype = t-exp\n"
+			      "[trigger later]\ntype = t-trig\ninterval = 10ms\nskip_after = 2\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 2 later.e0")) TH_LOG("%s", o.ktap);
+	EXPECT_NE(NULL, strstr(o.ktap, "after 2 cycles the trigger cannot act")) TH_LOG("%s", o.ktap);
 	run_free(&o);
 }
 
@@ -1161,6 +1185,124 @@ TEST(short_run_has_no_leak_check)
 				   "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
 	EXPECT_EQ(0, o.code);
 	EXPECT_EQ(NULL, strstr(o.ktap, "leak-check"));
+	run_free(&o);
+}
+
+/*
+ * Issue 14: a fresh machine's soft open-file limit (1024) does not limit a run: it is
+ * raised to the hard limit.  Here the soft limit is 128 and the run needs ~500.
+ */
+TEST(fd_soft_limit_raised_to_hard)
+{
+	struct rlimit rl;
+	struct run_out o;
+
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 2048)
+		SKIP(return, "hard open-file limit %llu is below 2048",
+		     (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = 128;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, run_text("duration = 500ms\n"
+			      "[exporter e0]\ntype = t-exp\ncount = 400\n"
+			      "[importer i0]\ntype = t-imp\n"
+			      "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 1 phase.main\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 3 importer.i0\n"));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"pass\""));
+	run_free(&o);
+}
+
+/*
+ * A run that cannot have its descriptors stops before touching any device, saying the
+ * numbers and the fix, exit 4, with its results written.
+ */
+TEST(fd_budget_refused_before_any_device)
+{
+	struct rlimit rl = { .rlim_cur = 256, .rlim_max = 256 };
+	struct run_out o;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	t_exp_opens = 0;
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\ncount = 1000\n"
+			      "[importer i0]\ntype = t-imp\n"
+			      "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
+	EXPECT_EQ(4, o.code);
+	EXPECT_EQ(0, t_exp_opens);
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 r0.e0 # SKIP not reached: the scenario needs "));
+	EXPECT_NE(NULL, strstr(o.json, "1000 dma-bufs"));
+	EXPECT_NE(NULL, strstr(o.json, "RLIMIT_NOFILE allows 256 (hard limit 256)"));
+	EXPECT_NE(NULL, strstr(o.json, "`ulimit -Hn "));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"skip\""));
+	run_free(&o);
+}
+
+/*
+ * A run that runs out of descriptors anyway (here its exporter's close takes every one
+ * left) still writes its final results: a reserve is held back for them.
+ */
+TEST(fd_reserve_keeps_results_when_out_of_fds)
+{
+	struct rlimit rl = { .rlim_cur = 160, .rlim_max = 160 };
+	struct run_out o;
+	char *kc;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\nfill_fds = true\n"
+			      "[trigger r0]\ntype = t-trig\ninterval = 5ms\n", &o));
+	/* the verdict itself (a loaded machine may cycle or not) is not the point here */
+	EXPECT_NE(RS_EXIT_INTERNAL, o.code);
+	EXPECT_TRUE(JSON_HAS(o.json, "status", o.code ? "\"fail\"" : "\"pass\""));
+	kc = read_result_file(&o, "kcidb.json");
+	EXPECT_NE(NULL, kc);
+	free(kc);
+	run_free(&o);
+}
+
+/*
+ * An importer that leaks one descriptor per cycle up to the limit: the leak check
+ * measures the full table (EMFILE: every descriptor below the limit is in use) and fails;
+ * it does not say ok on figures it could not read.
+ */
+TEST(fd_leak_to_the_limit_is_measured)
+{
+	struct rlimit rl = { .rlim_cur = 160, .rlim_max = 160 };
+	struct run_out o;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	ASSERT_EQ(0, run_text_base(soak_global, "duration = 2s\n"
+				   "[exporter e0]\ntype = t-exp\n"
+				   "[importer i0]\ntype = t-imp\nleak_fd = true\n"
+				   "[trigger r0]\ntype = t-trig\ninterval = 2ms\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "not ok 4 leak-check\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, " to 160 over "));
+	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"fail\""));
+	run_free(&o);
+}
+
+/* Issue 14: a phase whose exporters never came up exercised nothing and is not ok. */
+TEST(phase_without_exporters_not_ok)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\nfail_open = true\ndevice = 0000:09:00.0\n"
+			      "[trigger r0]\ntype = t-trig\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "# phase.main: no exporter came up: exporter e0: "
+				       "0000:09:00.0: cannot open\nnot ok 1 phase.main\n"));
+	run_free(&o);
+
+	ASSERT_EQ(0, run_text("duration = 100ms\n"
+			      "[exporter e0]\ntype = t-exp\nskip_open = true\ndevice = 0000:09:00.0\n"
+			      "[trigger r0]\ntype = t-trig\n", &o));
+	EXPECT_EQ(4, o.code);
+	EXPECT_NE(NULL, strstr(o.ktap, "ok 1 phase.main # SKIP no exporter came up: exporter e0: "
+				       "0000:09:00.0: no such test device\n"));
 	run_free(&o);
 }
 

@@ -37,6 +37,7 @@ struct t_exp_state {
 
 static atomic_int t_recover_calls, t_load_starts, t_load_stops, t_imports, t_releases;
 static atomic_int t_revoked_hooks, t_restored_hooks, t_closes, t_unopened_imports;
+static atomic_int t_exp_opens;
 static char t_recovered[8][64];
 static int t_block_pipe[2] = { -1, -1 };
 
@@ -53,6 +54,7 @@ static const struct rs_opt t_exp_opts[] = {
 	{ "skip_open", RS_OPT_BOOL, "false", "open says -RS_ESKIP" },
 	{ "fail_open", RS_OPT_BOOL, "false", "open fails with ENXIO" },
 	{ "device", RS_OPT_STR, "t0", "a name for the state file" },
+	{ "fill_fds", RS_OPT_BOOL, "false", "close leaves no descriptor free (reserve tests)" },
 	{ "mode", RS_OPT_ENUM, "a", "an enum, for parser tests", "a|b|c" },
 	{ "names", RS_OPT_LIST, "x,y", "a list, for parser tests" },
 	{ "pause", RS_OPT_TIME, "1ms", "a time, for parser tests" },
@@ -62,6 +64,7 @@ static const struct rs_opt t_exp_opts[] = {
 
 static int t_exp_open(struct rs_exporter *ex)
 {
+	t_exp_opens++;
 	if (rs_sec_bool(ex->o.sec, "skip_open"))
 		return rs_skip(&ex->o, "%s: no such test device", rs_sec_str(ex->o.sec, "device"));
 	if (rs_sec_bool(ex->o.sec, "fail_open"))
@@ -96,6 +99,10 @@ static void *t_exp_handle(struct rs_exporter *ex, const char *kind)
 
 static void t_exp_close(struct rs_exporter *ex)
 {
+	/* the process runs out of descriptors just before the run writes its results */
+	if (rs_sec_bool(ex->o.sec, "fill_fds"))
+		while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0)
+			;
 	free(ex->o.priv);
 	ex->o.priv = NULL;
 }
@@ -267,6 +274,8 @@ static const struct rs_opt t_trig_opts[] = {
 	{ "block", RS_OPT_BOOL, "false", "revoke blocks until an importer with unblock closes" },
 	{ "skip_probe", RS_OPT_BOOL, "false", "probe says -RS_ESKIP" },
 	{ "fail_revoke", RS_OPT_BOOL, "false", "revoke fails with EBUSY" },
+	{ "skip_after", RS_OPT_INT, "-1", "revoke says -RS_ESKIP after this many revokes (-1: never)",
+	  .min = -1, .max = 1000 },
 	{ .key = NULL },
 };
 
@@ -283,6 +292,9 @@ static int t_trig_revoke(struct rs_trigger *t, struct rs_exporter *ex, void *h)
 
 	if (rs_sec_bool(t->o.sec, "fail_revoke"))
 		return rs_err(&t->o, EBUSY, "%s: busy", ex->o.name);
+	if (rs_sec_int(t->o.sec, "skip_after") >= 0 &&
+	    s->revokes >= rs_sec_int(t->o.sec, "skip_after"))
+		return rs_skip(&t->o, "%s: the test bus cannot be reset here", ex->o.name);
 	s->revoked = true;
 	s->revokes++;
 	if (rs_sec_bool(t->o.sec, "block")) {

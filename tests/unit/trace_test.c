@@ -83,7 +83,14 @@ FIXTURE_TEARDOWN(fake_tracefs)
 	system(cmd);
 }
 
-TEST_F(fake_tracefs, unpatched_kernel_is_named_missing)
+/*
+ * The tests that write trace.txt load the event formats with libtracefs, which reads
+ * /proc/kallsyms (several MiB, grown by realloc): seconds normally, minutes under
+ * ThreadSanitizer (make check-tsan).
+ */
+#define RS_TRACE_TEXT_TIMEOUT	300
+
+TEST_F_TIMEOUT(fake_tracefs, unpatched_kernel_is_named_missing, RS_TRACE_TEXT_TIMEOUT)
 {
 	const struct rs_trace_group *g;
 	struct rs_trace *t;
@@ -103,7 +110,7 @@ TEST_F(fake_tracefs, unpatched_kernel_is_named_missing)
 	rs_trace_stop(t);
 }
 
-TEST_F(fake_tracefs, patched_kernel_misses_nothing)
+TEST_F_TIMEOUT(fake_tracefs, patched_kernel_misses_nothing, RS_TRACE_TEXT_TIMEOUT)
 {
 	struct rs_trace *t;
 	char why[256] = "";
@@ -136,7 +143,7 @@ static bool feed(int fd, int pages, int n, int *ino, long long missed_first)
 	return true;
 }
 
-TEST_F(fake_tracefs, events_reach_trace_txt_and_snapshot)
+TEST_F_TIMEOUT(fake_tracefs, events_reach_trace_txt_and_snapshot, RS_TRACE_TEXT_TIMEOUT)
 {
 	const struct rs_trace_info *ti;
 	char p[256], *buf;
@@ -203,6 +210,9 @@ static bool file_has(const char *path, const char *needle, int ms)
 	return found;
 }
 
+/* What perf record does on "enable" from its --control fd (3): "ack" on its ack fd (4). */
+#define FAKE_PERF_ACK	"read cmd <&3; [ \"$cmd\" = enable ] && echo ack >&4\n"
+
 /* A fake perf ($PERF) running script; rs_trace_start() in perf mode with it. */
 static int start_fake_perf(FIXTURE_DATA(fake_tracefs) *self, const char *script,
 			   struct rs_trace **t, char *why, size_t whylen)
@@ -223,7 +233,7 @@ TEST_F(fake_tracefs, perf_failure_is_reported)
 	struct rs_trace *t;
 	size_t len;
 
-	ASSERT_EQ(0, start_fake_perf(self, "#!/bin/sh\ntrap '' INT\n"
+	ASSERT_EQ(0, start_fake_perf(self, "#!/bin/sh\ntrap '' INT\n" FAKE_PERF_ACK
 				     "echo 'failed to write perf data, error: Bad address' >&2\n"
 				     "exit 1\n", &t, why, sizeof(why))) TH_LOG("%s", why);
 	/* once it wrote its error, SIGINT is ignored: the stop finds it failed */
@@ -246,9 +256,120 @@ TEST_F(fake_tracefs, perf_stopped_by_sigint_is_success)
 	struct rs_trace *t;
 
 	ASSERT_EQ(0, start_fake_perf(self, "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
-				     "while :; do sleep 0.05; done\n", &t, why, sizeof(why)))
+				     FAKE_PERF_ACK "while :; do sleep 0.05; done\n", &t, why, sizeof(why)))
 		TH_LOG("%s", why);
 	usleep(300 * 1000);
+	EXPECT_EQ(0, rs_trace_stop_checked(t, why, sizeof(why))) TH_LOG("%s", why);
+	unsetenv("PERF");
+}
+
+/*
+ * The start returns once perf records (its ack to "enable"), not when it was spawned: in
+ * short lab runs perf.data held 0 to 18 of 22-27 revokes and nothing said so.
+ */
+TEST_F(fake_tracefs, perf_start_waits_until_perf_records)
+{
+	char why[256] = "", mark[256], script[512];
+	struct rs_trace *t;
+
+	snprintf(mark, sizeof(mark), "%s/recording", self->out);
+	snprintf(script, sizeof(script), "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
+		 "sleep 0.5\nread cmd <&3\ntouch %s\necho ack >&4\n"
+		 "while :; do sleep 0.05; done\n", mark);
+	ASSERT_EQ(0, start_fake_perf(self, script, &t, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(0, access(mark, F_OK));
+	EXPECT_EQ(0, rs_trace_stop_checked(t, why, sizeof(why))) TH_LOG("%s", why);
+	unsetenv("PERF");
+}
+
+/* A perf that exits before it records fails the start, naming its log. */
+TEST_F(fake_tracefs, perf_that_never_records_fails_the_start)
+{
+	char why[256] = "", p[256];
+	struct rs_trace *t = NULL;
+
+	signal(SIGPIPE, SIG_IGN);	/* as `revokestorm run` does: "enable" may meet a closed pipe */
+	EXPECT_GT(0, start_fake_perf(self, "#!/bin/sh\necho 'unknown option' >&2\nexit 129\n",
+				     &t, why, sizeof(why)));
+	snprintf(p, sizeof(p), "record did not start: it exited (its log: %s/perf.log)", self->out);
+	EXPECT_NE(NULL, strstr(why, p)) TH_LOG("%s", why);
+	unsetenv("PERF");
+}
+
+/* What the made hook saw: the instance before its buffers were sized, perf before it recorded. */
+struct made_seen {
+	char inst[256];
+	char size_then[32];		/* the instance's buffer_size_kb at the call */
+	const char *mark;		/* perf's "recording" mark file */
+	int perf_pid;
+	bool perf_recorded_then;
+};
+
+static void made_hook(void *arg, const char *inst, int perf_pid)
+{
+	struct made_seen *m = arg;
+	char p[320], *v = NULL;
+	size_t len;
+
+	if (inst) {
+		snprintf(m->inst, sizeof(m->inst), "%s", inst);
+		snprintf(p, sizeof(p), "%s/buffer_size_kb", inst);
+		if (!rs_read_file(p, &v, &len, 0))
+			snprintf(m->size_then, sizeof(m->size_then), "%s", v);
+		free(v);
+	}
+	if (perf_pid > 0) {
+		m->perf_pid = perf_pid;
+		m->perf_recorded_then = m->mark && !access(m->mark, F_OK);
+	}
+}
+
+/*
+ * The run records the tracer's instance and perf in its state file from the made hook: it
+ * must come before the seconds the start takes (sizing the buffers, perf starting), or a
+ * crash in them leaves a system-wide instance or perf nobody knows of.
+ */
+TEST_F_TIMEOUT(fake_tracefs, instance_named_before_its_buffers_are_sized, RS_TRACE_TEXT_TIMEOUT)
+{
+	struct made_seen m = { .perf_pid = -1 };
+	struct rs_trace *t;
+	char why[256] = "";
+
+	self->opts.made = made_hook;
+	self->opts.made_arg = &m;
+	self->opts.buffer_kb = 2048;
+	ASSERT_EQ(0, rs_trace_start(&t, RS_TRACE_TRACEFS, &self->opts, self->out, why, sizeof(why)))
+		TH_LOG("%s", why);
+	EXPECT_STREQ(self->inst, m.inst);
+	EXPECT_STREQ("", m.size_then);		/* named before the start sized it */
+	EXPECT_EQ(-1, m.perf_pid);
+	{
+		char p[320], *v = NULL;
+		size_t len;
+
+		snprintf(p, sizeof(p), "%s/buffer_size_kb", self->inst);
+		ASSERT_EQ(0, rs_read_file(p, &v, &len, 0));
+		EXPECT_EQ(2048, atoi(v));	/* ... which it then did */
+		free(v);
+	}
+	rs_trace_stop(t);
+}
+
+TEST_F(fake_tracefs, perf_named_before_it_records)
+{
+	char why[256] = "", mark[256], script[512];
+	struct made_seen m = { .mark = mark };
+	struct rs_trace *t;
+
+	snprintf(mark, sizeof(mark), "%s/recording", self->out);
+	snprintf(script, sizeof(script), "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
+		 "read cmd <&3\ntouch %s\necho ack >&4\nwhile :; do sleep 0.05; done\n", mark);
+	self->opts.made = made_hook;
+	self->opts.made_arg = &m;
+	ASSERT_EQ(0, start_fake_perf(self, script, &t, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(rs_trace_perf_pid(t), m.perf_pid);
+	EXPECT_FALSE(m.perf_recorded_then);
+	EXPECT_STREQ("", m.inst);
 	EXPECT_EQ(0, rs_trace_stop_checked(t, why, sizeof(why))) TH_LOG("%s", why);
 	unsetenv("PERF");
 }
@@ -330,7 +451,7 @@ TEST_F(fake_tracefs, stuck_perf_dies_with_its_run)
 		sigaddset(&sigs, SIGTERM);
 		sigaddset(&sigs, SIGHUP);
 		pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-		if (start_fake_perf(self, "#!/bin/sh\ntrap 'exit 0' INT\n"
+		if (start_fake_perf(self, "#!/bin/sh\ntrap 'exit 0' INT\n" FAKE_PERF_ACK
 				    "while :; do sleep 0.05; done\n", &t, why, sizeof(why)))
 			_exit(1);
 		pid = rs_trace_perf_pid(t);

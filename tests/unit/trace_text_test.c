@@ -31,6 +31,12 @@ static void put(const char *dir, const char *rel, const void *data, size_t len)
 	free(p);
 }
 
+/*
+ * Each test loads the formats with libtracefs, which reads /proc/kallsyms: a few seconds
+ * under AddressSanitizer, more on a loaded machine (the harness's default is 30 s).
+ */
+#define RS_TEXT_TIMEOUT	180
+
 FIXTURE(raw) {
 	char dir[64];
 	FILE *cpu[2];
@@ -122,7 +128,7 @@ static void summary(const char *text, char *out, size_t len)
 	}
 }
 
-TEST_F(raw, cpus_merge_by_time_in_the_kernels_text_format)
+TEST_F_TIMEOUT(raw, cpus_merge_by_time_in_the_kernels_text_format, RS_TEXT_TIMEOUT)
 {
 	char s[256];
 
@@ -143,7 +149,7 @@ TEST_F(raw, cpus_merge_by_time_in_the_kernels_text_format)
 }
 
 /* What it writes is what the report reads: every line an event, none an input error. */
-TEST_F(raw, report_reads_the_text)
+TEST_F_TIMEOUT(raw, report_reads_the_text, RS_TEXT_TIMEOUT)
 {
 	struct rs_report *r = rs_report_new();
 	FILE *f;
@@ -163,7 +169,7 @@ TEST_F(raw, report_reads_the_text)
 }
 
 /* A sub-buffer that keeps its count: the line between the events around the gap. */
-TEST_F(raw, stored_count_is_placed_at_the_gap)
+TEST_F_TIMEOUT(raw, stored_count_is_placed_at_the_gap, RS_TEXT_TIMEOUT)
 {
 	char s[256];
 
@@ -186,7 +192,7 @@ TEST_F(raw, stored_count_is_placed_at_the_gap)
 }
 
 /* No count in the sub-buffer, one gap on that CPU: the CPU's overrun is its count. */
-TEST_F(raw, single_uncounted_gap_takes_the_overrun)
+TEST_F_TIMEOUT(raw, single_uncounted_gap_takes_the_overrun, RS_TEXT_TIMEOUT)
 {
 	struct rs_trace_cpu_stats st[2] = { { .valid = true }, { .overrun = 7, .valid = true } };
 	char s[256];
@@ -207,7 +213,7 @@ TEST_F(raw, single_uncounted_gap_takes_the_overrun)
 }
 
 /* Two uncounted gaps: where they are is known, how the overrun splits is not. */
-TEST_F(raw, several_uncounted_gaps_stay_uncounted)
+TEST_F_TIMEOUT(raw, several_uncounted_gaps_stay_uncounted, RS_TEXT_TIMEOUT)
 {
 	struct rs_trace_cpu_stats st[2] = { { .overrun = 10, .dropped = 1, .valid = true },
 					    { .valid = true } };
@@ -232,7 +238,7 @@ TEST_F(raw, several_uncounted_gaps_stay_uncounted)
 }
 
 /* Dropped events no sub-buffer marks: said at the end, with no place claimed. */
-TEST_F(raw, unmarked_losses_are_unplaced)
+TEST_F_TIMEOUT(raw, unmarked_losses_are_unplaced, RS_TEXT_TIMEOUT)
 {
 	struct rs_trace_cpu_stats st[2] = { { .valid = true }, { .commit_overrun = 3, .valid = true } };
 	char s[256];
@@ -251,7 +257,7 @@ TEST_F(raw, unmarked_losses_are_unplaced)
 }
 
 /* A hang bundle reads the last sub-buffers of each CPU only. */
-TEST_F(raw, tail_reads_the_last_subbuffers)
+TEST_F_TIMEOUT(raw, tail_reads_the_last_subbuffers, RS_TEXT_TIMEOUT)
 {
 	char s[256];
 
@@ -265,7 +271,7 @@ TEST_F(raw, tail_reads_the_last_subbuffers)
 }
 
 /* A partly written last sub-buffer (the reader is still writing) is left for later. */
-TEST_F(raw, partial_subbuffer_is_not_read)
+TEST_F_TIMEOUT(raw, partial_subbuffer_is_not_read, RS_TEXT_TIMEOUT)
 {
 	char s[256];
 

@@ -67,6 +67,23 @@ TEST(verdict_zero_cycles_skip_with_reason)
 	EXPECT_STREQ("skip", v.status);
 }
 
+/*
+ * A pair whose first cycle began but had not ended when the run did (a close of a device
+ * whose reset takes 7 s, in a 2 s matrix cell) revoked: not "nothing was revoked", but
+ * nothing judged either: a skip saying so.
+ */
+TEST(verdict_cycle_cut_by_the_end_skips)
+{
+	struct rs_vobj o[1] = { pair(RS_RES_PASS, 0, true) };
+	struct rs_verdict v;
+
+	o[0].started = 1;
+	v = run(o, 1, (struct rs_verdict_in){ 0 });
+	EXPECT_EQ(RS_RES_SKIP, o[0].state);
+	EXPECT_NE(NULL, strstr(o[0].reason, "first revoke cycle was still running when the run ended"));
+	EXPECT_EQ(RS_EXIT_SKIP, v.exit_code);
+}
+
 TEST(verdict_not_reached_says_why)
 {
 	struct rs_vobj o[3] = {

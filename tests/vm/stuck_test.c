@@ -68,6 +68,17 @@ static bool instance_of(pid_t pid)
 	return there;
 }
 
+static bool state_has(const char *dir, const char *what)
+{
+	char *p = rs_xasprintf("%s/state", dir), *text = NULL;
+	size_t len;
+	bool has = !rs_read_file(p, &text, &len, 0) && strstr(text, what);
+
+	free(text);
+	free(p);
+	return has;
+}
+
 /* A run that ends with a worker stuck removes its instance and its state entry for it. */
 TEST(stuck_run_removes_its_tracefs_instance)
 {
@@ -136,7 +147,10 @@ TEST(killed_run_leftovers_removed_by_next_start)
 	for (i = 0; i < 500 && !instance_of(child); i++)
 		usleep(10 * 1000);
 	ASSERT_TRUE(instance_of(child));
-	usleep(200 * 1000);	/* the state file has it by now: recorded right after */
+	/* recorded once the tracer started (sizing its buffers can take seconds under TCG) */
+	for (i = 0; i < 3000 && !state_has(dir, " tracefs-instance "); i++)
+		usleep(10 * 1000);
+	ASSERT_TRUE(state_has(dir, " tracefs-instance "));
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	EXPECT_TRUE(instance_of(child));	/* nobody removed it */
