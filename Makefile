@@ -205,7 +205,6 @@ check-lava: | need-khdr need-ksrc
 check-lab:
 	@tests/lab/lab_test.sh $(KART)
 
-# The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.
 # The storm matrix's short form (--cover) in the lab on the default kernel; not in check yet
 # (docs/storm-matrix.md, "Known problems").  RS_MATRIX_ARGS=--full for the whole matrix.
 check-matrix: $(O)/revokestorm
@@ -213,6 +212,7 @@ check-matrix: $(O)/revokestorm
 		--timeout $(VM_TIMEOUT) -- env RS_MATRIX=1 $(if $(RS_MATRIX_ARGS),RS_MATRIX_ARGS="$(RS_MATRIX_ARGS)") \
 		tests/vm/matrix_test.sh
 
+# The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.
 check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour debug --name check-vm-debug --timeout $(VM_TIMEOUT) -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
 		tests/vm/run-all.sh $(O)
