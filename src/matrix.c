@@ -36,6 +36,7 @@
 #include "rs_registry.h"
 #include "rs_run.h"
 #include "rs_util.h"
+#include "rs_verdict.h"
 
 struct rs_mx_variant {
 	const char *type;		/* importer type */
@@ -253,6 +254,28 @@ static const struct rs_mx_known *rs_mx_known_for(const struct rs_mx *mx, const c
 }
 
 /*
+ * Is the failed point name blamed for a hang on the kernel's word?  Its reason is the
+ * diagnostic line "# NAME: hung importer: ..." before its "not ok" (ktap.c, blame.c).
+ */
+static bool rs_mx_blamed_by_kernel(const struct rs_mx_result *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *l;
+
+	for (l = r->log; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (!strncmp(l, "# ", 2) && !strncmp(l + 2, name, n) && !strncmp(l + 2 + n, ": ", 2)) {
+			const char *s = l + 4 + n, *e = strchr(s, '\n');
+			char reason[1024];
+
+			snprintf(reason, sizeof(reason), "%.*s", (int)(e ? (size_t)(e - s) : strlen(s)), s);
+			if (rs_blame_has_kernel_report(reason))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * The verdict of a cell against its variant's promise.  Returns 1 pass, 0 skip (why says
  * what the environment could not do), -1 fail (why names the offending point).
  */
@@ -297,7 +320,7 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 		}
 		snprintf(own, sizeof(own), "importer.im");
 		if (culprit_ok && hang && !strcmp(p->name, own)) {
-			if (!strstr(r->log, "hung importer")) {
+			if (!rs_mx_blamed_by_kernel(r, p->name)) {
 				snprintf(why, whylen, "%s is blamed for the hang, but without the kernel's hung-importer evidence",
 					 p->name);
 				return -1;
