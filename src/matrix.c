@@ -253,6 +253,41 @@ static const struct rs_mx_known *rs_mx_known_for(const struct rs_mx *mx, const c
 	return NULL;
 }
 
+static bool rs_mx_all_pairs_skipped(const struct rs_mx_result *r, char *why, size_t whylen)
+{
+	size_t i, pairs = 0, skipped = 0;
+
+	for (i = 0; i < r->nr_pts; i++) {
+		const struct rs_mx_point *p = &r->pts[i];
+
+		if (strncmp(p->name, "t.", 2))
+			continue;
+		pairs++;
+		if (p->skip) {
+			size_t n = skipped ? strlen(why) : 0;
+
+			/* every exporter's reason: "t.ivshmem: ...; t.nvme: ..." */
+			snprintf(why + n, whylen - n, "%s%s: %s", skipped ? "; " : "", p->name, p->why + 5);
+			skipped++;
+		}
+	}
+	return pairs && pairs == skipped;
+}
+
+/* Was the point name skipped?  Its reason into why. */
+static bool rs_mx_point_skipped(const struct rs_mx_result *r, const char *name, char *why,
+				size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_pts; i++)
+		if (r->pts[i].skip && !strcmp(r->pts[i].name, name)) {
+			snprintf(why, whylen, "%s: %s", name, r->pts[i].why + 5);
+			return true;
+		}
+	return false;
+}
+
 /*
  * Is the failed point name blamed for a hang on the kernel's word?  Its reason is the
  * diagnostic line "# NAME: hung importer: ..." before its "not ok" (ktap.c, blame.c).
@@ -335,7 +370,17 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 		snprintf(why, whylen, "the run hung but did not blame importer.im");
 		return -1;
 	}
-	if (!ran && !known && !hang) {
+	if (hang)
+		return 1;
+	/*
+	 * What the cell is about, its trigger and its importer variant, must both have run:
+	 * a cell whose trigger acted on no exporter, or whose importer could not import, passed
+	 * nothing and is skipped with the run's reason (the other points' ok says nothing).
+	 */
+	if (rs_mx_all_pairs_skipped(r, why, whylen) ||
+	    rs_mx_point_skipped(r, "importer.im", why, whylen))
+		return 0;
+	if (!ran && !known) {
 		for (i = 0; i < r->nr_pts; i++)
 			if (r->pts[i].skip && strncmp(r->pts[i].name, "phase.", 6)) {
 				snprintf(why, whylen, "%s: %s", r->pts[i].name, r->pts[i].why + 5);
@@ -348,6 +393,22 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 	return 1;
 }
 
+int rs_matrix_judge_ktap(const char *ktap, int exit_code, bool culprit, char *why, size_t whylen,
+			 char *note, size_t notelen)
+{
+	struct rs_variant v = { .expect = culprit ? RS_EXPECT_CULPRIT : RS_EXPECT_CLEAN };
+	struct rs_mx_variant var = { .v = &v };
+	struct rs_mx_result r = { .exit_code = exit_code };
+	struct rs_mx mx = { 0 };
+	int ret;
+
+	rs_mx_parse(&r, ktap);
+	ret = rs_mx_judge(&mx, "cell", &var, &r, why, whylen, note, notelen);
+	free(r.pts);
+	free(r.log);
+	return ret;
+}
+
 /* An environment skip of the whole variant or trigger, remembered for later cells. */
 static const char *rs_mx_env_skip(const struct rs_mx_result *r, const char *prefix)
 {
@@ -357,24 +418,6 @@ static const char *rs_mx_env_skip(const struct rs_mx_result *r, const char *pref
 		if (r->pts[i].skip && !strncmp(r->pts[i].name, prefix, strlen(prefix)))
 			return r->pts[i].why + 5;
 	return NULL;
-}
-
-static bool rs_mx_all_pairs_skipped(const struct rs_mx_result *r, char *why, size_t whylen)
-{
-	size_t i, pairs = 0, skipped = 0;
-
-	for (i = 0; i < r->nr_pts; i++) {
-		const struct rs_mx_point *p = &r->pts[i];
-
-		if (strncmp(p->name, "t.", 2))
-			continue;
-		pairs++;
-		if (p->skip) {
-			skipped++;
-			snprintf(why, whylen, "%s", p->why + 5);
-		}
-	}
-	return pairs && pairs == skipped;
 }
 
 static void rs_mx_cell(struct rs_mx *mx, const char *trigger, char **trigger_skip,
