@@ -253,9 +253,11 @@ static const struct rs_mx_known *rs_mx_known_for(const struct rs_mx *mx, const c
 	return NULL;
 }
 
+/* Did the trigger act on no exporter?  Then every exporter's reason into why (else untouched). */
 static bool rs_mx_all_pairs_skipped(const struct rs_mx_result *r, char *why, size_t whylen)
 {
 	size_t i, pairs = 0, skipped = 0;
+	char all[1024] = "";
 
 	for (i = 0; i < r->nr_pts; i++) {
 		const struct rs_mx_point *p = &r->pts[i];
@@ -264,14 +266,18 @@ static bool rs_mx_all_pairs_skipped(const struct rs_mx_result *r, char *why, siz
 			continue;
 		pairs++;
 		if (p->skip) {
-			size_t n = skipped ? strlen(why) : 0;
+			size_t n = strlen(all);
 
 			/* every exporter's reason: "t.ivshmem: ...; t.nvme: ..." */
-			snprintf(why + n, whylen - n, "%s%s: %s", skipped ? "; " : "", p->name, p->why + 5);
+			snprintf(all + n, sizeof(all) - n, "%s%s: %s", skipped ? "; " : "", p->name,
+				 p->why + 5);
 			skipped++;
 		}
 	}
-	return pairs && pairs == skipped;
+	if (!pairs || pairs != skipped)
+		return false;
+	snprintf(why, whylen, "%s", all);
+	return true;
 }
 
 /* Was the point name skipped?  Its reason into why. */
@@ -467,11 +473,12 @@ static void rs_mx_cell(struct rs_mx *mx, const char *trigger, char **trigger_ski
 		mx->pass++;
 	} else if (!v) {
 		const char *s = rs_mx_env_skip(&r, "importer.im");
+		char tw[1024];
 
 		if (s && !var->skip)
 			var->skip = rs_xasprintf("importer %s: %s", var->name, s);
-		if (rs_mx_all_pairs_skipped(&r, why, sizeof(why)) && !*trigger_skip)
-			*trigger_skip = rs_xasprintf("trigger %s: %s", trigger, why);
+		if (rs_mx_all_pairs_skipped(&r, tw, sizeof(tw)) && !*trigger_skip)
+			*trigger_skip = rs_xasprintf("trigger %s: %s", trigger, tw);
 		printf("ok %u %s # SKIP %s\n", mx->next, cell, why);
 		mx->skip++;
 	} else {
