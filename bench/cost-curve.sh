@@ -27,8 +27,13 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 build=$(cd "$build" && pwd)
 cd "$top"
+# the guest gets the measurement's settings from us (vm/run-vm.sh passes no environment)
+ccenv=()
+for v in RS_CC_COUNTS RS_CC_IMPORTERS RS_CC_SECONDS; do
+	[ -n "${!v:-}" ] && ccenv+=("$v=${!v}")
+done
 "$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} "${kernel[@]}" -q --timeout 5400 \
-	--name cost-curve --out "$out/vm" -- bench/vm-cost-curve.sh "$build" /run/rsout/cc
+	--name cost-curve --out "$out/vm" -- env "${ccenv[@]}" bench/vm-cost-curve.sh "$build" /run/rsout/cc
 rc=$?
 grep -a '^bench:' "$out/vm/cmd.log" 2>/dev/null
 [ -d "$out/vm/cc" ] || { echo "bench: cost-curve: no measurements (VM exit $rc)" >&2; exit 1; }

@@ -14,6 +14,12 @@ int rs_cmd_list(int argc, char **argv);
 int rs_daemon_main(int argc, char **argv);
 int rs_ctl_main(int argc, char **argv);
 int rs_matrix_main(int argc, char **argv);
+/*
+ * The storm matrix's verdict on one cell from its run's KTAP and exit code, culprit for a
+ * variant that may hang revokes (stuck): 1 as promised, 0 skip, -1 not; why and note say.
+ */
+int rs_matrix_judge_ktap(const char *ktap, int exit_code, bool culprit, char *why, size_t whylen,
+			 char *note, size_t notelen);
 
 /* `revokestorm list`: plugin types and keys from the registry; markdown for the docs. */
 void rs_list_print(FILE *f, bool markdown, const char *kind);

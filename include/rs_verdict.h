@@ -16,6 +16,13 @@
 
 #define RS_VREASON	256	/* = RS_REASON */
 
+/*
+ * Is reason a culprit's (src/controller/blame.c) whose evidence is the kernel's own
+ * hung-importer report, not just the run's inference?  The storm matrix's culprit cells
+ * pass only then.
+ */
+bool rs_blame_has_kernel_report(const char *reason);
+
 enum rs_vkind {
 	RS_VK_PAIR,		/* a trigger x exporter */
 	RS_VK_IMPORTER,

@@ -36,6 +36,7 @@
 #include "rs_registry.h"
 #include "rs_run.h"
 #include "rs_util.h"
+#include "rs_verdict.h"
 
 struct rs_mx_variant {
 	const char *type;		/* importer type */
@@ -252,6 +253,69 @@ static const struct rs_mx_known *rs_mx_known_for(const struct rs_mx *mx, const c
 	return NULL;
 }
 
+/* Did the trigger act on no exporter?  Then every exporter's reason into why (else untouched). */
+static bool rs_mx_all_pairs_skipped(const struct rs_mx_result *r, char *why, size_t whylen)
+{
+	size_t i, pairs = 0, skipped = 0;
+	char all[1024] = "";
+
+	for (i = 0; i < r->nr_pts; i++) {
+		const struct rs_mx_point *p = &r->pts[i];
+
+		if (strncmp(p->name, "t.", 2))
+			continue;
+		pairs++;
+		if (p->skip) {
+			size_t n = strlen(all);
+
+			/* every exporter's reason: "t.ivshmem: ...; t.nvme: ..." */
+			snprintf(all + n, sizeof(all) - n, "%s%s: %s", skipped ? "; " : "", p->name,
+				 p->why + 5);
+			skipped++;
+		}
+	}
+	if (!pairs || pairs != skipped)
+		return false;
+	snprintf(why, whylen, "%s", all);
+	return true;
+}
+
+/*
+ * The reason of the first skipped point whose name starts with prefix, or NULL: a cell's
+ * importer that could not import, and an environment skip remembered for later cells.
+ */
+static const char *rs_mx_env_skip(const struct rs_mx_result *r, const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_pts; i++)
+		if (r->pts[i].skip && !strncmp(r->pts[i].name, prefix, strlen(prefix)))
+			return r->pts[i].why + 5;
+	return NULL;
+}
+
+/*
+ * Is the failed point name blamed for a hang on the kernel's word?  Its reason is the
+ * diagnostic line "# NAME: hung importer: ..." before its "not ok" (ktap.c, blame.c).
+ */
+static bool rs_mx_blamed_by_kernel(const struct rs_mx_result *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *l;
+
+	for (l = r->log; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (!strncmp(l, "# ", 2) && !strncmp(l + 2, name, n) && !strncmp(l + 2 + n, ": ", 2)) {
+			const char *s = l + 4 + n, *e = strchr(s, '\n');
+			char reason[1024];
+
+			snprintf(reason, sizeof(reason), "%.*s", (int)(e ? (size_t)(e - s) : strlen(s)), s);
+			if (rs_blame_has_kernel_report(reason))
+				return true;
+		}
+	}
+	return false;
+}
+
 /*
  * The verdict of a cell against its variant's promise.  Returns 1 pass, 0 skip (why says
  * what the environment could not do), -1 fail (why names the offending point).
@@ -261,6 +325,7 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 		       size_t notelen)
 {
 	bool culprit_ok = var->v && var->v->expect == RS_EXPECT_CULPRIT, hang = false;
+	const char *imp;
 	size_t i, ran = 0, known = 0;
 
 	note[0] = '\0';
@@ -297,7 +362,7 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 		}
 		snprintf(own, sizeof(own), "importer.im");
 		if (culprit_ok && hang && !strcmp(p->name, own)) {
-			if (!strstr(r->log, "hung importer")) {
+			if (!rs_mx_blamed_by_kernel(r, p->name)) {
 				snprintf(why, whylen, "%s is blamed for the hang, but without the kernel's hung-importer evidence",
 					 p->name);
 				return -1;
@@ -312,7 +377,21 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 		snprintf(why, whylen, "the run hung but did not blame importer.im");
 		return -1;
 	}
-	if (!ran && !known && !hang) {
+	if (hang)
+		return 1;
+	/*
+	 * What the cell is about, its trigger and its importer variant, must both have run:
+	 * a cell whose trigger acted on no exporter, or whose importer could not import, passed
+	 * nothing and is skipped with the run's reason (the other points' ok says nothing).
+	 */
+	if (rs_mx_all_pairs_skipped(r, why, whylen))
+		return 0;
+	imp = rs_mx_env_skip(r, "importer.im");
+	if (imp) {
+		snprintf(why, whylen, "importer.im: %s", imp);
+		return 0;
+	}
+	if (!ran && !known) {
 		for (i = 0; i < r->nr_pts; i++)
 			if (r->pts[i].skip && strncmp(r->pts[i].name, "phase.", 6)) {
 				snprintf(why, whylen, "%s: %s", r->pts[i].name, r->pts[i].why + 5);
@@ -325,33 +404,20 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 	return 1;
 }
 
-/* An environment skip of the whole variant or trigger, remembered for later cells. */
-static const char *rs_mx_env_skip(const struct rs_mx_result *r, const char *prefix)
+int rs_matrix_judge_ktap(const char *ktap, int exit_code, bool culprit, char *why, size_t whylen,
+			 char *note, size_t notelen)
 {
-	size_t i;
+	struct rs_variant v = { .expect = culprit ? RS_EXPECT_CULPRIT : RS_EXPECT_CLEAN };
+	struct rs_mx_variant var = { .v = &v };
+	struct rs_mx_result r = { .exit_code = exit_code };
+	struct rs_mx mx = { 0 };
+	int ret;
 
-	for (i = 0; i < r->nr_pts; i++)
-		if (r->pts[i].skip && !strncmp(r->pts[i].name, prefix, strlen(prefix)))
-			return r->pts[i].why + 5;
-	return NULL;
-}
-
-static bool rs_mx_all_pairs_skipped(const struct rs_mx_result *r, char *why, size_t whylen)
-{
-	size_t i, pairs = 0, skipped = 0;
-
-	for (i = 0; i < r->nr_pts; i++) {
-		const struct rs_mx_point *p = &r->pts[i];
-
-		if (strncmp(p->name, "t.", 2))
-			continue;
-		pairs++;
-		if (p->skip) {
-			skipped++;
-			snprintf(why, whylen, "%s", p->why + 5);
-		}
-	}
-	return pairs && pairs == skipped;
+	rs_mx_parse(&r, ktap);
+	ret = rs_mx_judge(&mx, "cell", &var, &r, why, whylen, note, notelen);
+	free(r.pts);
+	free(r.log);
+	return ret;
 }
 
 static void rs_mx_cell(struct rs_mx *mx, const char *trigger, char **trigger_skip,
@@ -401,11 +467,12 @@ static void rs_mx_cell(struct rs_mx *mx, const char *trigger, char **trigger_ski
 		mx->pass++;
 	} else if (!v) {
 		const char *s = rs_mx_env_skip(&r, "importer.im");
+		char tw[1024];
 
 		if (s && !var->skip)
 			var->skip = rs_xasprintf("importer %s: %s", var->name, s);
-		if (rs_mx_all_pairs_skipped(&r, why, sizeof(why)) && !*trigger_skip)
-			*trigger_skip = rs_xasprintf("trigger %s: %s", trigger, why);
+		if (rs_mx_all_pairs_skipped(&r, tw, sizeof(tw)) && !*trigger_skip)
+			*trigger_skip = rs_xasprintf("trigger %s: %s", trigger, tw);
 		printf("ok %u %s # SKIP %s\n", mx->next, cell, why);
 		mx->skip++;
 	} else {

@@ -21,6 +21,7 @@
 #include "controller.h"
 #include "rs_units.h"
 #include "rs_util.h"
+#include "rs_verdict.h"
 #include "rs_watch.h"
 
 /* The first kernel hung-importer line about buffer ino, or NULL. */
@@ -64,9 +65,19 @@ static struct rs_cimport *rs_culprit(struct rs_cexp *e, const struct rs_klog_rep
 	return first;
 }
 
+/* rs_blame()'s reason ends "; EVIDENCE": the kernel's own report when it has one */
+#define RS_BLAME_KERNEL		"kernel: "
+
+bool rs_blame_has_kernel_report(const char *reason)
+{
+	const char *ev = strstr(reason, "; " RS_BLAME_KERNEL);
+
+	return !strncmp(reason, "hung importer: ", 15) && ev && ev[2 + strlen(RS_BLAME_KERNEL)];
+}
+
 static char *rs_evidence(const char *kernel)
 {
-	return kernel ? rs_xasprintf("kernel: %s", kernel) :
+	return kernel ? rs_xasprintf(RS_BLAME_KERNEL "%s", kernel) :
 	       rs_xstrdup("no kernel report of it (a kernel without kernel-patches/' hung-importer report, or dma_buf.hung_importer_ms=0)");
 }
 

@@ -13,6 +13,7 @@
 #include "rs_ctl.h"
 #include "rs_report.h"
 #include "rs_util.h"
+#include "report_mem.h"
 
 #define T(ts, ev) "  rs-cmd.bar-101     [000] .....     " ts ": " ev "\n"
 #define BUF "exp_name=vfio_pci_core size=16384 ino=7"
@@ -40,18 +41,6 @@
 	T("2.600003", "vfio_pci_dmabuf_fence_wait: dev=0000:01:00.0 ino=7 revoke=0 duration_ns=100 ret=9223372036854775807") \
 	T("2.600004", "vfio_pci_dmabuf_move_end: dev=0000:01:00.0 ino=7 revoke=0 trigger=" trigger " duration_ns=4000")
 
-static struct rs_report *trace(const char *text)
-{
-	struct rs_report *r = rs_report_new();
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
-
-	rs_report_set_errfile(r, NULL);
-	rs_report_feed_stream(r, f, "trace.txt");
-	fclose(f);
-	rs_report_finish(r);
-	return r;
-}
-
 static struct rs_claim claim(enum rs_claim_kind kind, uint64_t since_ns, uint64_t t_ns)
 {
 	struct rs_claim c = { .kind = kind, .ino = 7, .since_ns = since_ns, .t_ns = t_ns };
@@ -67,7 +56,7 @@ static struct rs_claim claim(enum rs_claim_kind kind, uint64_t since_ns, uint64_
  */
 TEST(self_restoring_trigger_remap_contradicts_still_mapped)
 {
-	struct rs_report *r = trace(MAPPED_THEN_REVOKE("reset") RESTORE("reset")
+	struct rs_report *r = report_from_text(MAPPED_THEN_REVOKE("reset") RESTORE("reset")
 				    T("2.700000", "dma_buf_map_attachment: " ATT " " DEV " ret=0"));
 	struct rs_claim c = claim(RS_CLAIM_MAPPED_AFTER_REVOKE, 2400000000ULL, 2800000000ULL);
 
@@ -79,7 +68,7 @@ TEST(self_restoring_trigger_remap_contradicts_still_mapped)
 /* A revoke that really returned with a mapping left: the trace shows it too. */
 TEST(early_move_end_confirms_still_mapped)
 {
-	struct rs_report *r = trace(
+	struct rs_report *r = report_from_text(
 		T("2.000000", "dma_buf_map_attachment: " ATT " " DEV " ret=0")
 		T("2.500000", "vfio_pci_dmabuf_move_begin: dev=0000:01:00.0 ino=7 size=16384 revoke=1 trigger=command_memory")
 		T("2.500001", "dma_buf_invalidate_begin: " BUF " nr_attach=1")
@@ -97,9 +86,9 @@ TEST(early_move_end_confirms_still_mapped)
 /* A map that succeeded while revoked is in the trace; one that failed is not a claim's. */
 TEST(map_while_revoked_confirmed_or_contradicted)
 {
-	struct rs_report *r = trace(MAPPED_THEN_REVOKE("command_memory")
+	struct rs_report *r = report_from_text(MAPPED_THEN_REVOKE("command_memory")
 				    T("2.550000", "dma_buf_map_attachment: " ATT " " DEV " ret=0"));
-	struct rs_report *r2 = trace(MAPPED_THEN_REVOKE("command_memory")
+	struct rs_report *r2 = report_from_text(MAPPED_THEN_REVOKE("command_memory")
 				     T("2.550000", "dma_buf_map_attachment: " ATT " " DEV " ret=-19"));
 	struct rs_claim c = claim(RS_CLAIM_MAP_WHILE_REVOKED, 2400000000ULL, 2560000000ULL);
 
@@ -118,7 +107,7 @@ TEST(map_while_revoked_confirmed_or_contradicted)
 /* Events lost: nothing is concluded, neither way. */
 TEST(lost_events_leave_a_claim_unchecked)
 {
-	struct rs_report *r = trace(MAPPED_THEN_REVOKE("command_memory")
+	struct rs_report *r = report_from_text(MAPPED_THEN_REVOKE("command_memory")
 				    "CPU:1 [LOST 42 EVENTS]\n"
 				    T("2.550000", "dma_buf_map_attachment: " ATT " " DEV " ret=-19"));
 	struct rs_claim c = claim(RS_CLAIM_MAP_WHILE_REVOKED, 2400000000ULL, 2560000000ULL);
@@ -131,7 +120,7 @@ TEST(lost_events_leave_a_claim_unchecked)
 /* A claim about a revoke from before the first event read cannot be checked either. */
 TEST(claim_before_the_trace_is_unchecked)
 {
-	struct rs_report *r = trace(MAPPED_THEN_REVOKE("command_memory"));
+	struct rs_report *r = report_from_text(MAPPED_THEN_REVOKE("command_memory"));
 	struct rs_claim c = claim(RS_CLAIM_MAP_WHILE_REVOKED, 1000000000ULL, 2600000000ULL);
 
 	EXPECT_EQ(0, rs_oracle_check_claim(r, &c));

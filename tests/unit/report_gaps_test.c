@@ -14,6 +14,7 @@
 #include "kselftest_harness.h"
 #include "rs_report.h"
 #include "rs_util.h"
+#include "report_mem.h"
 
 #define L(cpu, ts, ev) "     revokestorm-100     [00" #cpu "] .....     " ts ": " ev "\n"
 #define ATT "exp_name=vfio_pci_core size=65536 ino=1 attachment:00000000a1b2c3d4 is_dynamic=1 dev_name=0000:00:04.0"
@@ -40,13 +41,8 @@
 
 static struct rs_report *feed(const char *text, uint64_t *errors)
 {
-	struct rs_report *r = rs_report_new();
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct rs_report *r = report_from_text(text);
 
-	rs_report_set_errfile(r, NULL);
-	rs_report_feed_stream(r, f, "trace.txt");
-	fclose(f);
-	rs_report_finish(r);
 	*errors = rs_report_input_errors(r);
 	return r;
 }

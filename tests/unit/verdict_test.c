@@ -161,4 +161,16 @@ TEST(verdict_exit_codes)
 	}
 }
 
+/*
+ * The storm matrix's culprit cells pass only on the kernel's word: its own blame line always
+ * says "hung importer", so that alone proved nothing (matrix.c searched the log for it).
+ */
+TEST(blame_with_the_kernel_report_is_evidence)
+{
+	EXPECT_TRUE(rs_blame_has_kernel_report("hung importer: mock stuck, on buffer 0 of e0 (ino 12); a revoke of e0 waited 5.0s for it; kernel: [  12.3] dma-buf: hung importer ino=12 pid=301 waited_ms=5000"));
+	EXPECT_FALSE(rs_blame_has_kernel_report("hung importer: mock stuck, on buffer 0 of e0 (ino 12); a revoke of e0 waited 5.0s for it; no kernel report of it (a kernel without kernel-patches/' hung-importer report, or dma_buf.hung_importer_ms=0)"));
+	EXPECT_FALSE(rs_blame_has_kernel_report("hung importer: x; kernel: "));
+	EXPECT_FALSE(rs_blame_has_kernel_report("map failed; kernel: something"));
+}
+
 TEST_HARNESS_MAIN

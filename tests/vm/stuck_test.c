@@ -79,8 +79,27 @@ static bool state_has(const char *dir, const char *what)
 	return has;
 }
 
+/*
+ * Each test is one run that ends stuck, plus the tracer's start and stop: on the debug
+ * kernel under TCG the perf run took 8 s before its phase began and ended 21.5 s after its
+ * start, which with the test's own setup went past the harness's default 30 s.
+ */
+#define STUCK_TEST_TIMEOUT	180
+
+FIXTURE(stuck) {
+	int unused;
+};
+
+FIXTURE_SETUP(stuck)
+{
+}
+
+FIXTURE_TEARDOWN(stuck)
+{
+}
+
 /* A run that ends with a worker stuck removes its instance and its state entry for it. */
-TEST(stuck_run_removes_its_tracefs_instance)
+TEST_F_TIMEOUT(stuck, stuck_run_removes_its_tracefs_instance, STUCK_TEST_TIMEOUT)
 {
 	char dir[] = "/tmp/rs-stuck-XXXXXX", *state, *text = NULL;
 	struct rs_run_result res;
@@ -105,7 +124,7 @@ TEST(stuck_run_removes_its_tracefs_instance)
 }
 
 /* The same with perf: stopped, not left recording the whole system. */
-TEST(stuck_run_stops_perf)
+TEST_F_TIMEOUT(stuck, stuck_run_stops_perf, STUCK_TEST_TIMEOUT)
 {
 	char dir[] = "/tmp/rs-stuck-XXXXXX";
 	struct rs_run_result res;
@@ -127,7 +146,7 @@ TEST(stuck_run_stops_perf)
  * stops by itself (PR_SET_PDEATHSIG), the instance is removed by the next start, which
  * finds it in the state file.
  */
-TEST(killed_run_leftovers_removed_by_next_start)
+TEST_F_TIMEOUT(stuck, killed_run_leftovers_removed_by_next_start, STUCK_TEST_TIMEOUT)
 {
 	char dir[] = "/tmp/rs-killed-XXXXXX";
 	struct rs_run_result res;
