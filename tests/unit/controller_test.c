@@ -662,6 +662,7 @@ TEST(state_file_recovery)
 	free(text);
 	run_free(&o);
 	free(body);
+	unlink(path);
 	free(path);
 	rmdir(tmpl);
 }
