@@ -28,6 +28,20 @@ expect() {
 	fi
 }
 
+# verdict OK_TEXT NOT_OK_TEXT STATUS: the next test point from STATUS (0: ok), with the tail
+# of $tmp/out under a "not ok".
+verdict() {
+	n=$((n + 1))
+	if [ "$3" = 0 ]; then
+		echo "ok $n lab: $1"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n lab: $2"
+		sed 's/^/# /' "$tmp/out" | tail -n 8
+		fail=$((fail + 1))
+	fi
+}
+
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
 echo "KTAP version 1"
 echo "1..16"
@@ -131,46 +145,33 @@ check_ksrc_git
 # fails; one that skips as a whole (KTAP "1..0 # SKIP reason") is one skip.
 check_run_all_empty() {
 	local b=$tmp/runall/build
-	n=$((n + 1))
 	mkdir -p "$b/tests/vm"
 	printf '#!/bin/sh\necho 1..0\n' >"$b/tests/vm/silent_test"
 	printf '#!/bin/sh\necho "1..0 # SKIP not here"\nexit 4\n' >"$b/tests/vm/away_test"
 	chmod +x "$b/tests/vm/silent_test" "$b/tests/vm/away_test"
 	tests/vm/run-all.sh "$b" silent_test away_test >"$tmp/out" 2>&1
-	if [ $? = 1 ] && grep -q 'silent_test: exit 0 with no result line: it checked nothing' "$tmp/out" &&
-	   grep -q '^vm: 0 passed, 1 failed, 1 skipped$' "$tmp/out"; then
-		echo "ok $n lab: a VM test with no result line fails, a skipped one skips"
-		pass=$((pass + 1))
-	else
-		echo "not ok $n lab: run-all.sh on a silent and a skipped test"
-		sed 's/^/# /' "$tmp/out" | tail -n 8
-		fail=$((fail + 1))
-	fi
+	[ $? = 1 ] && grep -q 'silent_test: exit 0 with no result line: it checked nothing' "$tmp/out" &&
+		grep -q '^vm: 0 passed, 1 failed, 1 skipped$' "$tmp/out"
+	verdict "a VM test with no result line fails, a skipped one skips" \
+		"run-all.sh on a silent and a skipped test" $?
 }
 check_run_all_empty
 # tests/vm/kunit_test.sh on a stand-in for debugfs's kunit directory: a failed case in the
 # suite's KTAP fails it, with the case named as kunit.py parse read it.
 check_kunit_parse() {
 	local d=$tmp/kunit/dma-buf-revoke ksrc
-	n=$((n + 1))
 	ksrc=${KSRC:-$(RS_NO_FETCH=1 vm/fetch-source.sh 2>/dev/null)}
 	mkdir -p "$d"
 	printf 'KTAP version 1\n1..1\n    KTAP version 1\n    # Subtest: dma-buf-revoke\n    1..2\n    ok 1 test_a\n    not ok 2 test_b\nnot ok 1 dma-buf-revoke\n' >"$d/results"
 	if [ ! -f "$ksrc/tools/testing/kunit/kunit.py" ]; then
-		echo "ok $n lab: kunit_test.sh reads kunit.py's verdict # SKIP no kernel tree with kunit.py"
-		pass=$((pass + 1))
+		verdict "kunit_test.sh reads kunit.py's verdict # SKIP no kernel tree with kunit.py" "" 0
 		return
 	fi
 	RS_KUNIT_DEBUGFS=$tmp/kunit RS_OUT=$tmp/kunit KSRC=$ksrc tests/vm/kunit_test.sh >"$tmp/out" 2>&1
-	if [ $? = 1 ] && grep -q '^ok 1 dma-buf-revoke.test_a$' "$tmp/out" &&
-	   grep -q '^not ok 2 dma-buf-revoke.test_b # FAIL$' "$tmp/out"; then
-		echo "ok $n lab: kunit_test.sh reads kunit.py's verdict of each case"
-		pass=$((pass + 1))
-	else
-		echo "not ok $n lab: kunit_test.sh on a suite with a failed case"
-		sed 's/^/# /' "$tmp/out" | tail -n 8
-		fail=$((fail + 1))
-	fi
+	[ $? = 1 ] && grep -q '^ok 1 dma-buf-revoke.test_a$' "$tmp/out" &&
+		grep -q '^not ok 2 dma-buf-revoke.test_b # FAIL$' "$tmp/out"
+	verdict "kunit_test.sh reads kunit.py's verdict of each case" \
+		"kunit_test.sh on a suite with a failed case" $?
 }
 check_kunit_parse
 # The kernel build's progress (vm/progress.sh) with a stand-in for make: a line a minute
