@@ -18,12 +18,10 @@ rounds=${2:-5} secs=${3:-10}
 out=$build/bench/series-cost
 mkdir -p "$out"
 patched=$("$top/vm/build-kernel.sh" --flavour default)
-basedir=$top/kernel-patches/fixes
-if [ ! -f "$basedir/series" ]; then
-	basedir=$out/no-patches
-	mkdir -p "$basedir"
-	: >"$basedir/series"
-fi
+# the base: the same build with an empty main series (the fixes series stays, as fixes)
+basedir=$out/no-patches
+mkdir -p "$basedir"
+: >"$basedir/series"
 base=$("$top/vm/build-kernel.sh" --flavour default --patches "$basedir")
 
 boot() {	# boot KERNEL NAME: rates into the variables off, on
@@ -40,7 +38,7 @@ py() { python3 -c "$1"; }
 
 echo "# series cost: $rounds rounds x ${secs}s, alternating boots; $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs"
 echo "# patched: $patched"
-echo "# base:    $base ($(grep -c . "$basedir/series" || true) patches from $basedir)"
+echo "# base:    $base (the fixes series only: $(awk '$1 == "fixes" {print $2}' "$base/info") fixes, no patch of kernel-patches/)"
 P_off=() P_on=() B=()
 for r in $(seq 1 "$rounds"); do
 	boot "$patched" "patched-$r"
