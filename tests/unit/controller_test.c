@@ -997,6 +997,7 @@ TEST(stuck_leftovers_removed_by_next_start)
 	perf = fork();	/* a "perf" its run left running, in its own process group */
 	if (!perf) {
 		setpgid(0, 0);
+		rs_child_signals();	/* as a run starts the real one: SIGINT not ignored */
 		for (;;)
 			pause();
 	}
