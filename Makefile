@@ -211,7 +211,7 @@ check-lab:
 # RS_MATRIX_ARGS=" " for the quick matrix, RS_MATRIX_ARGS=--full for the whole matrix.
 check-matrix: $(O)/revokestorm
 	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-matrix \
-		--timeout $(VM_TIMEOUT) -- env RS_MATRIX=1 $(if $(RS_MATRIX_ARGS),RS_MATRIX_ARGS="$(RS_MATRIX_ARGS)") \
+		--timeout $(VM_TIMEOUT) -- env RS_MATRIX=1 RS_BUILD=$(O) $(if $(RS_MATRIX_ARGS),RS_MATRIX_ARGS="$(RS_MATRIX_ARGS)") \
 		tests/vm/matrix_test.sh
 
 # The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.  Not the
