@@ -13,25 +13,12 @@
 # On a shared machine, run it under the lab's VM lock: flock /tmp/rs-vm.lock bench/scale.sh ...
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-kernel=()
-if [ "${1:-}" = --kernel ]; then
-	kernel=(--kernel "$2")
-	shift 2
-fi
-build=${1:?usage: bench/scale.sh [--kernel DIR] BUILD_DIR [OUT_DIR]}
-out=${2:-$build/bench/scale}
-rm -rf "$out/vm"
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-build=$(cd "$build" && pwd)
-cd "$top"
-# the guest gets the run's settings from us (vm/run-vm.sh passes no environment)
-senv=()
-for v in RS_SCALE_COUNT RS_SCALE_DURATION RS_SCALE_INTERVAL RS_SCALE_TRACE; do
-	[ -n "${!v:-}" ] && senv+=("$v=${!v}")
-done
+. "$top/bench/boot-lib.sh"
+bench_args scale "$@"
+# the guest gets the run's settings from us
+bench_guest_env RS_SCALE_COUNT RS_SCALE_DURATION RS_SCALE_INTERVAL RS_SCALE_TRACE
 "$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} "${kernel[@]}" -q --timeout 10800 \
-	--name scale --out "$out/vm" -- env "${senv[@]}" bench/vm-scale.sh "$build" /run/rsout/scale
+	--name scale --out "$out/vm" -- env "${genv[@]}" bench/vm-scale.sh "$build" /run/rsout/scale
 rc=$?
 grep -a '^bench:' "$out/vm/cmd.log" 2>/dev/null
 [ -f "$out/vm/scale/run/results.json" ] ||
