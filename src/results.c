@@ -373,7 +373,7 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	rs_json_time(j, "end_time", ctx->wall_end);
 	rs_j_secs(j, "elapsed_s", now_wall - ctx->wall0);
 	rs_j_secs(j, "duration_s", ctx->duration_ns);
-	/* exporters, importers and imports up (device resets included); null until then */
+	/* start to every exporter, importer and import up (resets included); null until then */
 	if (atomic_load(&ctx->setup_done))
 		rs_j_secs(j, "setup_s", atomic_load(&ctx->setup_ns));
 	else

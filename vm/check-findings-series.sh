@@ -35,8 +35,9 @@ for flavour in stock default; do
 			continue
 		fi
 	fi
+	# the boot's own output as diagnostics, so that the KTAP above stays one level
 	if "$RS_TOP/vm/run-vm.sh" --flavour $flavour --name "findings-$series-$flavour" \
-		-- tests/vm/run-all.sh --strict "$bdir" "$@"; then
+		-- tests/vm/run-all.sh --strict "$bdir" "$@" 2>&1 | sed 's/^/# /'; then
 		echo "ok $n $what"
 	else
 		echo "not ok $n $what"
