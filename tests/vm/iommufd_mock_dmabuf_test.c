@@ -59,6 +59,17 @@ static int dmabuf_fds(char *set, int max)
 
 #define FD_SCAN 256	/* the tests hold far fewer fds */
 
+/* The highest fd that is a dma-buf in after[] and was not in before[], or `none`. */
+static int new_dmabuf_fd(const char *before, const char *after, int none)
+{
+	int i, got = none;
+
+	for (i = 0; i < FD_SCAN; i++)
+		if (after[i] && !before[i])
+			got = i;
+	return got;
+}
+
 /*
  * The new dma-buf's fd, or -errno.  A kernel that returns 0 for it (docs/findings.md
  * #5, 7.3-rc without the fix) still installed it: it is the one dma-buf fd that was not
@@ -72,7 +83,7 @@ static int get_dmabuf(int fd, uint32_t len)
 		.dmabuf_get = { .length = len, .open_flags = O_RDWR | O_CLOEXEC },
 	};
 	char before[FD_SCAN], after[FD_SCAN];
-	int ret, i, n, got = -EBADFD;
+	int ret, n;
 
 	n = dmabuf_fds(before, FD_SCAN);
 	cmd.size = sizeof(cmd);
@@ -84,10 +95,7 @@ static int get_dmabuf(int fd, uint32_t len)
 	/* 0 while fd 0 is no dma-buf: the kernel lost the fd's number (7.3-rc) */
 	if (dmabuf_fds(after, FD_SCAN) != n + 1)
 		return -EBADFD;
-	for (i = 0; i < FD_SCAN; i++)
-		if (after[i] && !before[i])
-			got = i;
-	return got;
+	return new_dmabuf_fd(before, after, -EBADFD);
 }
 
 static int mock_revoke(int fd, int dmabuf, bool revoked)
@@ -372,7 +380,7 @@ TEST(dmabuf_get_returns_the_new_fd)
 	};
 	char before[FD_SCAN], after[FD_SCAN], why[256];
 	unsigned int major = 0, minor = 0;
-	int fd, ret, fixed, got = -1, fds;
+	int fd, ret, fixed, got, fds;
 	struct utsname u;
 	bool affected;
 
@@ -401,9 +409,7 @@ TEST(dmabuf_get_returns_the_new_fd)
 	ASSERT_EQ(fds + 1, dmabuf_fds(after, sizeof(after)))
 		TH_LOG("DMABUF_GET returned %d but installed no new dma-buf fd below %zu",
 		       ret, sizeof(after));
-	for (int i = 0; i < (int)sizeof(after); i++)
-		if (after[i] && !before[i])
-			got = i;
+	got = new_dmabuf_fd(before, after, -1);
 	TH_LOG("DMABUF_GET returned %d; the new dma-buf is fd %d", ret, got);
 	if (affected && !fixed) {
 		EXPECT_EQ(0, ret);
