@@ -160,6 +160,7 @@ check-unit: $(O)/revokestorm $(UNIT_TESTS) $(MANPAGES)
 	@$(PYTHON) tests/syzkaller/syzlang_check.py $(KHDR) $(KSRC) syzkaller/*.txt
 	@tests/completion/completion_test.sh $(O)/revokestorm
 	@$(PYTHON) tests/lava/schema_check.py lava
+	@$(PYTHON) tests/lava/booted_kernel_test.py
 
 check-outputs: $(O)/revokestorm $(O)/tests/unit/controller_test | need-ksrc
 	@PYTHON=$(PYTHON) tests/outputs/run.sh $(O) $(KSRC)

@@ -7,10 +7,12 @@
 # with lava/qemu-device.yaml as the device, the lab kernel (KERNEL= to use another), a
 # bookworm initramfs from lava/make-rootfs.sh holding the revokestorm .deb (DEB= a .deb,
 # else one is built from HEAD; it holds the test definition's run step), and the job's
-# inline test definition (lava/revokestorm.yaml).  Then the job's results must hold the
-# install case, one case per KTAP point of the run with the pair's measurement, the exit
-# case, and the results directory must come back as the artifact, whose KTAP and kcidb.json
-# pass tests/outputs/check_outputs.py.
+# inline test definition (lava/revokestorm.yaml).  Then the device must have booted that
+# kernel, a lab kernel (tests/lava/booted_kernel.py: its banner on the console and in the
+# run's uname, its vm/build-kernel.sh info file), the job's results must hold the install
+# case, one case per KTAP point of the run with the pair's measurement, the exit case, every
+# point must pass, and the results directory must come back as the artifact, whose KTAP and
+# kcidb.json pass tests/outputs/check_outputs.py.
 # Installs lava-dispatcher (without its recommends) if it is missing.  Prints KTAP.
 set -u
 cd "$(dirname "$0")/../.."
@@ -29,7 +31,7 @@ work=$(mktemp -d /tmp/rs-lava.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 KTAP_PREFIX="lava: "
 echo "KTAP version 1"
-echo "1..5"
+echo "1..7"
 
 deb=${DEB:-}
 if [ -z "$deb" ]; then
@@ -79,6 +81,7 @@ for e in log:
             cases[m["case"]] = m
     elif e.get("lvl") in ("target", "feedback") and isinstance(e.get("msg"), str):
         text.append(e["msg"])
+open(work + "/console.txt", "w").write("\n".join(text) + "\n")
 ktap = [l for l in text if re.match(r"^(KTAP version 1|1\.\.\d+|(not )?ok \d+ |# )", l)]
 open(work + "/ktap.txt", "w").write("\n".join(ktap) + "\n")
 points = [re.match(r"(not )?ok \d+ ([^ #]+)", l) for l in ktap]
@@ -97,7 +100,7 @@ for name, c in cases.items():
         bad.append("pair %s has no revoke p99 measurement" % name)
 if "revokestorm-exit" not in cases:
     bad.append("no revokestorm-exit case")
-print("cases:", {k: (v["result"], v.get("measurement"), v.get("unit")) for k, v in cases.items()})
+print("cases:", {k: (v["result"], v.get("measurement"), v.get("units")) for k, v in cases.items()})
 # the artifact: base64 between the markers
 joined = "\n".join(text)
 m = re.search(r"revokestorm-artifact begin (\S+)\n(.*?)\nrevokestorm-artifact end", joined, re.S)
@@ -112,11 +115,21 @@ sys.exit(1 if bad or not points else 0)
 PY
 ok $? "every KTAP point is a LAVA test case with its result, pairs with measurements; install and exit cases" "$work/parse.log"
 
+/usr/bin/python3 tests/lava/booted_kernel.py "$kernel" "$work/console.txt" "$work/ktap.txt" >"$work/kernel.log" 2>&1
+ok $? "the device booted the given lab kernel ($(sed -n 's/^console: //p' "$work/kernel.log" | cut -d' ' -f1-3))" "$work/kernel.log"
+
+# On the lab kernel the smoke scenario passes (as in the lab VM, tests/vm): a failing point
+# here is a difference between the LAVA device and the lab, or a kernel bug to explain
+failed=$(grep -E '^not ok ' "$work/ktap.txt")
+[ -s "$work/ktap.txt" ] && [ -z "$failed" ] && grep -q '^# Totals: pass:[1-9]' "$work/ktap.txt"
+ok $? "every point of $(sed -n 's/^# revokestorm [^:]*: scenario \([^ ]*\).*/\1/p' "$work/ktap.txt" | head -n1) passes on it" \
+	"${failed:-$(cat "$work/parse.log")}"
+
 res=$(ls -d "$work"/artifact/* 2>/dev/null | head -n1)
 [ -n "$res" ] && [ -s "$res/results.json" ]
 ok $? "the results directory comes back as the job's artifact" "$work/parse.log"
 ksrc=${KSRC:-$(RS_NO_FETCH=1 vm/fetch-source.sh 2>/dev/null)}
 /usr/bin/python3 tests/outputs/check_outputs.py "$ksrc" "$work/ktap.txt" "$res" --name="LAVA run" >"$work/outputs.log" 2>&1
 ok $? "the run's KTAP (kunit.py parse) and the artifact's kcidb.json (KCIDB v4) check out" "$work/outputs.log"
-cp "$work/parse.log" "$RS_CACHE/lava/last-results.txt"
+cat "$work/parse.log" "$work/kernel.log" >"$RS_CACHE/lava/last-results.txt"
 ktap_end lava
