@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# usage: tests/lava/lava_test.sh        (make check-lava; as root; 10-20 minutes, not in make check)
+# usage: tests/lava/lava_test.sh   (make check-lava; as root; 2-3 minutes, +5.5 the first time
+#                                  to install lava-dispatcher; not in make check)
 #
 # lava/qemu-lab-job.yaml run for real by Debian's lava-dispatcher with no server: lava-run
-# with lava/qemu-device.yaml as the device, the lab kernel (KERNEL= to use another), a
+# with lava/qemu-device.yaml as the device, the lab kernel (KERNEL= another lab kernel's bzImage), a
 # bookworm initramfs from lava/make-rootfs.sh holding the revokestorm .deb (DEB= a .deb,
 # else one is built from HEAD; it holds the test definition's run step), and the job's
 # inline test definition (lava/revokestorm.yaml).  Then the device must have booted that
