@@ -33,6 +33,7 @@ WARN		:= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 CFLAGS		?= -O2 -g
 override CFLAGS	+= -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP -Iinclude \
 		   $(if $(KHDR),-isystem $(KHDR)) $(PKG_CFLAGS) \
+		   $(if $(KHDR),-idirafter $(KHDR)/../test) \
 		   $(if $(KSRC),-idirafter $(KSRC)/drivers/iommu/iommufd)
 LDLIBS		+= $(PKG_LIBS) -lpthread -lm
 
@@ -64,6 +65,8 @@ help:
 	@echo "make check-lab       tests of the lab scripts themselves (bad input, timeouts, kernel reports)"
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
 	@echo "make check-matrix    the storm matrix alone in the lab (--cover; RS_MATRIX_ARGS for more)"
+	@echo "make check-findings  the tests of docs/findings.md on the stock kernel (plain 7.2, no patch)"
+	@echo "make check-series    kernel-patches/ applies (git am) to every fetched kernel source"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
 	@echo "make man             the man pages (scdoc), from docs/ and the binary's own --help and list"
@@ -73,8 +76,9 @@ help:
 	@echo "make check-deb       the Debian package: build, lintian, install and run in a fresh bookworm"
 	@echo "make check-outputs   KTAP read by kunit.py parse, kcidb.json against the KCIDB v4 schema,"
 	@echo "                     the HTML report rendered by headless Chromium (screenshot in $(O)/outputs/html)"
+	@echo "make bench-series    what kernel-patches/ costs: patched vs base kernel, alternating boots"
 	@echo "variables: WERROR=1 warnings are errors (./run.sh check sets it)"
-	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug"
+	@echo "variables: KHDR= kernel uapi headers, KSRC= kernel tree (kselftest harness), FLAVOUR=default|debug|stock"
 
 need-khdr:
 	@test -n "$(KHDR)" || { echo "make: no Linux >= 7.2 uapi headers: run ./run.sh setup, or pass KHDR=/path/to/usr/include" >&2; exit 4; }
@@ -223,14 +227,35 @@ check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour debug --gpu --name check-vm-debug-gpu -- tests/vm/gpu_test.sh; \
 		rc=$$?; [ $$rc = 4 ] && echo "check-vm-debug-gpu: skipped (exit 4, said above)"; [ $$rc = 0 ] || [ $$rc = 4 ]
 
-check: check-unit check-tsan check-asan check-outputs fuzz-smoke check-lab check-vm check-vm-debug
+# The test of each kernel bug of docs/findings.md, as BINARY:TEST,...  Each asserts the
+# bug on a kernel without its fix and the fixed behaviour on one with it (as the kernel
+# artifact says, RS_KERNEL_FIXES); check-vm runs them on the default kernel (fixed),
+# check-findings on the stock one (plain 7.2.13: the bug).
+FINDINGS_TESTS	:= vfio_dmabuf_test:low_power_keeps_dmabufs_revoked,low_power_wakeup_restores_dmabufs \
+		   iommufd_mock_dmabuf_test:unrevoke_of_live_buffer_keeps_mapping
+check-findings: $(O)/revokestorm $(VM_TESTS)
+	@vm/run-vm.sh --flavour stock --name check-findings \
+		-- tests/vm/run-all.sh --strict $(O) $(FINDINGS_TESTS)
+
+# kernel-patches/ applies with git am to every fetched kernel source (7.2, and the 7.3 that
+# ./run.sh check fetches); make itself never downloads.
+check-series:
+	@vm/check-series.sh
+
+check: check-unit check-tsan check-asan check-outputs fuzz-smoke check-lab check-series check-vm check-vm-debug \
+	check-findings
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
+
+# kernel-patches/ against the same kernel without it, alternating boots (docs/performance.md)
+bench-series: $(BENCHES)
+	@bench/series-cost.sh $(O) $(or $(ROUNDS),5) $(or $(SECONDS),10)
 
 clean:
 	rm -rf $(O)
 
 .PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-tsan check-asan \
-	run-unit check-outputs check-deb check-lava check-vm check-lab check-matrix check-vm-debug fuzz fuzz-smoke bench clean
+	run-unit check-outputs check-deb check-lava check-vm check-lab check-matrix check-vm-debug check-findings \
+	check-series fuzz fuzz-smoke bench bench-series clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

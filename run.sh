@@ -106,6 +106,10 @@ check)
 	shift
 	WERROR=1	# the tests build warning-free, or fail
 	setup
+	# make check-series also tries kernel-patches/ on the next series' source (RS_CHECK_SERIES,
+	# default 7.3, Debian experimental); a mirror without it makes that check a skip.
+	RS_KERNEL_SERIES=${RS_CHECK_SERIES:-7.3} vm/fetch-source.sh >/dev/null ||
+		rs_say "no linux-source-${RS_CHECK_SERIES:-7.3} to check kernel-patches/ against; that check will skip"
 	exec make FLAVOUR="$FLAVOUR" KART="$KART" WERROR=1 check "$@"
 	;;
 setup)

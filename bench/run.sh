@@ -8,8 +8,11 @@
 #    (bench/vm-revoke-rate.sh), reported as a ratio;
 #  - report parsing: revokestorm report against perf script on the same recorded events
 #    in the lab VM (bench/vm-report-vs-perf.sh), and bench/report_bench on the host;
+#  - hung importer report latency from the trace (bench/vm-hung-latency.sh);
 #  - the tracer's cost: revoke rate with trace = tracefs against trace = off, the recorder's
 #    CPU time and lost events, at the lab's highest rates (bench/vm-trace-cost.sh).
+# What kernel-patches/ costs (alternating boots of two kernels) is bench/series-cost.sh,
+# make bench-series.
 # Environment: RS_BENCH_SECONDS (10) per measurement, RS_BENCH_ROUNDS (3), FLAVOUR.
 # Results go to stdout and BUILD_DIR/bench/results.txt.
 set -u
@@ -35,6 +38,12 @@ echo "# report vs perf script on the patch set's events of a ${secs}s run, lab V
 	bench/vm-report-vs-perf.sh "$build" "$secs" 2>&1 | tee -a "$res"
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 grep -a '^bench:' "$vmout-perf/cmd.log" 2>/dev/null | tee -a "$res"
+echo "# hung importer report latency: mock importer stuck, hung_importer_ms=500, 10 rounds, lab VM" | tee -a "$res"
+rm -rf "$vmout-hung"
+"$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} -q --out "$vmout-hung" -- \
+	bench/vm-hung-latency.sh "$build" 500 10 2>&1 | tee -a "$res"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
+grep -a '^bench:' "$vmout-hung/cmd.log" 2>/dev/null | tee -a "$res"
 echo "# tracer cost: ${rounds} rounds of ${secs}s of bench/max-rate.ini, then scenarios/storm-64x3-burst.ini, lab VM" | tee -a "$res"
 rm -rf "$vmout-trace"
 "$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} -q --out "$vmout-trace" -- \

@@ -7,6 +7,7 @@
 #ifndef RS_REPRO_H
 #define RS_REPRO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,8 +52,9 @@ char *rs_hung_report_scenario(const struct rs_hung_report *r, const char **why);
 /* The patch set's "dma-buf: ... hung importer ..." warning. */
 struct rs_hung_importer {
 	char exp_name[64], dev_name[64], driver[64];
-	unsigned long long ino, ms;
+	unsigned long long ino, ms;	/* ms: since the invalidate; 0 if never invalidated */
 	unsigned int mappings;
+	bool never_invalidated;		/* v2's "..., never invalidated; importer ..." */
 };
 
 /* Parse the first such warning in text; 0 or -ENOENT. */

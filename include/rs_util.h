@@ -43,10 +43,13 @@ char *rs_str_steal(struct rs_buf_str *b);
 
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
 /*
- * In a forked child before exec: unblock every signal.  A run blocks SIGINT, SIGTERM and
- * SIGHUP in all its threads (the supervisor takes them); a program it starts must not
- * inherit that, or it would ignore the signals that stop it.  It also gets back the soft
- * open-file limit the process started with (a run raises it: rs_fdbudget.h).
+ * In a forked child before exec: unblock every signal, and give SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT and SIGPIPE their default action.  A run blocks SIGINT, SIGTERM and SIGHUP in all
+ * its threads (the supervisor takes them) and ignores SIGPIPE, and a run started in the
+ * background by a shell without job control (nohup, cron, a CI script's "&") inherits
+ * SIGINT and SIGQUIT ignored; exec keeps both a mask and an ignored signal, so a program it
+ * starts (perf, stress-ng) would ignore the signals that stop it.  It also gets back the
+ * soft open-file limit the process started with (a run raises it: rs_fdbudget.h).
  */
 void rs_child_signals(void);
 

@@ -280,18 +280,18 @@ static bool rs_mx_all_pairs_skipped(const struct rs_mx_result *r, char *why, siz
 	return true;
 }
 
-/* Was the point name skipped?  Its reason into why. */
-static bool rs_mx_point_skipped(const struct rs_mx_result *r, const char *name, char *why,
-				size_t whylen)
+/*
+ * The reason of the first skipped point whose name starts with prefix, or NULL: a cell's
+ * importer that could not import, and an environment skip remembered for later cells.
+ */
+static const char *rs_mx_env_skip(const struct rs_mx_result *r, const char *prefix)
 {
 	size_t i;
 
 	for (i = 0; i < r->nr_pts; i++)
-		if (r->pts[i].skip && !strcmp(r->pts[i].name, name)) {
-			snprintf(why, whylen, "%s: %s", name, r->pts[i].why + 5);
-			return true;
-		}
-	return false;
+		if (r->pts[i].skip && !strncmp(r->pts[i].name, prefix, strlen(prefix)))
+			return r->pts[i].why + 5;
+	return NULL;
 }
 
 /*
@@ -325,6 +325,7 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 		       size_t notelen)
 {
 	bool culprit_ok = var->v && var->v->expect == RS_EXPECT_CULPRIT, hang = false;
+	const char *imp;
 	size_t i, ran = 0, known = 0;
 
 	note[0] = '\0';
@@ -383,9 +384,13 @@ static int rs_mx_judge(const struct rs_mx *mx, const char *cell, const struct rs
 	 * a cell whose trigger acted on no exporter, or whose importer could not import, passed
 	 * nothing and is skipped with the run's reason (the other points' ok says nothing).
 	 */
-	if (rs_mx_all_pairs_skipped(r, why, whylen) ||
-	    rs_mx_point_skipped(r, "importer.im", why, whylen))
+	if (rs_mx_all_pairs_skipped(r, why, whylen))
 		return 0;
+	imp = rs_mx_env_skip(r, "importer.im");
+	if (imp) {
+		snprintf(why, whylen, "importer.im: %s", imp);
+		return 0;
+	}
 	if (!ran && !known) {
 		for (i = 0; i < r->nr_pts; i++)
 			if (r->pts[i].skip && strncmp(r->pts[i].name, "phase.", 6)) {
@@ -413,17 +418,6 @@ int rs_matrix_judge_ktap(const char *ktap, int exit_code, bool culprit, char *wh
 	free(r.pts);
 	free(r.log);
 	return ret;
-}
-
-/* An environment skip of the whole variant or trigger, remembered for later cells. */
-static const char *rs_mx_env_skip(const struct rs_mx_result *r, const char *prefix)
-{
-	size_t i;
-
-	for (i = 0; i < r->nr_pts; i++)
-		if (r->pts[i].skip && !strncmp(r->pts[i].name, prefix, strlen(prefix)))
-			return r->pts[i].why + 5;
-	return NULL;
 }
 
 static void rs_mx_cell(struct rs_mx *mx, const char *trigger, char **trigger_skip,

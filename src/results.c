@@ -22,6 +22,7 @@
 #include "rs_watch.h"
 
 #include "rs_json.h"
+#include "rs_lib/mock.h"
 
 #define RS_RESULTS_SCHEMA_VERSION	1
 
@@ -264,7 +265,7 @@ static void rs_j_kernel(struct rs_json *j, struct rs_ctx *ctx)
 		rs_j_opt_str(j, "missing", root ? NULL : "tracefs not mounted or not readable");
 		free(p);
 	}
-	rs_json_bool(j, "mock_importer_device", access("/dev/dma_buf_mock", F_OK) == 0);
+	rs_json_bool(j, "mock_importer_device", rs_mock_present());
 	rs_j_file(j, "hung_importer_ms", "/sys/module/dma_buf/parameters/hung_importer_ms");
 	rs_json_obj_end(j);
 	rs_json_obj_end(j);
@@ -488,18 +489,28 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 
 	rs_json_arr_begin(j, "phases");
 	for (i = 0; i < ctx->nr_phases; i++) {
-		struct rs_phase_run ph;
+		struct rs_phase_run *live = &ctx->phases[i];
+		uint64_t start_ns, end_ns;
+		char reason[RS_REASON];
+		enum rs_result res;
 
-		pthread_mutex_lock(&ctx->lock);		/* the sequencer updates them */
-		ph = ctx->phases[i];
+		/*
+		 * The sequencer updates these under ctx->lock; failures is counted without
+		 * it by every thread, so it is read on its own (no copy of the whole struct).
+		 */
+		pthread_mutex_lock(&ctx->lock);
+		res = live->result;
+		memcpy(reason, live->reason, sizeof(reason));
+		start_ns = live->start_ns;
+		end_ns = live->end_ns;
 		pthread_mutex_unlock(&ctx->lock);
 		rs_json_obj_begin(j, NULL);
-		rs_json_str(j, "name", ph.name);
-		rs_json_str(j, "result", rs_result_name(ph.result));
-		rs_j_opt_str(j, "reason", ph.reason);
-		rs_j_secs(j, "start_s", ph.start_ns);
-		rs_j_secs(j, "end_s", ph.end_ns);
-		rs_json_uint(j, "failures", atomic_load(&ph.failures));
+		rs_json_str(j, "name", live->name);
+		rs_json_str(j, "result", rs_result_name(res));
+		rs_j_opt_str(j, "reason", reason);
+		rs_j_secs(j, "start_s", start_ns);
+		rs_j_secs(j, "end_s", end_ns);
+		rs_json_uint(j, "failures", atomic_load(&live->failures));
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);

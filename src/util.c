@@ -358,8 +358,12 @@ uint64_t rs_hash_str(uint64_t h, const char *s)
 
 void rs_child_signals(void)
 {
+	static const int deflt[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
 	sigset_t none;
+	size_t i;
 
+	for (i = 0; i < RS_ARRAY_SIZE(deflt); i++)
+		signal(deflt[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	rs_nofile_restore();

@@ -1,64 +1,96 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the lab kernel: Linux >= 7.2 + kernel-patches/ + vm/config/, cached.
+# Build the lab kernel: Linux >= 7.2 + kernel-patches/fixes/ + kernel-patches/ +
+# vm/config/, cached.
 #
-#   vm/build-kernel.sh [--flavour default|debug] [--patches DIR] [--print-dir] [--force]
+#   vm/build-kernel.sh [--flavour default|debug|stock] [--fixes DIR] [--patches DIR]
+#                      [--print-dir] [--force]
 #
-# Prints the artifact directory (bzImage, vmlinux, config, headers/) on stdout.
-# The artifacts are keyed by a hash of the source version, every patch and every
-# config fragment; an existing key is reused without building.
+# Flavours: default = the fixes series (kernel-patches/fixes/), then the main series
+# (kernel-patches/); debug = the same + vm/config/debug.config (lockdep, KASAN);
+# stock = no patch at all, default's config (the plain kernel each finding's test runs
+# on; it builds in default's build directory, incrementally).
+# Prints the artifact directory (bzImage, vmlinux, config, headers/, kselftest/, fixes) on
+# stdout.  headers/include is the uAPI; headers/test the test-only interfaces that are not
+# uAPI (the mock importer's, the iommufd selftest's) as this tree has them; kselftest/ the
+# series' selftests, built against both.
+# `fixes` lists one line per fix the kernel carries: its slug (the subject, lower case,
+# non-alphanumerics as '-') and "applied", or "in-source" when the source tree already
+# had it.  The artifacts are keyed by a hash of the source version, every patch and
+# every config fragment; an existing key is reused without building.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/progress.sh"
 
 # Bump when the recipe below changes in a way that changes the result.
-RECIPE=1
+RECIPE=3
 flavour=default
 print_only=0
 force=0
 pdir=$RS_TOP/kernel-patches
+fdir=$RS_TOP/kernel-patches/fixes
 while [ $# -gt 0 ]; do
 	case $1 in
-	--flavour) flavour=${2:?--flavour needs default or debug}; shift ;;
+	--flavour) flavour=${2:?--flavour needs default, debug or stock}; shift ;;
 	--flavour=*) flavour=${1#*=} ;;
 	--patches) pdir=$(cd "${2:?--patches needs a directory}" && pwd); shift ;;
+	--fixes) fdir=$(cd "${2:?--fixes needs a directory}" && pwd); shift ;;
 	--print-dir) print_only=1 ;;
 	--force) force=1 ;;
-	-h|--help) sed -n '3,10p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,21p' "$0"; exit 0 ;;
 	*) rs_die $RS_EXIT_USAGE "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
 done
 case $flavour in
-default) frags=("$RS_TOP/vm/config/lab.config") ;;
+default|stock) frags=("$RS_TOP/vm/config/lab.config") ;;
 debug) frags=("$RS_TOP/vm/config/lab.config" "$RS_TOP/vm/config/debug.config") ;;
-*) rs_die $RS_EXIT_USAGE "unknown flavour '$flavour': use default or debug" ;;
+*) rs_die $RS_EXIT_USAGE "unknown flavour '$flavour': use default, debug or stock" ;;
 esac
 
 src=$("$RS_TOP/vm/fetch-source.sh")
 ver=$(rs_tree_version "$src")
 sid=$(rs_source_id "$src")
 
-# Patches in series order: kernel-patches/series if present, else sorted names.
-patches=()
-if [ -f "$pdir/series" ]; then
-	while read -r p; do
-		case $p in ''|'#'*) continue ;; esac
-		[ -f "$pdir/$p" ] || rs_die $RS_EXIT_USAGE "$pdir/series names $p, which does not exist"
-		patches+=("$pdir/$p")
-	done <"$pdir/series"
-else
-	for p in "$pdir"/[0-9]*.patch; do
-		[ -f "$p" ] || continue
-		case $(basename "$p") in 0000-*) continue ;; esac	# cover letter
-		patches+=("$p")
-	done
+# The patches of DIR in series order: DIR/series if present, else sorted names.
+read_series() {
+	local dir=$1 p
+	if [ -f "$dir/series" ]; then
+		while read -r p; do
+			case $p in ''|'#'*) continue ;; esac
+			[ -f "$dir/$p" ] || rs_die $RS_EXIT_USAGE "$dir/series names $p, which does not exist"
+			echo "$dir/$p"
+		done <"$dir/series"
+	else
+		for p in "$dir"/[0-9]*.patch; do
+			[ -f "$p" ] || continue
+			case $(basename "$p") in 0000-*) continue ;; esac	# cover letter
+			echo "$p"
+		done
+	fi
+}
+
+# A patch's subject as a word: "vfio/pci: keep X" -> vfio-pci-keep-x
+patch_slug() {
+	git mailinfo /dev/null /dev/null <"$1" | sed -n 's/^Subject: //p' |
+		tr 'A-Z' 'a-z' | sed 's/[^a-z0-9]\{1,\}/-/g; s/^-//; s/-$//'
+}
+
+fixes=() patches=()
+if [ "$flavour" != stock ]; then
+	list=$(read_series "$fdir")
+	[ -z "$list" ] || mapfile -t fixes <<<"$list"
+	list=$(read_series "$pdir")
+	[ -z "$list" ] || mapfile -t patches <<<"$list"
 fi
 
 key=$( {
 	echo "recipe $RECIPE flavour $flavour"
 	echo "source $ver $sid"
+	echo "fixes ${#fixes[@]}"
+	cat "${fixes[@]}" /dev/null
+	echo "patches ${#patches[@]}"
 	cat "${patches[@]}" /dev/null
 	cat "${frags[@]}"
 } | sha256sum | cut -c1-16)
@@ -127,16 +159,35 @@ if [ "$(git -C "$tree" log -1 --format=%b rs-base 2>/dev/null)" != "source-id: $
 fi
 git -C "$tree" checkout -q -f rs-base
 git -C "$tree" clean -fdxq
-for p in "${patches[@]}"; do
-	if ! git -C "$tree" am -q "$p" >"$RS_CACHE/git-am.log" 2>&1; then
+am() {
+	if ! git -C "$tree" am -q "$1" >"$RS_CACHE/git-am.log" 2>&1; then
 		git -C "$tree" am --abort >/dev/null 2>&1 || true
-		rs_die $RS_EXIT_USAGE "patch $(basename "$p") does not apply to Linux $ver: $(grep -m1 -i 'error\|failed' "$RS_CACHE/git-am.log" || tail -n1 "$RS_CACHE/git-am.log"); fix or rebase it"
+		rs_die $RS_EXIT_USAGE "patch $(basename "$1") does not apply to Linux $ver: $(grep -m1 -i 'error\|failed' "$RS_CACHE/git-am.log" || tail -n1 "$RS_CACHE/git-am.log"); fix or rebase it"
 	fi
+}
+# A fix the source already has (a KSRC tree with it merged) is carried, not re-applied.
+mkdir -p "$art.tmp"
+: >"$art.tmp/fixes"
+for p in "${fixes[@]}"; do
+	if ! git -C "$tree" apply --check "$p" >/dev/null 2>&1 &&
+	   git -C "$tree" apply --check -R "$p" >/dev/null 2>&1; then
+		rs_say "fix $(basename "$p") is already in Linux $ver"
+		echo "$(patch_slug "$p") in-source" >>"$art.tmp/fixes"
+		continue
+	fi
+	am "$p"
+	echo "$(patch_slug "$p") applied" >>"$art.tmp/fixes"
 done
-rs_say "applied ${#patches[@]} patches from kernel-patches/ to Linux $ver"
+for p in "${patches[@]}"; do
+	am "$p"
+done
+rs_say "$flavour: ${#fixes[@]} fixes from ${fdir#"$RS_TOP"/}, ${#patches[@]} patches from ${pdir#"$RS_TOP"/} on Linux $ver"
 
-out=$RS_CACHE/build/$flavour-$ver-$srcid
-mkdir -p "$out" "$art.tmp"
+# stock has default's config: it shares default's build directory (incremental).
+bflavour=$flavour
+[ "$flavour" = stock ] && bflavour=default
+out=$RS_CACHE/build/$bflavour-$ver-$srcid
+mkdir -p "$out"
 log=$art.tmp/build.log
 : >"$log"
 mk=(make -C "$tree" O="$out" -j"$(nproc)")
@@ -185,12 +236,24 @@ if ! rs_progress "$log" "$total" -- "${mk[@]}" bzImage vmlinux; then
 	rs_die $RS_EXIT_FAIL "kernel build failed; full log: $log"
 fi
 "${mk[@]}" headers_install INSTALL_HDR_PATH="$art.tmp/headers" >>"$log" 2>&1
+mkdir -p "$art.tmp/headers/test"
+for h in drivers/dma-buf/dma-buf-mock.h drivers/iommu/iommufd/iommufd_test.h; do
+	[ ! -f "$tree/$h" ] || cp "$tree/$h" "$art.tmp/headers/test/"
+done
+if [ -f "$tree/tools/testing/selftests/drivers/dma-buf/mock_importer.c" ]; then
+	mkdir -p "$art.tmp/kselftest/drivers/dma-buf"
+	make -C "$tree/tools/testing/selftests/drivers/dma-buf" CC=gcc \
+		OUTPUT="$art.tmp/kselftest/drivers/dma-buf" \
+		KHDR_INCLUDES="-isystem $art.tmp/headers/include" >>"$log" 2>&1 ||
+		rs_die $RS_EXIT_FAIL "building the series' selftests (tools/testing/selftests/drivers/dma-buf) failed; log: $log"
+fi
 secs=$(($(date +%s) - start))
 cp "$out/arch/x86/boot/bzImage" "$out/vmlinux" "$out/System.map" "$art.tmp/"
 cp "$out/.config" "$art.tmp/config"
 git -C "$tree" log --format='%h %s' rs-base..HEAD >"$art.tmp/series"
-printf 'version %s\nflavour %s\nkey %s\nsource %s\nbuild_seconds %s\nnproc %s\n' \
-	"$ver" "$flavour" "$key" "$src" "$secs" "$(nproc)" >"$art.tmp/info"
+printf 'version %s\nflavour %s\nkey %s\nsource %s\nbuild_seconds %s\nnproc %s\nfixes %s\npatches %s\n' \
+	"$ver" "$flavour" "$key" "$src" "$secs" "$(nproc)" "${#fixes[@]}" "${#patches[@]}" \
+	>"$art.tmp/info"
 rm -rf "$art"
 mv "$art.tmp" "$art"
 touch "$art/.complete"

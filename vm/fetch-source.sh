@@ -6,6 +6,8 @@
 #   KSRC=/path/to/linux vm/fetch-source.sh   use the user's tree (version checked)
 #   vm/fetch-source.sh                       Debian's linux-source-7.x, the oldest >= 7.2
 #                                            offered by unstable/experimental
+#   RS_KERNEL_SERIES=7.3 vm/fetch-source.sh  Debian's linux-source-7.3 (e.g. experimental's
+#                                            7.3-rc), whatever else is cached
 #
 # The Debian package is downloaded with a private apt configuration derived from the
 # mirror this machine already uses; the machine's own apt state is not touched.
@@ -26,14 +28,29 @@ if [ -n "${KSRC:-}" ]; then
 	exit 0
 fi
 
-# A tree fetched before: reuse it without touching the network (RS_NO_FETCH=1: never download).
-for stamp in "$RS_CACHE"/src/*/.rs-complete; do
-	[ -f "$stamp" ] || continue
-	cat "$stamp"
-	exit 0
-done
+series=${RS_KERNEL_SERIES:-}
+[ -z "$series" ] || [[ $series =~ ^[0-9]+\.[0-9]+$ ]] ||
+	rs_die $RS_EXIT_USAGE "RS_KERNEL_SERIES=$series: give a series like 7.3"
+[ -z "$series" ] || rs_version_ge "$series" "$RS_MIN_VERSION" ||
+	rs_die $RS_EXIT_USAGE "RS_KERNEL_SERIES=$series: revokestorm needs >= $RS_MIN_VERSION"
 
-[ -z "${RS_NO_FETCH:-}" ] || rs_die $RS_EXIT_ENV "no kernel source in $RS_CACHE/src; run ./run.sh setup (or set KSRC=)"
+# A tree fetched before: reuse it without touching the network (RS_NO_FETCH=1: never download).
+# Without RS_KERNEL_SERIES the oldest cached series is the one (the lab kernel's).
+best= pat=${series:-*}
+for stamp in "$RS_CACHE"/src/linux-source-${pat}_*/.rs-complete; do
+	[ -f "$stamp" ] || continue
+	d=$(basename "$(dirname "$stamp")")
+	if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "$d" "$(basename "$(dirname "$best")")" |
+				sort -V | head -n1)" = "$d" ]; then
+		best=$stamp
+	fi
+done
+if [ -n "$best" ]; then
+	cat "$best"
+	exit 0
+fi
+
+[ -z "${RS_NO_FETCH:-}" ] || rs_die $RS_EXIT_ENV "no kernel source${series:+ of series $series} in $RS_CACHE/src; run ./run.sh setup (or set KSRC=)"
 rs_need_pkgs apt xz-utils dpkg debian-archive-keyring
 
 uri=$(rs_debian_mirror) || rs_die $RS_EXIT_ENV "no Debian mirror in /etc/apt/sources.list{,.d}; set KSRC=/path/to/linux-7.2 instead"
@@ -54,15 +71,22 @@ apt-get "${opts[@]}" update >"$tmp/update.log" 2>&1 ||
 
 pkg=
 for p in $(apt-cache "${opts[@]}" search '^linux-source-7\.[0-9]+$' | awk '{print $1}' | sort -V); do
-	if rs_version_ge "${p#linux-source-}" "$RS_MIN_VERSION"; then
-		pkg=$p
-		break
+	if [ -n "$series" ]; then
+		[ "$p" = "linux-source-$series" ] || continue
+	elif ! rs_version_ge "${p#linux-source-}" "$RS_MIN_VERSION"; then
+		continue
 	fi
+	pkg=$p
+	break
 done
+[ -n "$pkg" ] || [ -z "$series" ] ||
+	rs_die $RS_EXIT_ENV "the mirror $uri offers no linux-source-$series (RS_KERNEL_SERIES) in unstable or experimental"
 [ -n "$pkg" ] || rs_die $RS_EXIT_ENV "the mirror $uri offers no linux-source-7.x >= $RS_MIN_VERSION; set KSRC=/path/to/linux"
-pver=$(apt-cache "${opts[@]}" policy "$pkg" | awk '/Candidate:/ {print $2}')
+# the newest version of that package, experimental's included (apt would prefer unstable's)
+pver=$(apt-cache "${opts[@]}" madison "$pkg" | awk '{print $3}' | sort -V | tail -n1)
+[ -n "$pver" ] || pver=$(apt-cache "${opts[@]}" policy "$pkg" | awk '/Candidate:/ {print $2}')
 rs_say "downloading $pkg $pver (about 150 MB)"
-(cd "$tmp" && apt-get "${opts[@]}" download "$pkg" >"$tmp/download.log" 2>&1) ||
+(cd "$tmp" && apt-get "${opts[@]}" download "$pkg=$pver" >"$tmp/download.log" 2>&1) ||
 	rs_die $RS_EXIT_ENV "download of $pkg failed: $(tail -n1 "$tmp/download.log")"
 
 dest=$RS_CACHE/src/${pkg}_$pver

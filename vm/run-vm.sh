@@ -9,7 +9,7 @@
 # kept; any oops, BUG, WARNING, lockdep, KASAN or hung-task report in it fails the run.
 #
 # options:
-#   --flavour F        default | debug kernel (vm/build-kernel.sh builds it if needed)
+#   --flavour F        default | debug | stock kernel (vm/build-kernel.sh builds it if needed)
 #   --kernel DIR       use this kernel artifact directory instead
 #   --ivshmem SIZES    comma-separated BAR2 sizes, one ivshmem-plain device each
 #                      (default 4M,4M; the first sits alone behind a PCIe root port)
@@ -32,6 +32,9 @@
 #                      host root.  Existing absolute paths among the command's arguments and
 #                      the current directory are shared without asking.
 #   -q, --quiet        --show none
+#
+# environment: RS_VM_LOCK=FILE  boot only while holding this flock (one guest at a time on
+# a shared machine; the wait is reported and kept in the summary)
 #
 # exit: COMMAND's status; 1 kernel report found; 2 bad usage; 4 environment missing
 # (qemu, kernel) or the guest never reached init; 5 timeout (guest killed, log kept).
@@ -77,6 +80,7 @@ if [ -z "$kernel" ]; then
 fi
 [ -f "$kernel/bzImage" ] ||
 	rs_die $RS_EXIT_ENV "no bzImage in '$kernel': build one with vm/build-kernel.sh"
+kernel=$(cd "$kernel" && pwd)	# the guest finds its kselftests there (RS_KERNEL)
 
 name=${name:-$(basename "$1")}
 out=${out:-$RS_TOP/build/vm/$name-$(date +%Y%m%d-%H%M%S)}
@@ -176,7 +180,16 @@ fi
 	echo "RS_VM=1"
 	echo "RS_KERNEL_FLAVOUR=$(awk '$1 == "flavour" {print $2}' "$kernel/info" 2>/dev/null)"
 	echo "RS_OUT=/run/rsout"
-	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_HOST_PATHS RS_VM RS_KERNEL_FLAVOUR RS_OUT $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
+	printf 'RS_KERNEL=%q\n' "$kernel"
+	# What the kernel carries, as its artifact says (vm/build-kernel.sh): tests of a
+	# finding expect the bug or its fix from this, never by probing the behaviour.
+	# Without a `fixes` list (an artifact of an older recipe) RS_KERNEL_FIXES is unset.
+	kvars=RS_KERNEL
+	if [ -f "$kernel/fixes" ]; then
+		echo "RS_KERNEL_FIXES='$(awk '{print $1}' "$kernel/fixes" | paste -sd' ')'"
+		kvars+=" RS_KERNEL_FIXES"
+	fi
+	echo "export RS_VFIO_DEVICES RS_EDU RS_NVME RS_IVSHMEM_MF0 RS_IVSHMEM_MF1 RS_CWD RS_HOST_PATHS RS_VM RS_KERNEL_FLAVOUR RS_OUT $kvars $(grep -o '^RS_IVSHMEM[0-9][0-9]*' "$out/env" | tr '\n' ' ')"
 } >>"$out/env"
 
 case $iommu in
@@ -199,6 +212,19 @@ qemu_base() {
 	      -fsdev "local,id=rsout,path=$1,security_model=none"
 	      -device virtio-9p-pci,fsdev=rsout,mount_tag=rsout,addr=0x7)
 }
+
+# --- A machine shared by several runs: RS_VM_LOCK=FILE boots only while holding that
+# lock (flock), so that at most one guest runs at a time; the wait is said and logged.
+if [ -n "${RS_VM_LOCK:-}" ]; then
+	exec 8>"$RS_VM_LOCK" || rs_die $RS_EXIT_USAGE "RS_VM_LOCK=$RS_VM_LOCK: cannot open it"
+	waited=$(date +%s)
+	if ! flock -n 8; then
+		rs_say "waiting for RS_VM_LOCK $RS_VM_LOCK (another guest is running)"
+		flock 8
+	fi
+	waited=$(($(date +%s) - waited))
+	[ $waited = 0 ] || rs_say "waited ${waited}s for RS_VM_LOCK"
+fi
 
 # --- KVM or TCG.  KVM is used only when a short probe boot reached init on this host.
 probe_kvm() {
@@ -317,6 +343,7 @@ rc=
 	echo "accel: $accel"
 	echo "kernel: $kernel"
 	echo "seconds: $secs"
+	[ -n "${RS_VM_LOCK:-}" ] && echo "vm_lock_wait_seconds: $waited"
 	echo "command_rc: ${rc:-none}"
 	echo "timed_out: $timed_out"
 	printf 'kernel_reports: %s\n' "$(printf '%s' "$reports" | grep -c . || true)"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Client of the revokestorm kernel mock importer, /dev/dma_buf_mock (docs/mock-importer.md).
- * Built against <linux/dma-buf-mock.h> when the kernel headers have it; otherwise every
- * call fails with -EOPNOTSUPP and says the kernel lacks the mock importer.
+ * Client of the kernel mock importer of kernel-patches/ (CONFIG_DMA_BUF_MOCK_IMPORTER), the
+ * debugfs file dma_buf/mock_importer (docs/mock-importer.md).  Its ioctls are a test
+ * interface, not uAPI: <dma-buf-mock.h> comes from the lab kernel's build (headers/test/).
+ * Built without it, every call fails with -EOPNOTSUPP and says so.
  */
 #ifndef RS_LIB_MOCK_H
 #define RS_LIB_MOCK_H
@@ -12,7 +13,7 @@
 
 #include "rs_lib/common.h"
 
-enum rs_mock_behaviour {	/* = DMA_BUF_MOCK_* */
+enum rs_mock_behaviour {	/* = enum dma_buf_mock_behaviour */
 	RS_MOCK_SYNC,
 	RS_MOCK_DEFERRED,
 	RS_MOCK_STUCK,
@@ -21,17 +22,27 @@ enum rs_mock_behaviour {	/* = DMA_BUF_MOCK_* */
 };
 
 #define RS_MOCK_BEHAVIOURS	"sync|deferred|stuck|pinned|fence"
+/* The driver's bound on delay_ms (DMA_BUF_MOCK_MAX_DELAY_MS). */
+#define RS_MOCK_MAX_DELAY_MS	300000u
 
 struct rs_mock_status {
 	uint32_t behaviour;
 	bool mapped;
 	bool revocable;
 	uint64_t invalidations, unmaps, maps;
+	/*
+	 * invalidations when the current mapping was made: while mapped, below invalidations
+	 * exactly when that mapping outlived an invalidation (a re-map after a revoke that
+	 * restored itself, VFIO_DEVICE_RESET, does not)
+	 */
+	uint64_t map_invalidations;
 	int last_map_err;	/* 0 or -errno */
 };
 
 bool rs_mock_built(void);
-/* Open /dev/dma_buf_mock: the fd (one context) or -errno. */
+/* The running kernel has the mock importer (its debugfs file exists). */
+bool rs_mock_present(void);
+/* Open the mock importer's debugfs file: the fd (one context) or -errno. */
 int rs_mock_open(char *why);
 /* Attach (and map, with map) a dma-buf; *handle out.  dev_name NULL/"": the misc device. */
 int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t delay_ms,

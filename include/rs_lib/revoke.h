@@ -8,6 +8,7 @@
 #define RS_LIB_REVOKE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 enum rs_revoke_state {
 	RS_LIVE = 0,	/* not revoked (or restored) */
@@ -18,11 +19,19 @@ enum rs_revoke_state {
 	 */
 	RS_PULSED,
 	RS_CLOSED,	/* device closed: revoked for good until re-open and re-export */
+	/*
+	 * Revoked by LOW_POWER_ENTRY_WITH_WAKEUP: until the trigger's restore, or until an
+	 * access wakes the device.  The wake-up ends low power (LOW_POWER_EXIT is optional
+	 * after it, include/uapi/linux/vfio.h), so the kernel must restore the dma-bufs
+	 * then; it signals the wake-up eventfd (rs_revoke_set_wake()) after restoring.
+	 */
+	RS_REVOKED_WAKE,
 };
 
 struct rs_revoke_ctl {
 	_Atomic int state;		/* enum rs_revoke_state */
 	_Atomic unsigned long epoch;	/* bumped by every revoke */
+	_Atomic int wake;		/* RS_REVOKED_WAKE: its eventfd + 1; 0: none */
 };
 
 static inline void rs_revoke_set(struct rs_revoke_ctl *c, enum rs_revoke_state s)
@@ -40,5 +49,19 @@ static inline enum rs_revoke_state rs_revoke_get(struct rs_revoke_ctl *c)
 }
 
 const char *rs_revoke_state_name(enum rs_revoke_state s);
+
+/* Hand c the wake-up eventfd of a RS_REVOKED_WAKE revoke (c closes it), or none (-1). */
+void rs_revoke_set_wake(struct rs_revoke_ctl *c, int efd);
+
+/* Whether the device's wake-up was signalled, waiting up to wait_ms for it. */
+bool rs_revoke_woken(struct rs_revoke_ctl *c, int wait_ms);
+
+/*
+ * For a `revoked` hook under RS_REVOKED_WAKE: the hook's access to the buffer `worked`
+ * (mapped, wrote) or was refused as revoked.  Before the wake-up it must be refused,
+ * after it it must work.  woken: rs_revoke_woken(c, 0) just before the access.
+ * 0 if the kernel did so, else -EPROTO with why (RS_WHY_LEN).
+ */
+int rs_revoke_wake_check(struct rs_revoke_ctl *c, bool woken, bool worked, char *why);
 
 #endif /* RS_LIB_REVOKE_H */

@@ -75,7 +75,7 @@ void rs_setup_importers(struct rs_ctx *ctx);
 void rs_setup_pairs(struct rs_ctx *ctx);
 int rs_results_dir(struct rs_ctx *ctx);
 void rs_trace_setup(struct rs_ctx *ctx);
-void rs_trace_end(struct rs_ctx *ctx);
+int rs_trace_end(struct rs_ctx *ctx, char *why, size_t whylen);
 /* Raise the open-file limit and check the scenario's descriptors fit; else ctx->error. */
 void rs_fd_budget(struct rs_ctx *ctx);
 void rs_ctx_free(struct rs_ctx *ctx);

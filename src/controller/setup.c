@@ -599,21 +599,26 @@ void rs_trace_setup(struct rs_ctx *ctx)
 		rs_log(ctx, "kernel events missing: %s", rs_trace_missing(ctx->trace));
 }
 
-/* The events of the whole run, cleanup included, are collected before KTAP and results. */
-void rs_trace_end(struct rs_ctx *ctx)
+/*
+ * The events of the whole run, cleanup included: collection stops and what was recorded
+ * is written out (trace.txt, perf.data), the state file lets the instance and perf go,
+ * and the log says what the kernel dropped.  The trace stays for rs_trace_info().  0, or
+ * -errno with why (the recording is incomplete).
+ */
+int rs_trace_end(struct rs_ctx *ctx, char *why, size_t whylen)
 {
 	const struct rs_trace_info *ti;
-	char why[256];
+	int ret;
 
-	if (!ctx->trace)
-		return;
-	if (rs_trace_finish(ctx->trace, why, sizeof(why)))
+	ret = rs_trace_finish(ctx->trace, why, whylen);
+	if (ret)
 		rs_log(ctx, "kernel events: %s", why);
 	rs_state_trace_released(ctx);
 	ti = rs_trace_info(ctx->trace);
 	if (ti && ti->lost)
 		rs_log(ctx, "kernel events: %lld of %llu lost in %zu gaps; checks built on the trace across them are not made",
 		       ti->lost, (unsigned long long)(ti->events + (uint64_t)ti->lost), ti->nr_gaps);
+	return ret;
 }
 
 /*

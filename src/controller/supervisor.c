@@ -460,13 +460,10 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 		char why[256];
 
 		/* finished, not freed: results.json says what it holds (rs_trace_info()) */
-		if (rs_trace_finish(ctx->trace, why, sizeof(why))) {
-			rs_log(ctx, "kernel events: %s", why);
+		if (rs_trace_end(ctx, why, sizeof(why)))
 			snprintf(ctx->trace_why, sizeof(ctx->trace_why), "kernel events incomplete: %.200s", why);
-		} else {
+		else
 			ctx->oracle.trace_dir = rs_xstrdup(ctx->results_dir);
-		}
-		rs_state_trace_released(ctx);
 	} else if (ctx->trace) {
 		snprintf(ctx->trace_why, sizeof(ctx->trace_why),
 			 "the hang diagnostics still read the kernel events");
@@ -474,8 +471,12 @@ int rs_run(struct rs_scenario *scn, const struct rs_run_opts *opts, struct rs_ru
 	rs_oracle_run(ctx);
 	rs_blame_hangs(ctx);	/* with the kernel reports that came in since */
 	rs_finish(ctx);
-	/* also when stuck: what was recorded becomes trace.txt; t is freed only when not */
-	rs_trace_end(ctx);
+	/* the hang bundle was still being written: its trace is finished only now, after the verdict */
+	if (ctx->trace && diag_stuck) {
+		char why[256];
+
+		rs_trace_end(ctx, why, sizeof(why));
+	}
 	rs_ktap_finish(ctx);
 	if (rs_results_write(ctx))
 		ctx->exit_code = ctx->exit_code ? ctx->exit_code : RS_EXIT_INTERNAL;

@@ -130,14 +130,17 @@ static int iommufd_im_import(struct rs_importer *im, struct rs_import *imp)
 static int iommufd_im_revoked(struct rs_importer *im, struct rs_import *imp)
 {
 	struct iommufd_im *m = im->o.priv;
-	enum rs_revoke_state st = rs_revoke_get(rs_ex_handle(imp->buf->ex, "revoke-state"));
+	struct rs_revoke_ctl *rc = rs_ex_handle(imp->buf->ex, "revoke-state");
+	enum rs_revoke_state st = rs_revoke_get(rc);
 	char why[RS_WHY_LEN];
 	uint64_t iova = 0;
+	bool woken;
 	int ret;
 
 	imp->live = false;
 	if (imp->buf->fd < 0)
 		return 0;
+	woken = st == RS_REVOKED_WAKE && rs_revoke_woken(rc, 0);
 	pthread_mutex_lock(&m->lock);
 	ret = rs_iommufd_map_file(&m->f, imp->buf->fd, 0, imp->buf->size, &iova, false, why);
 	if (!ret)
@@ -146,6 +149,11 @@ static int iommufd_im_revoked(struct rs_importer *im, struct rs_import *imp)
 	if (st == RS_PULSED) {
 		/* revoked and un-revoked already: a new mapping must work again */
 		return ret ? rs_fail(&im->o, ret, why) : 0;
+	}
+	if (st == RS_REVOKED_WAKE && (!ret || ret == -ENODEV)) {
+		ret = rs_revoke_wake_check(rc, woken, !ret, why);
+		return ret ? rs_err(&im->o, EPROTO, "a new IOMMU_IOAS_MAP_FILE of %s buffer %u: "
+				    "%s", imp->buf->ex->o.name, imp->buf->index, why) : 0;
 	}
 	if (ret == -ENODEV)
 		return 0;

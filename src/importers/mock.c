@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Importer "mock": the revokestorm kernel mock importer (/dev/dma_buf_mock,
+ * Importer "mock": the kernel mock importer of kernel-patches/ (debugfs dma_buf/mock_importer,
  * docs/mock-importer.md) with a chosen behaviour: sync (unmaps inside invalidate),
  * deferred (unmaps delay later), stuck (never unmaps until released: a hung importer),
  * pinned (not revocable: VFIO refuses it), fence (every map adds a fence of delay).
  * The importing device defaults to the exporter's own PCI device (handle "pci-name"),
- * which gives a P2P mapping behind any IOMMU; else the misc device (maps fail).
+ * which gives a P2P mapping behind any IOMMU; else the mock's own device (no DMA mask: maps
+ * fail with EINVAL).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ static const struct rs_opt mock_im_opts[] = {
 	  RS_MOCK_BEHAVIOURS },
 	{ "delay", RS_OPT_TIME, "100ms", "deferred: unmap delay; fence: fence lifetime" },
 	{ "dev_name", RS_OPT_STR, "",
-	  "importing PCI device; default: the exporter's own device, else the misc device" },
+	  "importing PCI device; default: the exporter's own device, else the mock's own" },
 	{ "map", RS_OPT_BOOL, "true", "map right after attaching" },
 	{ NULL },
 };
@@ -138,9 +139,11 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 {
 	struct mock_im *m = im->o.priv;
 	struct mock_imp *p = imp->priv;
-	enum rs_revoke_state rs = rs_revoke_get(rs_ex_handle(imp->buf->ex, "revoke-state"));
+	struct rs_revoke_ctl *rc = rs_ex_handle(imp->buf->ex, "revoke-state");
+	enum rs_revoke_state rs = rs_revoke_get(rc);
 	struct rs_mock_status st;
 	char why[RS_WHY_LEN];
+	bool woken;
 	int ret;
 
 	imp->live = false;
@@ -160,8 +163,9 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 	 * self-restoring trigger (reset, FLR: RS_PULSED) returns with the buffer live again
 	 * and traffic may have mapped it anew since, so a mapping seen then is not evidence
 	 * of anything: only while the buffer stays revoked is every mapping an old one.
+	 * A mapping made after the last invalidation (a low-power wake-up restores) is new.
 	 */
-	if (st.mapped && rs != RS_PULSED &&
+	if (st.mapped && rs != RS_PULSED && st.map_invalidations < st.invalidations &&
 	    (m->behaviour == RS_MOCK_SYNC || imp->buf->ex->ops->revoke_waits_unmap)) {
 		snprintf(why, sizeof(why), "mock importer (behaviour %s) still holds a mapping of buffer %u of %s (ino %lu) after the revoke returned",
 			 rs_sec_str(im->o.sec, "behaviour"), imp->buf->index, imp->buf->ex->o.name,
@@ -172,7 +176,15 @@ static int mock_im_revoked(struct rs_importer *im, struct rs_import *imp)
 	if (rs == RS_PULSED || st.mapped)
 		return 0;
 	/* still revoked: a new map must fail with the exporter's ENODEV */
+	woken = rs == RS_REVOKED_WAKE && rs_revoke_woken(rc, 0);
 	ret = rs_mock_map(m->fd, p->handle, why);
+	if (rs == RS_REVOKED_WAKE && (!ret || ret == -ENODEV)) {
+		if (!ret)
+			rs_mock_unmap(m->fd, p->handle, NULL);
+		ret = rs_revoke_wake_check(rc, woken, !ret, why);
+		return ret ? rs_err(&im->o, EPROTO, "mock importer MAP of buffer %u of %s: %s",
+				    imp->buf->index, imp->buf->ex->o.name, why) : 0;
+	}
 	if (!ret) {
 		rs_mock_unmap(m->fd, p->handle, NULL);
 		snprintf(why, sizeof(why), "mock importer MAP of buffer %u of %s (ino %lu) succeeded while it is %s (expected ENODEV)",
@@ -276,7 +288,7 @@ static const struct rs_variant mock_im_variants[] = {
 
 static const struct rs_importer_ops mock_importer = {
 	.type = "mock",
-	.help = "the kernel mock importer (/dev/dma_buf_mock): sync|deferred|stuck|pinned|fence",
+	.help = "the kernel mock importer (debugfs dma_buf/mock_importer): " RS_MOCK_BEHAVIOURS,
 	.opts = mock_im_opts,
 	.open = mock_im_open,
 	.import = mock_im_import,

@@ -156,16 +156,24 @@ static int rdma_revoked(struct rs_importer *im, struct rs_import *imp)
 {
 	struct rdma_im *m = im->o.priv;
 	struct rdma_imp *p = imp->priv;
-	enum rs_revoke_state st = rs_revoke_get(rs_ex_handle(imp->buf->ex, "revoke-state"));
+	struct rs_revoke_ctl *rc = rs_ex_handle(imp->buf->ex, "revoke-state");
+	enum rs_revoke_state st = rs_revoke_get(rc);
 	char why[RS_WHY_LEN];
+	bool woken;
 	int ret;
 
 	imp->live = false;
 	if (!p->mr || st == RS_PULSED)
 		return 0;	/* mlx5 ODP re-faults after an un-revoke: nothing to see */
+	woken = st == RS_REVOKED_WAKE && rs_revoke_woken(rc, 0);
 	pthread_mutex_lock(&m->lock);
 	ret = write_once(im, p, 8, why);
 	pthread_mutex_unlock(&m->lock);
+	if (st == RS_REVOKED_WAKE && (!ret || ret == -EIO)) {
+		ret = rs_revoke_wake_check(rc, woken, !ret, why);
+		return ret ? rs_err(&im->o, EPROTO, "%s: RDMA WRITE into buffer %u of %s: %s",
+				    m->r.name, imp->buf->index, imp->buf->ex->o.name, why) : 0;
+	}
 	if (!ret)
 		return rs_err(&im->o, EPROTO, "%s: RDMA WRITE into revoked buffer %u of %s "
 			      "completed successfully", m->r.name, imp->buf->index,

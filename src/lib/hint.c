@@ -28,7 +28,8 @@ static const struct hint hints[] = {
 	{ RS_HINT_MOCK_ATTACH, ENODEV, " (the dma-buf is revoked, or no such importing device)" },
 	{ RS_HINT_MOCK_MAP, ENODEV, " (the dma-buf is revoked)" },
 	{ RS_HINT_MOCK_MAP, EBUSY, " (already mapped)" },
-	{ RS_HINT_MOCK_MAP, EINVAL, " (no peer-to-peer path to the importing device)" },
+	{ RS_HINT_MOCK_MAP, EINVAL, " (no peer-to-peer path to the importing device, or the mock's own "
+	  "device, which has no DMA mask)" },
 	{ RS_HINT_RDMA_REG, EOPNOTSUPP, " (the provider has no dma-buf MRs)" },
 	{ RS_HINT_RDMA_REG, ENOSYS, " (the provider has no dma-buf MRs)" },
 	{ RS_HINT_RDMA_REG, ENODEV, " (the dma-buf is revoked)" },

@@ -2,6 +2,7 @@
 /* iommufd IOAS, MAP_FILE/UNMAP and the IOMMUFD_TEST selftest commands. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +20,19 @@
 
 #define NO_TEST_H "revokestorm was built without the kernel's iommufd_test.h " \
 		  "(pass KSRC=/path/to/linux to make)"
+
+bool rs_fd_is_dmabuf(int fd)
+{
+	char p[64], link[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strncmp(link, "/dmabuf:", 8);
+}
 
 int rs_iommufd_open(struct rs_iommufd *f, char *why)
 {
@@ -152,10 +166,15 @@ int rs_iommufd_mock_dmabuf(struct rs_iommufd *f, uint64_t length, char *why)
 		.dmabuf_get = { .length = (uint32_t)length, .open_flags = O_RDWR | O_CLOEXEC },
 	};
 
+	int ret;
+
 	if (length > UINT32_MAX)
 		return rs_why(why, -EINVAL, "mock dma-buf of %llu bytes: at most 512 pages",
 			      (unsigned long long)length);
-	return test_cmd(f, &cmd, "DMABUF_GET", why);
+	ret = test_cmd(f, &cmd, "DMABUF_GET", why);
+	if (ret == 0 && !rs_fd_is_dmabuf(0))
+		return rs_why(why, -EOPNOTSUPP, RS_IOMMUFD_DMABUF_GET_LOST);
+	return ret;
 }
 
 int rs_iommufd_mock_revoke(struct rs_iommufd *f, int dmabuf_fd, bool revoked, char *why)

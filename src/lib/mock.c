@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Client of /dev/dma_buf_mock, the revokestorm kernel mock importer. */
+/* Client of the kernel mock importer, debugfs dma_buf/mock_importer (docs/mock-importer.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,18 +10,32 @@
 #include "rs_lib/mock.h"
 
 #if defined(__has_include)
-#if __has_include(<linux/dma-buf-mock.h>)
-#include <linux/dma-buf-mock.h>
+#if __has_include(<dma-buf-mock.h>)
+#include <dma-buf-mock.h>
 #define RS_HAVE_DMA_BUF_MOCK 1
 #endif
 #endif
 
-#define NO_MOCK "kernel lacks the revokestorm mock importer (CONFIG_DMA_BUF_MOCK_IMPORTER)"
+#define NO_MOCK "kernel lacks the mock importer of kernel-patches/ (CONFIG_DMA_BUF_MOCK_IMPORTER)"
+#ifdef RS_HAVE_DMA_BUF_MOCK
+#define MOCK_PATH "/sys/kernel/debug/" DMA_BUF_MOCK_DEBUGFS_FILE
+#else
+#define MOCK_PATH "/sys/kernel/debug/dma_buf/mock_importer"
+#endif
+
+bool rs_mock_present(void)
+{
+	return access(MOCK_PATH, F_OK) == 0;
+}
 
 #ifdef RS_HAVE_DMA_BUF_MOCK
-_Static_assert(RS_MOCK_SYNC == DMA_BUF_MOCK_SYNC && RS_MOCK_DEFERRED == DMA_BUF_MOCK_DEFERRED &&
-	       RS_MOCK_STUCK == DMA_BUF_MOCK_STUCK && RS_MOCK_PINNED == DMA_BUF_MOCK_PINNED &&
-	       RS_MOCK_FENCE == DMA_BUF_MOCK_FENCE, "mock behaviours match the uAPI");
+
+_Static_assert((int)RS_MOCK_SYNC == DMA_BUF_MOCK_SYNC &&
+	       (int)RS_MOCK_DEFERRED == DMA_BUF_MOCK_DEFERRED &&
+	       (int)RS_MOCK_STUCK == DMA_BUF_MOCK_STUCK &&
+	       (int)RS_MOCK_PINNED == DMA_BUF_MOCK_PINNED &&
+	       (int)RS_MOCK_FENCE == DMA_BUF_MOCK_FENCE, "mock behaviours match the kernel's");
+_Static_assert(RS_MOCK_MAX_DELAY_MS == DMA_BUF_MOCK_MAX_DELAY_MS, "the kernel's delay bound");
 
 bool rs_mock_built(void)
 {
@@ -30,12 +44,19 @@ bool rs_mock_built(void)
 
 int rs_mock_open(char *why)
 {
-	int fd = open("/dev/dma_buf_mock", O_RDWR | O_CLOEXEC);
+	int fd = open(MOCK_PATH, O_RDWR | O_CLOEXEC);
 
-	if (fd < 0 && errno == ENOENT)
-		return rs_why(why, -EOPNOTSUPP, NO_MOCK ": no /dev/dma_buf_mock");
+	if (fd < 0 && errno == ENOENT) {
+		if (access("/sys/kernel/debug/dma_buf", F_OK))
+			return rs_why(why, -EOPNOTSUPP, "no /sys/kernel/debug/dma_buf: mount debugfs "
+				      "at /sys/kernel/debug to use the mock importer");
+		return rs_why(why, -EOPNOTSUPP, NO_MOCK ": no %s", MOCK_PATH);
+	}
+	if (fd < 0 && (errno == EPERM || errno == EACCES))
+		return rs_why(why, -errno, "open %s: %s (the mock importer needs root: "
+			      "CAP_SYS_ADMIN)", MOCK_PATH, strerror(errno));
 	if (fd < 0)
-		return rs_why(why, -errno, "open /dev/dma_buf_mock: %s%s", strerror(errno),
+		return rs_why(why, -errno, "open %s: %s%s", MOCK_PATH, strerror(errno),
 			      rs_errno_hint(RS_HINT_OPEN, errno));
 	return fd;
 }
@@ -51,6 +72,9 @@ int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t de
 	};
 	int ret;
 
+	if (delay_ms > DMA_BUF_MOCK_MAX_DELAY_MS)
+		return rs_why(why, -EINVAL, "mock importer delay %u ms exceeds the driver's bound "
+			      "of %u ms", delay_ms, DMA_BUF_MOCK_MAX_DELAY_MS);
 	if (dev_name && strlen(dev_name) >= sizeof(a.dev_name))
 		return rs_why(why, -ENAMETOOLONG, "mock importer device name '%s' too long",
 			      dev_name);
@@ -60,8 +84,10 @@ int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t de
 	if (ret < 0)
 		return rs_why(why, ret, "mock importer ATTACH%s of fd %d as %s: %s%s",
 			      map ? "+MAP" : "", dmabuf_fd,
-			      dev_name && *dev_name ? dev_name : "the misc device",
-			      strerror(-ret), rs_errno_hint(RS_HINT_MOCK_ATTACH, ret));
+			      dev_name && *dev_name ? dev_name : "the mock's own device",
+			      strerror(-ret), rs_errno_hint(map && ret == -EINVAL ?
+							    RS_HINT_MOCK_MAP : RS_HINT_MOCK_ATTACH,
+							    ret));
 	*handle = a.handle;
 	return 0;
 }
@@ -107,6 +133,7 @@ int rs_mock_status(int mfd, uint32_t handle, struct rs_mock_status *st, char *wh
 	st->invalidations = s.invalidations;
 	st->unmaps = s.unmaps;
 	st->maps = s.maps;
+	st->map_invalidations = s.map_invalidations;
 	st->last_map_err = s.last_map_err;
 	return 0;
 }
@@ -118,8 +145,8 @@ bool rs_mock_built(void)
 
 int rs_mock_open(char *why)
 {
-	return rs_why(why, -EOPNOTSUPP, NO_MOCK ": no <linux/dma-buf-mock.h> in the headers "
-		      "this was built with");
+	return rs_why(why, -EOPNOTSUPP, NO_MOCK ": built without <dma-buf-mock.h>, which the "
+		      "patched lab kernel's build provides (vm/build-kernel.sh, headers/test/)");
 }
 
 int rs_mock_attach(int mfd, int dmabuf_fd, enum rs_mock_behaviour b, uint32_t delay_ms,

@@ -25,21 +25,6 @@
 #define PCI_FUNC(devfn)		((devfn) & 0x07)
 #endif
 
-const char *rs_revoke_state_name(enum rs_revoke_state s)
-{
-	switch (s) {
-	case RS_LIVE:
-		return "live";
-	case RS_REVOKED:
-		return "revoked";
-	case RS_PULSED:
-		return "pulsed";
-	case RS_CLOSED:
-		return "closed";
-	}
-	return "?";
-}
-
 void rs_vfio_init(struct rs_vfio_dev *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -260,6 +245,7 @@ void rs_vfio_close_device(struct rs_vfio_dev *d)
 
 void rs_vfio_close(struct rs_vfio_dev *d)
 {
+	rs_revoke_set_wake(&d->revoke, -1);
 	rs_vfio_forget(d);
 	rs_close_fd(&d->fd);
 	rs_close_fd(&d->group_fd);

@@ -17,7 +17,7 @@ enum rs_ev_type {
 	EV_EXPORT, EV_PUT, EV_MMAP, EV_MMAP_INTERNAL, EV_FD, EV_GET,
 	EV_DYN_ATTACH, EV_DETACH,
 	EV_INV_BEGIN, EV_INV_ATTACH, EV_INV_END, EV_MAP, EV_UNMAP, EV_ATTACH_REJECTED,
-	EV_UNMAP_WAIT_HUNG,
+	EV_UNMAP_WAIT_HUNG, EV_UNMAP_WAIT_STALLED,
 	EV_MOVE_BEGIN, EV_FENCE_WAIT, EV_UNMAP_WAIT, EV_MOVE_END,
 	EV_MOCK_ATTACH, EV_MOCK_INVALIDATE, EV_MOCK_UNMAP, EV_MOCK_FENCE,
 	EV_NR,
@@ -180,6 +180,7 @@ struct rs_report {
 	struct rs_hang_rec *hangs;
 	size_t nr_hangs, cap_hangs;
 	uint64_t hangs_total;
+	uint64_t hangs_unnamed;		/* dma_buf_unmap_wait_stalled: a report naming no importer */
 	struct rs_viol_rec *viols;
 	size_t nr_viols, cap_viols;
 	uint64_t viol_total[RS_VIOL_NR];

@@ -66,7 +66,7 @@ size_t *rs_sorted_groups(const struct rs_report *r)
 
 uint64_t rs_findings(const struct rs_report *r)
 {
-	return r->hangs_total + rs_report_violations(r, -1);
+	return r->hangs_total + r->hangs_unnamed + rs_report_violations(r, -1);
 }
 
 const char *rs_rep_verdict(const struct rs_report *r)

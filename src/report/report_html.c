@@ -350,9 +350,13 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 			fputs("</td></tr>\n", f);
 		}
 		fputs("</table>\n", f);
-	} else {
+	} else if (!r->hangs_unnamed) {
 		fputs("<p class=\"ok\">None.</p>\n", f);
 	}
+	if (r->hangs_unnamed)
+		fprintf(f, "<p class=\"bad\">%llu more report(s) could not name the importer "
+			"(dma_buf_unmap_wait_stalled: resv lock contended, or no attachment mapped).</p>\n",
+			(unsigned long long)r->hangs_unnamed);
 	fprintf(f, "<h2>Protocol violations (%llu)</h2><table><tr><th>invariant</th><th>count</th></tr>",
 		(unsigned long long)rs_report_violations(r, -1));
 	for (s = 0; s < RS_VIOL_NR; s++)

@@ -178,6 +178,7 @@ int rs_report_write_json(struct rs_report *r, FILE *f)
 		rs_json_obj_end(j);
 	}
 	rs_json_arr_end(j);
+	rs_json_uint(j, "hangs_unnamed", r->hangs_unnamed);
 
 	rs_json_obj_begin(j, "violation_counts");
 	for (k = 0; k < RS_VIOL_NR; k++)

@@ -400,7 +400,7 @@ uint64_t rs_report_input_errors(const struct rs_report *r)
 
 uint64_t rs_report_hangs(const struct rs_report *r)
 {
-	return r->hangs_total;
+	return r->hangs_total + r->hangs_unnamed;
 }
 
 uint64_t rs_report_violations(const struct rs_report *r, int kind)
@@ -527,7 +527,7 @@ int rs_report_exit_code(const struct rs_report *r)
 {
 	if (r->errs_total)
 		return 2;
-	if (r->hangs_total || rs_report_violations(r, -1))
+	if (r->hangs_total || r->hangs_unnamed || rs_report_violations(r, -1))
 		return 1;
 	/* events were lost: what lay across the gaps could not be checked, so not a pass */
 	if (r->gaps_total)

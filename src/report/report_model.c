@@ -659,6 +659,15 @@ unmapped:
 		}
 		break;
 	}
+	case EV_UNMAP_WAIT_STALLED:
+		/*
+		 * kernel-patches v2: the revoke still waits, but the report could not name the
+		 * importer (resv lock contended, or no attachment the core counts as mapped)
+		 */
+		r->hangs_unnamed++;
+		if (b->seg >= 0)
+			r->segs[b->seg].hung = 1;
+		break;
 	case EV_MOVE_END:
 		if (!b->move_open) {
 			/* the trace began inside this move: count what we can */

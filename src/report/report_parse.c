@@ -43,6 +43,9 @@ const struct rs_ev_info rs_ev_info[EV_NR] = {
 	[EV_UNMAP_WAIT_HUNG]	= { "dma_buf_unmap_wait_hung", "dma_buf",
 				    BUF_F | B(F_ATTACH) | B(F_DEV_NAME) | B(F_DRIVER) | B(F_MAPPED) |
 				    B(F_SINCE_INV_MS) | B(F_WAITED_MS) },
+	/* kernel-patches v2: a hung-importer report that could not name the importer */
+	[EV_UNMAP_WAIT_STALLED]	= { "dma_buf_unmap_wait_stalled", "dma_buf",
+				    BUF_F | B(F_REASON) | B(F_WAITED_MS) },
 	[EV_MOVE_BEGIN]		= { "vfio_pci_dmabuf_move_begin", "vfio_pci",
 				    B(F_DEV) | B(F_INO) | B(F_SIZE) | B(F_REVOKE) | B(F_TRIGGER) },
 	[EV_FENCE_WAIT]		= { "vfio_pci_dmabuf_fence_wait", "vfio_pci",

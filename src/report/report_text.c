@@ -203,6 +203,10 @@ static void rs_text_findings(struct rs_report *r, FILE *f)
 	}
 	if (r->hangs_total > r->nr_hangs)
 		fprintf(f, "  ... %llu more not listed\n", (unsigned long long)(r->hangs_total - r->nr_hangs));
+	if (r->hangs_unnamed)
+		fprintf(f, "  %llu more report(s) could not name the importer (dma_buf_unmap_wait_stalled: "
+			"resv lock contended, or no attachment mapped)\n",
+			(unsigned long long)r->hangs_unnamed);
 
 	fprintf(f, "\nPROTOCOL VIOLATIONS (%llu)\n", (unsigned long long)rs_report_violations(r, -1));
 	for (k = 0; k < RS_VIOL_NR; k++)

@@ -3,8 +3,10 @@
  * Trigger "low-power": VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY (revokes, needs no PM
  * capability) and LOW_POWER_EXIT to restore (the only way back: a runtime resume on its
  * own does not un-revoke).  With wakeup, the entry is LOW_POWER_ENTRY_WITH_WAKEUP; the
- * first access that resumes the device ends low power and signals the eventfd, but leaves
- * the dma-bufs revoked, so the restore is LOW_POWER_EXIT all the same.
+ * first access that resumes the device ends low power and signals the eventfd, and the
+ * kernel must then restore the dma-bufs (RS_REVOKED_WAKE: the importers' hooks judge
+ * their access by the eventfd; 7.2.13 leaves them revoked, docs/findings.md 1b).  The
+ * restore is LOW_POWER_EXIT all the same (a no-op after a wake-up).
  */
 #include <errno.h>
 #include <string.h>
@@ -53,20 +55,28 @@ static int low_power_set(struct rs_trigger *t, struct rs_vfio_dev *d, bool enter
 	if (ret)
 		return rs_fail(&t->o, ret, why);
 	if (enter && rs_sec_bool(t->o.sec, "wakeup")) {
-		/* the kernel holds its own reference to the eventfd until the wake-up or exit */
-		int efd = eventfd(0, EFD_CLOEXEC);
+		/* kept until the restore: the importers' hooks poll it for the wake-up */
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
 		ret = efd < 0 ? rs_why(why, -errno, "eventfd: %s", strerror(errno)) :
 				rs_vfio_low_power_wakeup(d, efd, why);
-		if (efd >= 0)
+		if (ret && efd >= 0)
 			close(efd);
+		else if (!ret)
+			rs_revoke_set_wake(&d->revoke, efd);
 	} else {
 		ret = rs_vfio_low_power(d, enter, why);
+		if (!enter)
+			rs_revoke_set_wake(&d->revoke, -1);
 	}
 	rs_vfio_put(d);
 	if (ret)
 		return rs_fail(&t->o, ret, why);
-	rs_revoke_set(&d->revoke, enter ? RS_REVOKED : RS_LIVE);
+	if (!enter)
+		rs_revoke_set(&d->revoke, RS_LIVE);
+	else
+		rs_revoke_set(&d->revoke, rs_sec_bool(t->o.sec, "wakeup") ? RS_REVOKED_WAKE :
+			      RS_REVOKED);
 	return 0;
 }
 

@@ -579,6 +579,7 @@ TEST(state_file_recovery)
 	free(text);
 	run_free(&o);
 	free(body);
+	unlink(path);
 	free(path);
 	rmdir(tmpl);
 }
@@ -913,6 +914,7 @@ TEST(stuck_leftovers_removed_by_next_start)
 	perf = fork();	/* a "perf" its run left running, in its own process group */
 	if (!perf) {
 		setpgid(0, 0);
+		rs_child_signals();	/* as a run starts the real one: SIGINT not ignored */
 		for (;;)
 			pause();
 	}

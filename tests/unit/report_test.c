@@ -256,6 +256,47 @@ TEST(trace_events_doc_samples)
 	unlink(path);
 }
 
+/*
+ * kernel-patches v2's hung-importer reports (docs/trace-events.md, hand-written from its
+ * TP_printk formats): the hung event gains importer, invalidated, comm and pid, and a report
+ * that cannot name the importer is dma_buf_unmap_wait_stalled; both are findings (exit 1).
+ */
+TEST(v2_hung_and_stalled_reports)
+{
+	static const char lines[] =
+		"     kworker/0:1-12      [000] .....     3.616112: dma_buf_unmap_wait_hung: exp_name=vfio_pci_core size=65536 ino=3 attachment:000000002a55190f dev_name=0000:01:00.0 driver=vfio-pci importer=dma_buf_mock_invalidate_mappings mapped=1 invalidated=1 since_invalidate_ms=501 waited_ms=501 comm=mock_importer_t pid=95\n"
+		"     kworker/0:1-12      [000] .....     4.617001: dma_buf_unmap_wait_hung: exp_name=vfio_pci_core size=65536 ino=3 attachment:000000002a55190f dev_name=0000:01:00.0 driver=vfio-pci importer=0x0 mapped=1 invalidated=0 since_invalidate_ms=0 waited_ms=1502 comm=mock_importer_t pid=95\n"
+		"     kworker/1:2-40      [001] .....     5.001000: dma_buf_unmap_wait_stalled: exp_name=vfio_pci_core size=65536 ino=4 reason=resv_contended waited_ms=500 comm=revokestorm pid=120\n"
+		"     kworker/1:2-40      [001] .....     5.002000: dma_buf_unmap_wait_stalled: exp_name=vfio_pci_core size=65536 ino=4 reason=no_mapped_attachment waited_ms=1500 comm=revokestorm pid=120\n"
+		" mock_importer_t-94      [001] .....     5.339991: dma_buf_mock_unmap: ino=3 attachment:000000002a55190f handle=1 behaviour=stuck reason=exit\n";
+	char path[] = "/tmp/rs-report-v2.XXXXXX", *json, *text, *errs;
+	struct rs_report *r;
+	int fd, err;
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(lines), write(fd, lines, strlen(lines)));
+	close(fd);
+	r = load(_metadata, path, &errs);
+	unlink(path);
+	EXPECT_EQ(5, rs_report_events(r));
+	EXPECT_EQ(0, rs_report_input_errors(r)) TH_LOG("%s", errs);
+	EXPECT_EQ(4, rs_report_hangs(r));	/* 2 named, 2 not */
+	EXPECT_EQ(1, rs_report_exit_code(r));
+	json = render(r, rs_report_write_json, &err);
+	EXPECT_EQ(0, err);
+	EXPECT_NE(NULL, strstr(json, "\"hangs_total\": 2"));
+	EXPECT_NE(NULL, strstr(json, "\"hangs_unnamed\": 2"));
+	EXPECT_NE(NULL, strstr(json, "\"dma_buf_unmap_wait_stalled\": 2"));
+	EXPECT_NE(NULL, strstr(json, "\"since_invalidate_ms\": 501"));
+	text = render(r, rs_report_write_text, &err);
+	EXPECT_NE(NULL, strstr(text, "2 more report(s) could not name the importer")) TH_LOG("%s", text);
+	free(json);
+	free(text);
+	free(errs);
+	rs_report_free(r);
+}
+
 /* Not events, not errors: callchains, tracefs stack traces, perf trace syscalls (hand-written). */
 TEST(noise_lines_are_not_errors)
 {

@@ -152,6 +152,33 @@ TEST(hung_importer_warning)
 	EXPECT_EQ(-ENOENT, rs_hung_importer_parse("dma-buf: vfio_pci_core ino 3: hung", &h));
 }
 
+/* kernel-patches v2's warnings (hand-written from its pr_warn formats). */
+TEST(hung_importer_warning_v2)
+{
+	struct rs_hung_importer h;
+	const char *why = NULL;
+	char *scn;
+
+	ASSERT_EQ(0, rs_hung_importer_parse("[ 3.6] dma-buf: vfio_pci_core ino 3: hung importer 0000:01:00.0 (vfio-pci) still holds 1 mapping(s) 501 ms after invalidate; importer dma_buf_mock_invalidate_mappings, task mock_importer_t:95 waiting 502 ms for unmap\n", &h));
+	EXPECT_EQ(3, h.ino);
+	EXPECT_EQ(501, h.ms);
+	EXPECT_FALSE(h.never_invalidated);
+	/* a report that names no importer is skipped for the next one */
+	ASSERT_EQ(0, rs_hung_importer_parse("[ 3.6] dma-buf: vfio_pci_core ino 4: hung importer not named: resv lock contended; task revokestorm:120 waiting 500 ms for unmap\n"
+					    "[ 4.6] dma-buf: vfio_pci_core ino 5: hung importer 0000:01:00.0 (vfio-pci) still holds 2 mapping(s), never invalidated; importer 0x0, task revokestorm:120 waiting 1500 ms for unmap\n", &h));
+	EXPECT_EQ(5, h.ino);
+	EXPECT_EQ(2, h.mappings);
+	EXPECT_EQ(0, h.ms);
+	EXPECT_TRUE(h.never_invalidated);
+	EXPECT_STREQ("vfio-pci", h.driver);
+	scn = rs_hung_importer_scenario(&h, &why);
+	ASSERT_NE(NULL, scn);
+	EXPECT_NE(NULL, strstr(scn, "still holds 2 mapping(s), never invalidated\n")) TH_LOG("%s", scn);
+	expect_loads(_metadata, scn);
+	free(scn);
+	EXPECT_EQ(-ENOENT, rs_hung_importer_parse("dma-buf: vfio_pci_core ino 4: hung importer not named: no mapped attachment, the exporter counts a mapping the core does not; task x:1 waiting 5 ms for unmap", &h));
+}
+
 /* The same warning from the RDMA uverbs exporter (patch 5): refused with the reason. */
 TEST(hung_importer_warning_rdma)
 {

@@ -264,6 +264,26 @@ TEST_F(fake_tracefs, perf_stopped_by_sigint_is_success)
 }
 
 /*
+ * A run started in the background by a shell without job control (nohup, cron, a CI
+ * script's "&") inherits SIGINT ignored, and exec keeps it: perf must still get SIGINT's
+ * default, or the stop cannot end it (a shell's trap cannot take an inherited SIG_IGN).
+ */
+TEST_F(fake_tracefs, perf_stopped_although_the_run_ignores_sigint)
+{
+	char why[256] = "";
+	struct rs_trace *t;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	ASSERT_EQ(0, start_fake_perf(self, "#!/bin/sh\ntrap 'trap - INT; kill -INT $$' INT\n"
+				     FAKE_PERF_ACK "while :; do sleep 0.05; done\n", &t, why, sizeof(why)))
+		TH_LOG("%s", why);
+	usleep(300 * 1000);
+	EXPECT_EQ(0, rs_trace_stop_checked(t, why, sizeof(why))) TH_LOG("%s", why);
+	unsetenv("PERF");
+}
+
+/*
  * The start returns once perf records (its ack to "enable"), not when it was spawned: in
  * short lab runs perf.data held 0 to 18 of 22-27 revokes and nothing said so.
  */

@@ -6,7 +6,8 @@
  *  - a private tracefs instance with the iommu:map / iommu:unmap events filtered to one
  *    IOVA range, to see from userspace whether an iommufd area is really in (or was
  *    really removed from) the IOMMU page tables;
- *  - raw IOMMU_IOAS_MAP_FILE that returns -errno without any policy.
+ *  - raw IOMMU_IOAS_MAP_FILE that returns -errno without any policy;
+ *  - lab_kernel_has_fix(): whether the kernel carries a fix of kernel-patches/fixes/.
  */
 #ifndef RS_TESTS_VM_LAB_UTIL_H
 #define RS_TESTS_VM_LAB_UTIL_H
@@ -44,6 +45,33 @@ static inline const char *lab_dev(const char *name, char *why, size_t len)
 		return NULL;
 	}
 	return v;
+}
+
+/*
+ * Whether the lab kernel carries the fix whose subject is `slug` (lower case, runs of
+ * other characters as '-'), as its artifact says: vm/build-kernel.sh lists the fixes it
+ * applied, vm/run-vm.sh exports them as RS_KERNEL_FIXES.  A finding's test expects the
+ * bug or the fixed behaviour from this, never from the behaviour itself.  1 carries
+ * it, 0 does not, -1 unknown (why says why: not the lab, or an artifact without a list).
+ */
+static inline int lab_kernel_has_fix(const char *slug, char *why, size_t len)
+{
+	const char *fixes = getenv("RS_KERNEL_FIXES"), *p;
+	size_t n = strlen(slug);
+
+	if (!getenv("RS_VM")) {
+		snprintf(why, len, "not in the lab VM: which fixes the kernel carries is unknown");
+		return -1;
+	}
+	if (!fixes) {
+		snprintf(why, len, "the kernel artifact lists no fixes (built before the list "
+			 "existed?): rebuild it with vm/build-kernel.sh");
+		return -1;
+	}
+	for (p = fixes; (p = strstr(p, slug)); p += n)
+		if ((p == fixes || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+	return 0;
 }
 
 static inline int lab_write(const char *path, const char *val)

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel mock importer (/dev/dma_buf_mock, CONFIG_DMA_BUF_MOCK_IMPORTER) against a
+ * The kernel mock importer (debugfs dma_buf/mock_importer, CONFIG_DMA_BUF_MOCK_IMPORTER) against a
  * VFIO dma-buf exported from an ivshmem BAR2 (and an nvme BAR0) and revoked through the
  * PCI_COMMAND memory bit (and every other trigger the device has), with the events of kernel-patches/ read from a private tracefs instance: each
  * behaviour (sync, deferred, stuck, pinned, fence) must produce its events
  * (docs/trace-events.md), the stuck importer must be reported as hung by the dma-buf core
- * within one dma_buf.hung_importer_ms period (plus a margin), and the revoke must complete
- * once it is released.  Only "within a generous bound" timing checks.
+ * (device, callback, waiting task) within one dma_buf.hung_importer_ms period (plus a
+ * margin), and the revoke must complete once it is released.  Only "within a generous
+ * bound" timing checks.  The series' own kselftest (kernel-patches/0009) covers the
+ * mock's release on close and exit; this test follows the events.
  * Run: vm/run-vm.sh -- build/tests/vm/mock_importer_test
  */
 #include <errno.h>
@@ -26,8 +28,8 @@
 #include "rs_lib/vfio.h"
 
 #if defined(__has_include)
-#if __has_include(<linux/dma-buf-mock.h>)
-#include <linux/dma-buf-mock.h>
+#if __has_include(<dma-buf-mock.h>)
+#include <dma-buf-mock.h>	/* not uAPI: the lab kernel build's headers/test */
 #define HAVE_MOCK 1
 #endif
 #endif
@@ -35,6 +37,7 @@
 #ifdef HAVE_MOCK
 
 #define TRACEFS		"/sys/kernel/tracing"
+#define MOCK_PATH	"/sys/kernel/debug/" DMA_BUF_MOCK_DEBUGFS_FILE
 #define HUNG_PARAM	"/sys/module/dma_buf/parameters/hung_importer_ms"
 
 static long long now_ns(void)
@@ -247,8 +250,8 @@ FIXTURE_SETUP(mock)
 	rs_vfio_init(&self->d);
 	if (!getenv("RS_VM") || !bdf || !*bdf)
 		SKIP(return, "not in the lab VM (no RS_VM / %s)", variant->env);
-	if (access("/dev/dma_buf_mock", F_OK))
-		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no /dev/dma_buf_mock)");
+	if (access(MOCK_PATH, F_OK))
+		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no " MOCK_PATH ")");
 	ASSERT_EQ(0, rs_vfio_open(&self->d, bdf, RS_VFIO_AUTO, why)) TH_LOG("%s", why);
 	self->opened = true;
 	/* a killed earlier run may have left the memory bit clear */
@@ -259,8 +262,8 @@ FIXTURE_SETUP(mock)
 	self->ino = (unsigned long)st.st_ino;
 	snprintf(self->ino_s, sizeof(self->ino_s), "ino=%lu ", self->ino);
 	snprintf(self->dev_s, sizeof(self->dev_s), "dev=%s ", self->d.bdf);
-	self->mfd = open("/dev/dma_buf_mock", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->mfd) TH_LOG("open /dev/dma_buf_mock: %s", strerror(errno));
+	self->mfd = open(MOCK_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->mfd) TH_LOG("open " MOCK_PATH ": %s", strerror(errno));
 
 	snprintf(self->inst, sizeof(self->inst), TRACEFS "/instances/rs_mock_test_%d", getpid());
 	rmdir(self->inst);
@@ -331,6 +334,7 @@ static int mock_status(FIXTURE_DATA(mock) *self, uint32_t handle, struct dma_buf
 struct revoker {
 	FIXTURE_DATA(mock) *self;
 	pthread_t thr;
+	int tid;		/* __atomic: the revoking thread */
 	volatile int done;
 	int ret;
 	long long start, end;
@@ -341,6 +345,7 @@ static void *revoke_thread(void *arg)
 {
 	struct revoker *r = arg;
 
+	__atomic_store_n(&r->tid, (int)gettid(), __ATOMIC_RELEASE);
 	r->start = now_ns();
 	r->ret = set_memory(r->self, false, r->why);
 	r->end = now_ns();
@@ -425,6 +430,7 @@ TEST_F(mock, sync)
 	EXPECT_EQ(1, st.mapped);
 	EXPECT_EQ(1, st.revocable);
 	EXPECT_EQ(1, st.maps);
+	EXPECT_EQ(0, st.map_invalidations);
 	t = trace_text(self);
 	ASSERT_NE(NULL, t);
 	EXPECT_NE(NULL, find_ev(t, 0, "dma_buf_mock_attach", self->ino_s, "behaviour=sync",
@@ -504,6 +510,10 @@ TEST_F(mock, sync)
 	free(t);
 	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
 	EXPECT_EQ(-EBUSY, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, h));
+	/* the restore invalidated too; the new mapping was made after both */
+	ASSERT_EQ(0, mock_status(self, h, &st));
+	EXPECT_EQ(2, st.invalidations);
+	EXPECT_EQ(2, st.map_invalidations);
 	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_SYNC, 0, true, &h2));
 	EXPECT_NE(h, h2);
 	EXPECT_EQ(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_UNMAP, h2));
@@ -565,7 +575,7 @@ TEST_F(mock, deferred_unmap_at_next_map)
 	char *t = NULL;
 
 	/* far longer than the test: only the MAP can end the revoke's wait */
-	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_DEFERRED, 600000, true, &h));
+	ASSERT_EQ(0, mock_attach(self, DMA_BUF_MOCK_DEFERRED, DMA_BUF_MOCK_MAX_DELAY_MS, true, &h));
 	trace_clear(self);
 	ASSERT_EQ(0, pthread_create(&rv.thr, NULL, revoke_thread, &rv));
 	until = now_ns() + 10000 * 1000000LL;
@@ -654,8 +664,9 @@ TEST_F(mock, stuck)
 		free(t);
 		t = trace_text(self);
 		ASSERT_NE(NULL, t);
-		hung = find_ev(t, 0, "dma_buf_unmap_wait_hung", self->ino_s, dn, drv, "mapped=1",
-			       NULL);
+		hung = find_ev(t, 0, "dma_buf_unmap_wait_hung", self->ino_s, dn, drv,
+			       "importer=dma_buf_mock_invalidate_mappings", "mapped=1",
+			       "invalidated=1", NULL);
 		if (hung.line) {
 			seen = now_ns();
 			break;
@@ -666,12 +677,14 @@ TEST_F(mock, stuck)
 	EXPECT_FALSE(revoker_done(&rv)) TH_LOG("the revoke did not wait for the stuck importer");
 	if (seen) {
 		/*
-		 * Not before the period: the detector's timed waits count jiffies, the event's
+		 * Not before the period: the detector's delayed work counts jiffies, the event's
 		 * fields ktime.  Under TCG on the debug kernel the two clocks drift by a few
 		 * milliseconds (seen: 493 ms for a 500 ms period), so 2% is allowed.
 		 */
 		EXPECT_LE(period - 1 - period / 50, ev_field(&hung, "waited_ms"));
 		EXPECT_LE(period - 1 - period / 50, ev_field(&hung, "since_invalidate_ms"));
+		/* the waiting task is the revoking thread */
+		EXPECT_EQ(__atomic_load_n(&rv.tid, __ATOMIC_ACQUIRE), ev_field(&hung, "pid"));
 		TH_LOG("sample: %.*s", EV_SHOW(hung));
 	}
 	free(t);
@@ -679,7 +692,10 @@ TEST_F(mock, stuck)
 	ASSERT_EQ(0, mock_status(self, h, &st));
 	EXPECT_EQ(1, st.mapped);
 	EXPECT_EQ(1, st.invalidations);
+	/* the mapping outlived the invalidation */
+	EXPECT_EQ(0, st.map_invalidations);
 	EXPECT_TRUE(kmsg_has("hung importer", self->d.bdf));
+	EXPECT_TRUE(kmsg_has("importer dma_buf_mock_invalidate_mappings, task", self->d.bdf));
 
 	/* still stuck one more period later; then release it */
 	usleep((period + 200) * 1000);
@@ -916,8 +932,11 @@ TEST_F(mock, triggers)
 	rs_vfio_close(&self->d);
 }
 
-/* Without a PCI device name the misc device imports: not P2P capable, so maps fail. */
-TEST_F(mock, misc_device_cannot_map)
+/*
+ * Without a PCI device name the mock's own device imports: it has no DMA mask, so the mock
+ * refuses its maps (EINVAL) before the exporter would map through it.
+ */
+TEST_F(mock, own_device_cannot_map)
 {
 	struct dma_buf_mock_attach a = {
 		.dmabuf_fd = self->dbuf,
@@ -926,10 +945,10 @@ TEST_F(mock, misc_device_cannot_map)
 	struct dma_buf_mock_status st;
 
 	ASSERT_EQ(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a)) TH_LOG("%s", strerror(errno));
-	EXPECT_NE(0, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, a.handle));
+	EXPECT_EQ(-EINVAL, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, a.handle));
 	ASSERT_EQ(0, mock_status(self, a.handle, &st));
 	EXPECT_EQ(0, st.mapped);
-	EXPECT_GT(0, st.last_map_err);
+	EXPECT_EQ(-EINVAL, st.last_map_err);
 	/* bad arguments */
 	a.reserved = 1;
 	EXPECT_NE(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a));
@@ -938,12 +957,18 @@ TEST_F(mock, misc_device_cannot_map)
 	a.behaviour = 99;
 	EXPECT_NE(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a));
 	EXPECT_EQ(EINVAL, errno);
+	a.behaviour = DMA_BUF_MOCK_DEFERRED;
+	a.delay_ms = DMA_BUF_MOCK_MAX_DELAY_MS + 1;
+	EXPECT_NE(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a));
+	EXPECT_EQ(EINVAL, errno);
+	a.delay_ms = 0;
 	a.behaviour = DMA_BUF_MOCK_SYNC;
 	snprintf(a.dev_name, sizeof(a.dev_name), "0000:ff:1f.7");
 	EXPECT_NE(0, ioctl(self->mfd, DMA_BUF_MOCK_IOCTL_ATTACH, &a));
 	EXPECT_EQ(ENODEV, errno);
 	EXPECT_EQ(-ENOENT, mock_cmd(self, DMA_BUF_MOCK_IOCTL_MAP, 12345));
 }
+
 /*
  * A hot reset through one function revokes the dma-bufs of every device it resets
  * (vfio_pci_dev_set_hot_reset: vfio_pci_core.c:2580, un-revoked at :2611 once the bus
@@ -964,15 +989,15 @@ TEST(hot_reset_revokes_every_function)
 
 	if (!getenv("RS_VM") || !bdf[0] || !bdf[1])
 		SKIP(return, "not in the lab VM (no RS_VM / RS_IVSHMEM_MF0 / RS_IVSHMEM_MF1)");
-	if (access("/dev/dma_buf_mock", F_OK))
-		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no /dev/dma_buf_mock)");
+	if (access(MOCK_PATH, F_OK))
+		SKIP(return, "kernel lacks CONFIG_DMA_BUF_MOCK_IMPORTER (no " MOCK_PATH ")");
 	for (i = 0; i < 2; i++)
 		rs_vfio_init(&d[i]);
 	ASSERT_EQ(0, rs_vfio_open(&d[0], bdf[0], RS_VFIO_CDEV, why)) TH_LOG("%s", why);
 	d[1].iommufd = dup(d[0].iommufd);
 	d[1].ioas_id = d[0].ioas_id;
 	ASSERT_EQ(0, rs_vfio_open(&d[1], bdf[1], RS_VFIO_CDEV, why)) TH_LOG("%s", why);
-	mfd = open("/dev/dma_buf_mock", O_RDWR | O_CLOEXEC);
+	mfd = open(MOCK_PATH, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, mfd);
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, rs_vfio_cfg_update16(&d[i], PCI_COMMAND, 0, PCI_COMMAND_MEMORY, NULL,
@@ -1015,7 +1040,7 @@ TEST(hot_reset_revokes_every_function)
 
 TEST(mock_importer)
 {
-	SKIP(return, "built without <linux/dma-buf-mock.h>: build the patched lab kernel "
+	SKIP(return, "built without <dma-buf-mock.h>: build the patched lab kernel "
 		     "(vm/build-kernel.sh) and rebuild");
 }
 

@@ -385,15 +385,6 @@ TEST_F(vfio, revoke_low_power)
 	EXPECT_EQ(0, map(self, fd, &iova2));
 }
 
-/*
- * While LOW_POWER is engaged the BAR must not be reachable: mmap faults check
- * pm_runtime_engaged (vfio_pci_core.c:1764).  The dma-buf paths only check
- * __vfio_pci_memory_enabled() (vfio_pci_config.c:404-418), which is true during any
- * ioctl or config access because those runtime-resume the device: so a new export
- * during low power is born live (vfio_pci_dmabuf.c:310), and any PCI_COMMAND write
- * that keeps memory on un-revokes every buffer (vfio_pci_config.c:633-634) although low
- * power is still engaged.  This test asserts what 7.2.13 does; see the report.
- */
 /* Wait up to ms for the device's runtime suspend; rt gets the last runtime_status. */
 static bool runtime_suspended(const char *bdf, char *rt, size_t len, int ms)
 {
@@ -417,14 +408,31 @@ static void log_power(struct __test_metadata *_metadata, FIXTURE_DATA(vfio) *sel
 	TH_LOG("%s: %s power_state %s, runtime_status %s", when, self->d.bdf, st, rt);
 }
 
-TEST_F(vfio, low_power_leaks_live_dmabuf)
+/*
+ * docs/findings.md #1.  While LOW_POWER is engaged the BAR must not be reachable: mmap
+ * faults check pm_runtime_engaged (vfio_pci_core.c:1764).  On 7.2.13 the dma-buf paths
+ * only check __vfio_pci_memory_enabled() (vfio_pci_config.c:404-418), which is true
+ * during any ioctl or config access because those runtime-resume the device: so a new
+ * export during low power is born live (vfio_pci_dmabuf.c:310), and any PCI_COMMAND
+ * write that keeps memory on un-revokes every buffer (vfio_pci_config.c:633-634)
+ * although low power is still engaged.  With the fix both stay revoked until the exit.
+ */
+#define FIX_LOW_POWER	"vfio-pci-keep-dma-bufs-revoked-while-low-power-is-engaged"
+
+TEST_F(vfio, low_power_keeps_dmabufs_revoked)
 {
 	uint64_t iova = 0, iova2 = 0;
-	int fd, fd2, ret;
+	char why[RS_WHY_LEN];
+	int fd, fd2, ret, fixed;
 
 	if (rs_vfio_feature_probe(&self->d, VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY,
 				  VFIO_DEVICE_FEATURE_SET))
 		SKIP(return, "no VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY (CONFIG_PM off?)");
+	fixed = lab_kernel_has_fix(FIX_LOW_POWER, why, sizeof(why));
+	if (fixed < 0)
+		SKIP(return, "%s", why);
+	TH_LOG("kernel %s the fix \"%s\": expecting %s", fixed ? "carries" : "lacks",
+	       FIX_LOW_POWER, fixed ? "revoked buffers" : "the bug (live buffers)");
 	fd = export(self, 0, self->len);
 	ASSERT_LE(0, fd);
 	MAP_LIVE(fd, &iova);
@@ -440,34 +448,50 @@ TEST_F(vfio, low_power_leaks_live_dmabuf)
 	ret = map(self, fd2, &iova2);
 	TH_LOG("export during LOW_POWER: MAP_FILE of it = %d (%s)", ret,
 	       ret ? strerror(-ret) : "live: mapped while low power is engaged");
-	EXPECT_EQ(0, ret);
+	EXPECT_EQ(fixed ? -ENODEV : 0, ret);
 
 	/* rewrite PCI_COMMAND with memory still on */
 	ASSERT_EQ(0, set_memory(self, true));
 	ret = map(self, fd, &iova2);
 	TH_LOG("PCI_COMMAND rewrite during LOW_POWER: MAP_FILE of the revoked buffer = %d "
 	       "(%s)", ret, ret ? strerror(-ret) : "un-revoked while low power is engaged");
-	EXPECT_EQ(0, ret);
+	EXPECT_EQ(fixed ? -ENODEV : 0, ret);
+
+	/* the exit restores both */
 	ASSERT_EQ(0, low_power(self, false));
+	ret = map(self, fd, &iova2);
+	EXPECT_EQ(0, ret) TH_LOG("MAP_FILE after LOW_POWER_EXIT: %s", strerror(-ret));
+	ret = map(self, fd2, &iova2);
+	EXPECT_EQ(0, ret) TH_LOG("MAP_FILE of the low-power export after LOW_POWER_EXIT: %s",
+				 strerror(-ret));
 }
 
 /*
- * LOW_POWER_ENTRY_WITH_WAKEUP: the first access that resumes the device ends low power
- * (vfio_pci_core_runtime_resume: eventfd signalled, pm_runtime_engaged cleared) and the
- * uAPI calls LOW_POWER_EXIT optional after that; but the resume path does not un-revoke,
- * so the dma-bufs stay revoked until a LOW_POWER_EXIT (or a PCI_COMMAND write) that
- * userspace was told it need not make.  Asserts what 7.2.13 does; see docs/findings.md.
+ * docs/findings.md #1b.  LOW_POWER_ENTRY_WITH_WAKEUP: the first access that resumes the
+ * device ends low power (vfio_pci_core_runtime_resume: eventfd signalled,
+ * pm_runtime_engaged cleared) and the uAPI calls LOW_POWER_EXIT optional after that; on
+ * 7.2.13 the resume path does not un-revoke, so the dma-bufs stay revoked until a
+ * LOW_POWER_EXIT (or a PCI_COMMAND write) that userspace was told it need not make.
+ * With the fix the wake-up restores them.
  */
-TEST_F(vfio, low_power_wakeup_leaves_dmabuf_revoked)
+#define FIX_WAKEUP	"vfio-pci-restore-dma-bufs-when-a-wake-up-ends-low-power"
+
+TEST_F(vfio, low_power_wakeup_restores_dmabufs)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	uint64_t iova = 0, iova2 = 0, count = 0;
-	char rt[32] = "?";
-	int fd, efd, ret;
+	char rt[32] = "?", why[RS_WHY_LEN];
+	int fd, efd, ret, fixed;
 
 	if (rs_vfio_feature_probe(&self->d, VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP,
 				  VFIO_DEVICE_FEATURE_SET))
 		SKIP(return, "no VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP (CONFIG_PM off?)");
+	fixed = lab_kernel_has_fix(FIX_WAKEUP, why, sizeof(why));
+	if (fixed < 0)
+		SKIP(return, "%s", why);
+	TH_LOG("kernel %s the fix \"%s\": expecting %s after the wake-up",
+	       fixed ? "carries" : "lacks", FIX_WAKEUP,
+	       fixed ? "live buffers" : "the bug (revoked buffers)");
 	fd = export(self, 0, self->len);
 	ASSERT_LE(0, fd);
 	MAP_LIVE(fd, &iova);
@@ -498,8 +522,8 @@ TEST_F(vfio, low_power_wakeup_leaves_dmabuf_revoked)
 	ret = map(self, fd, &iova2);
 	TH_LOG("after the wake-up, before LOW_POWER_EXIT: MAP_FILE = %d (%s)", ret,
 	       ret ? strerror(-ret) : "live");
-	EXPECT_EQ(-ENODEV, ret);
-	/* the optional exit is what un-revokes */
+	EXPECT_EQ(fixed ? 0 : -ENODEV, ret);
+	/* the optional exit: live either way */
 	ASSERT_EQ(0, low_power(self, false));
 	EXPECT_EQ(0, map(self, fd, &iova2));
 	close(efd);
