@@ -11,25 +11,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0 n=0
 
-# expect NAME RC REGEX -- COMMAND...: COMMAND exits RC and its stderr matches REGEX.
-expect() {
-	local name=$1 want=$2 re=$3 rc
-	shift 4
-	n=$((n + 1))
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" = "$want" ] && grep -Eq -- "$re" "$tmp/err"; then
-		echo "ok $n lab: $name"
-		pass=$((pass + 1))
-	else
-		echo "not ok $n lab: $name (exit $rc, want $want; stderr must match /$re/)"
-		sed 's/^/# /' "$tmp/err" | tail -n 8
-		fail=$((fail + 1))
-	fi
-}
-
-# verdict OK_TEXT NOT_OK_TEXT STATUS: the next test point from STATUS (0: ok), with the tail
-# of $tmp/out under a "not ok".
+# verdict OK_TEXT NOT_OK_TEXT STATUS [FILE]: the next test point from STATUS (0: ok), with the
+# tail of FILE (default $tmp/out) under a "not ok".
 verdict() {
 	n=$((n + 1))
 	if [ "$3" = 0 ]; then
@@ -37,9 +20,19 @@ verdict() {
 		pass=$((pass + 1))
 	else
 		echo "not ok $n lab: $2"
-		sed 's/^/# /' "$tmp/out" | tail -n 8
+		sed 's/^/# /' "${4:-$tmp/out}" | tail -n 8
 		fail=$((fail + 1))
 	fi
+}
+
+# expect NAME RC REGEX -- COMMAND...: COMMAND exits RC and its stderr matches REGEX.
+expect() {
+	local name=$1 want=$2 re=$3 rc
+	shift 4
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" = "$want" ] && grep -Eq -- "$re" "$tmp/err"
+	verdict "$name" "$name (exit $rc, want $want; stderr must match /$re/)" $? "$tmp/err"
 }
 
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
