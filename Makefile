@@ -66,6 +66,7 @@ help:
 	@echo "make check-vm-debug  VM tests on the debug kernel (lockdep, KASAN); builds it if needed"
 	@echo "make check-matrix    the storm matrix alone in the lab (--cover; RS_MATRIX_ARGS for more)"
 	@echo "make check-findings  the tests of docs/findings.md on the stock kernel (plain 7.2, no patch)"
+	@echo "make check-findings-7.3  the same on Linux 7.3 stock and 7.3 with the fixes (builds both)"
 	@echo "make check-series    kernel-patches/ applies (git am) to every fetched kernel source"
 	@echo "make fuzz            longer libFuzzer runs of the scenario and trace parsers (FUZZ_SECONDS=300 each)"
 	@echo "make bench           benchmarks (bench/), results in docs/performance.md format"
@@ -216,7 +217,7 @@ check-lab:
 # RS_MATRIX_ARGS=" " for the quick matrix, RS_MATRIX_ARGS=--full for the whole matrix.
 check-matrix: $(O)/revokestorm
 	@vm/run-vm.sh $(VM_KERNEL) --name check-matrix \
-		--timeout $(VM_TIMEOUT) -- env RS_MATRIX=1 $(if $(RS_MATRIX_ARGS),RS_MATRIX_ARGS="$(RS_MATRIX_ARGS)") \
+		--timeout $(VM_TIMEOUT) -- env RS_MATRIX=1 RS_BUILD=$(O) $(if $(RS_MATRIX_ARGS),RS_MATRIX_ARGS="$(RS_MATRIX_ARGS)") \
 		tests/vm/matrix_test.sh
 
 # The same VM tests on the debug kernel (lockdep, KASAN): any splat fails the run.  Not the
@@ -232,10 +233,19 @@ check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 # artifact says, RS_KERNEL_FIXES); check-vm runs them on the default kernel (fixed),
 # check-findings on the stock one (plain 7.2.13: the bug).
 FINDINGS_TESTS	:= vfio_dmabuf_test:low_power_keeps_dmabufs_revoked,low_power_wakeup_restores_dmabufs \
-		   iommufd_mock_dmabuf_test:unrevoke_of_live_buffer_keeps_mapping
+		   iommufd_mock_dmabuf_test:unrevoke_of_live_buffer_keeps_mapping,dmabuf_get_returns_the_new_fd
 check-findings: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour stock --name check-findings \
 		-- tests/vm/run-all.sh --strict $(O) $(FINDINGS_TESTS)
+
+# The same tests on Linux 7.3 (finding #5 is 7.3's alone), stock and with the fixes
+# (kernel-patches/fixes/ + fixes/7.3/ + the main series): two more kernel builds, so
+# `check` runs them only where both kernels are cached (a SKIP otherwise) and this
+# target builds them.
+check-findings-7.3: $(O)/revokestorm $(VM_TESTS)
+	@vm/check-findings-series.sh --build 7.3 $(O) $(FINDINGS_TESTS)
+check-findings-cached: $(O)/revokestorm $(VM_TESTS)
+	@vm/check-findings-series.sh 7.3 $(O) $(FINDINGS_TESTS)
 
 # kernel-patches/ applies with git am to every fetched kernel source (7.2, and the 7.3 that
 # ./run.sh check fetches); make itself never downloads.
@@ -243,7 +253,7 @@ check-series:
 	@vm/check-series.sh
 
 check: check-unit check-tsan check-asan check-outputs fuzz-smoke check-lab check-series check-vm check-vm-debug \
-	check-findings
+	check-findings check-findings-cached
 
 bench: $(O)/revokestorm $(BENCHES)
 	@bench/run.sh $(O)
@@ -257,5 +267,5 @@ clean:
 
 .PHONY: all help need-khdr need-ksrc man install uninstall tests check check-unit check-tsan check-asan \
 	run-unit check-outputs check-deb check-lava check-vm check-lab check-matrix check-vm-debug check-findings \
-	check-series fuzz fuzz-smoke bench bench-series clean
+	check-findings-7.3 check-findings-cached check-series fuzz fuzz-smoke bench bench-series clean
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -15,25 +15,12 @@
 # On a shared machine, run it under the lab's VM lock: flock /tmp/rs-vm.lock bench/cost-curve.sh ...
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-kernel=()
-if [ "${1:-}" = --kernel ]; then
-	kernel=(--kernel "$2")
-	shift 2
-fi
-build=${1:?usage: bench/cost-curve.sh [--kernel DIR] BUILD_DIR [OUT_DIR]}
-out=${2:-$build/bench/cost-curve}
-rm -rf "$out/vm"
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-build=$(cd "$build" && pwd)
-cd "$top"
-# the guest gets the measurement's settings from us (vm/run-vm.sh passes no environment)
-ccenv=()
-for v in RS_CC_COUNTS RS_CC_IMPORTERS RS_CC_SECONDS; do
-	[ -n "${!v:-}" ] && ccenv+=("$v=${!v}")
-done
+. "$top/bench/boot-lib.sh"
+bench_args cost-curve "$@"
+# the guest gets the run's settings from us
+bench_guest_env RS_CC_COUNTS RS_CC_IMPORTERS RS_CC_SECONDS
 "$top/vm/run-vm.sh" ${FLAVOUR:+--flavour "$FLAVOUR"} "${kernel[@]}" -q --timeout 5400 \
-	--name cost-curve --out "$out/vm" -- env "${ccenv[@]}" bench/vm-cost-curve.sh "$build" /run/rsout/cc
+	--name cost-curve --out "$out/vm" -- env "${genv[@]}" bench/vm-cost-curve.sh "$build" /run/rsout/cc
 rc=$?
 grep -a '^bench:' "$out/vm/cmd.log" 2>/dev/null
 [ -d "$out/vm/cc" ] || { echo "bench: cost-curve: no measurements (VM exit $rc)" >&2; exit 1; }

@@ -12,7 +12,8 @@
 #  - the tracer's cost: revoke rate with trace = tracefs against trace = off, the recorder's
 #    CPU time and lost events, at the lab's highest rates (bench/vm-trace-cost.sh).
 # What kernel-patches/ costs (alternating boots of two kernels) is bench/series-cost.sh,
-# make bench-series.
+# make bench-series.  The cost curve is bench/cost-curve.sh; the tool at 4,096 dma-bufs x 4
+# importers and the hour-long soak are bench/scale.sh (docs/performance.md).
 # Environment: RS_BENCH_SECONDS (10) per measurement, RS_BENCH_ROUNDS (3), FLAVOUR.
 # Results go to stdout and BUILD_DIR/bench/results.txt.
 set -u

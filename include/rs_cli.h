@@ -4,6 +4,7 @@
 #define RS_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 int rs_cli_main(int argc, char **argv);
@@ -20,6 +21,13 @@ int rs_matrix_main(int argc, char **argv);
  */
 int rs_matrix_judge_ktap(const char *ktap, int exit_code, bool culprit, char *why, size_t whylen,
 			 char *note, size_t notelen);
+/*
+ * Whether a matrix cell's run is to be killed: past limit_ns since start, and not writing
+ * its trace text (trace.txt of text_size bytes, -1 while there is none, last grown at
+ * text_grew) for 30 s, since that conversion outlasts the run under TCG.
+ */
+bool rs_matrix_overdue(uint64_t now, uint64_t start, uint64_t limit_ns, long long text_size,
+		       uint64_t text_grew);
 
 /* `revokestorm list`: plugin types and keys from the registry; markdown for the docs. */
 void rs_list_print(FILE *f, bool markdown, const char *kind);

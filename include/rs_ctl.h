@@ -338,6 +338,7 @@ struct rs_ctx {
 	size_t nr_workers;		/* then the importers' traffic workers */
 	_Atomic bool seq_done;
 	_Atomic bool setup_done;
+	_Atomic uint64_t setup_ns;	/* run start to setup_done, once setup_done */
 	_Atomic bool cleanup_complete;	/* everything released and closed */
 
 	struct rs_recovered *recovered;

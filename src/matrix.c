@@ -184,11 +184,37 @@ static void rs_mx_parse(struct rs_mx_result *r, const char *ktap)
 	r->log = rs_str_steal(&log);
 }
 
+/*
+ * How long a cell's run may go on writing its trace text after its limit: the recording
+ * ends with the run, but its conversion to trace.txt (src/trace_text.c) takes as long as
+ * the events take to format, which under TCG and a loaded machine is far longer than the
+ * run.  A run past its limit is killed once trace.txt has not grown for this long.
+ */
+#define RS_MX_TEXT_STALL_NS	(30 * 1000000000ULL)
+
+bool rs_matrix_overdue(uint64_t now, uint64_t start, uint64_t limit_ns, long long text_size,
+		       uint64_t text_grew)
+{
+	if (now - start <= limit_ns)
+		return false;
+	return text_size < 0 || now - text_grew > RS_MX_TEXT_STALL_NS;
+}
+
+/* The size of the cell run's trace.txt, -1 while there is none. */
+static long long rs_mx_text_size(const char *tpath)
+{
+	struct stat st;
+
+	return stat(tpath, &st) ? -1 : (long long)st.st_size;
+}
+
 static int rs_mx_run_child(const char *ini, const char *dir, uint64_t limit_ns, char **ktap)
 {
 	char *kpath = rs_xasprintf("%s/ktap.txt", dir), *lpath = rs_xasprintf("%s/run.log", dir);
 	char *rdir = rs_xasprintf("%s/results", dir);
-	uint64_t t0 = rs_now_ns();
+	char *tpath = rs_xasprintf("%s/trace.txt", rdir);
+	uint64_t t0 = rs_now_ns(), grew = 0;
+	long long tsize = -1, sz;
 	int status = 0, code;
 	size_t len;
 	pid_t pid;
@@ -219,7 +245,12 @@ static int rs_mx_run_child(const char *ini, const char *dir, uint64_t limit_ns, 
 			status = 0;
 			break;
 		}
-		if (rs_now_ns() - t0 > limit_ns) {
+		sz = rs_mx_text_size(tpath);
+		if (sz != tsize) {
+			tsize = sz;
+			grew = rs_now_ns();
+		}
+		if (rs_matrix_overdue(rs_now_ns(), t0, limit_ns, tsize, grew)) {
 			kill(-pid, SIGTERM);
 			usleep(5 * 1000 * 1000);
 			kill(-pid, SIGKILL);
@@ -236,6 +267,7 @@ out:
 	free(kpath);
 	free(lpath);
 	free(rdir);
+	free(tpath);
 	return code;
 }
 
@@ -455,7 +487,10 @@ static void rs_mx_cell(struct rs_mx *mx, const char *trigger, char **trigger_ski
 		mx->fail++;
 		goto out;
 	}
-	/* the run's own limits, and a margin for setup and for a stuck thread's exit */
+	/*
+	 * the run's own limits, and a margin for setup and for a stuck thread's exit; then
+	 * as long as the run is still writing its trace text (rs_mx_run_child())
+	 */
 	limit = ((uint64_t)mx->seconds + 3 + 10 + 60) * 1000000000ULL;
 	r.exit_code = rs_mx_run_child(ini, dir, limit, &ktap);
 	if (r.exit_code == -ETIMEDOUT)

@@ -373,6 +373,11 @@ static void rs_j_body(struct rs_json *j, struct rs_ctx *ctx)
 	rs_json_time(j, "end_time", ctx->wall_end);
 	rs_j_secs(j, "elapsed_s", now_wall - ctx->wall0);
 	rs_j_secs(j, "duration_s", ctx->duration_ns);
+	/* start to every exporter, importer and import up (resets included); null until then */
+	if (atomic_load(&ctx->setup_done))
+		rs_j_secs(j, "setup_s", atomic_load(&ctx->setup_ns));
+	else
+		rs_json_null(j, "setup_s");
 	rs_json_str(j, "results_dir", ctx->results_dir);
 	rs_j_scenario(j, ctx);
 	rs_j_kernel(j, ctx);

@@ -191,6 +191,8 @@ static char *rs_fmt_scaled(uint64_t v, const struct rs_unit *u, size_t nr, char 
 	i--;
 	if (v % u[i].mult == 0)
 		snprintf(buf, len, "%llu%s", (unsigned long long)(v / u[i].mult), u[i].name);
+	else if (v / u[i].mult >= 1000)	/* %.3g would say 3.6e+03s */
+		snprintf(buf, len, "%.0f%s", (double)v / (double)u[i].mult, u[i].name);
 	else
 		snprintf(buf, len, "%.3g%s", (double)v / (double)u[i].mult, u[i].name);
 	return buf;

@@ -7,7 +7,8 @@
 #   vm/build-kernel.sh [--flavour default|debug|stock] [--fixes DIR] [--patches DIR]
 #                      [--print-dir] [--force]
 #
-# Flavours: default = the fixes series (kernel-patches/fixes/), then the main series
+# Flavours: default = the fixes series (kernel-patches/fixes/, then kernel-patches/fixes/X.Y/
+# when the source is Linux X.Y and that directory exists), then the main series
 # (kernel-patches/); debug = the same + vm/config/debug.config (lockdep, KASAN);
 # stock = no patch at all, default's config (the plain kernel each finding's test runs
 # on; it builds in default's build directory, incrementally).
@@ -80,6 +81,9 @@ patch_slug() {
 fixes=() patches=()
 if [ "$flavour" != stock ]; then
 	list=$(read_series "$fdir")
+	# then the fixes for this kernel series alone (fixes/7.3/: bugs 7.2 does not have)
+	[ ! -d "$fdir/${ver%.*}" ] || list+=$'\n'$(read_series "$fdir/${ver%.*}")
+	list=$(sed '/^$/d' <<<"$list")
 	[ -z "$list" ] || mapfile -t fixes <<<"$list"
 	list=$(read_series "$pdir")
 	[ -z "$list" ] || mapfile -t patches <<<"$list"

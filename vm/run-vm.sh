@@ -98,7 +98,7 @@ rm -f "$out/rc" "$out/console.log" "$out/cmd.log" "$out/klog-allow"
 
 # Host paths the guest's own tmpfs (/tmp, /run, /dev/shm) would hide: the current directory,
 # every --share, and every existing absolute path among the command's arguments (a scenario
-# file under /tmp, say).  guest-init bind-mounts each from the host root.
+# file under /tmp, say), also as the value of an `env VAR=PATH` argument.  guest-init bind-mounts each from the host root.
 host_paths=()
 hidden_path() {
 	local p
@@ -115,7 +115,10 @@ for p in "$PWD" "${shares[@]}"; do
 	hidden_path "$p" || true
 done
 for p in "$@"; do
-	case $p in /*) [ -e "$p" ] && { hidden_path "$p" || true; } ;; esac
+	case $p in
+	/*) [ -e "$p" ] && { hidden_path "$p" || true; } ;;
+	[A-Za-z_]*=/*) [ -e "${p#*=}" ] && { hidden_path "${p#*=}" || true; } ;;	# env VAR=PATH
+	esac
 done
 for p in "${host_paths[@]}"; do
 	case $p in *' '*) rs_die $RS_EXIT_USAGE "'$p' has a blank in its name: the guest cannot be given it; move it" ;; esac

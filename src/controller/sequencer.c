@@ -238,6 +238,7 @@ void *rs_seq_main(void *arg)
 {
 	struct rs_ctx *ctx = arg;
 	uint64_t run_end;
+	char took[32];
 	size_t i;
 
 	rs_worker_enter(&ctx->seq);
@@ -273,7 +274,9 @@ void *rs_seq_main(void *arg)
 			atomic_store(&ctx->internal_error, true);
 		}
 	}
+	atomic_store(&ctx->setup_ns, rs_ctx_elapsed(ctx));	/* tracer and state file too */
 	atomic_store(&ctx->setup_done, true);
+	rs_log(ctx, "setup took %s", rs_fmt_time(atomic_load(&ctx->setup_ns), took, sizeof(took)));
 	rs_results_request(ctx);
 
 	/* the duration is the phases': setup (which may reset devices) does not eat into it */

@@ -188,6 +188,10 @@ expect "command exit status is returned" 7 "command exit 7" -- "${vm[@]}" -- sh 
 # the guest's tmpfs /tmp hides the host's: a checkout under /tmp must still work
 expect "a command runs in its directory under /tmp" 7 "command exit 7" -- \
 	sh -c "cd '$tmp' && touch marker && exec '$PWD/vm/run-vm.sh' -q --kernel '$kart' --out '$tmp/run' -- sh -c 'test -f marker && exit 7'"
+# ... and so does a path under /tmp given as `env VAR=PATH` (RS_BUILD=/tmp/... for run-all.sh)
+mkdir -p "$tmp/envdir"
+expect "a path under /tmp given as env VAR=PATH reaches the guest" 7 "command exit 7" -- \
+	"${vm[@]}" -- env RS_LAB_DIR="$tmp/envdir" sh -c 'test -d "$RS_LAB_DIR" && exit 7'
 expect "a kernel WARNING fails the run and is named" 1 "kernel report.*WARNING: injected by the lab test" -- \
 	"${vm[@]}" -- sh -c 'echo "<2>WARNING: injected by the lab test" >/dev/kmsg'
 # the DMA oracle provokes IOMMU faults on purpose: their lines are not kernel reports

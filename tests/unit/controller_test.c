@@ -251,6 +251,9 @@ TEST(phases_and_loads)
 	EXPECT_EQ(stops + 1, t_load_stops);
 	/* duration computed from the phases */
 	EXPECT_TRUE(JSON_HAS(o.json, "duration_s", "0.3"));
+	/* how long setup took: a number once setup is done */
+	EXPECT_NE(NULL, JSON_STR(o.json, "\"setup_s\""));
+	EXPECT_TRUE(JSON_LACKS(o.json, "setup_s", "null"));
 	/* no revokes in calm: its histograms are absent, storm's are there */
 	EXPECT_TRUE(JSON_LACKS(o.json, "phase", "\"calm\""));
 	EXPECT_TRUE(JSON_HAS(o.json, "phase", "\"storm\""));

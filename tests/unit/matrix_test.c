@@ -85,4 +85,22 @@ TEST(culprit_cell_needs_the_kernel_report)
 					   why, sizeof(why), note, sizeof(note)));
 }
 
+/*
+ * A cell's run is killed past its limit, unless it is still writing its trace text: that
+ * conversion outlasts the run under TCG on a loaded machine (two cells were killed while
+ * writing trace.txt, 17 MB of it, in a check-vm next to a kernel build).
+ */
+TEST(cell_past_its_limit_is_killed_unless_writing_its_trace_text)
+{
+	const uint64_t s = 1000000000ULL, t0 = 100 * s, limit = 78 * s;
+
+	EXPECT_FALSE(rs_matrix_overdue(t0 + 77 * s, t0, limit, -1, 0));
+	/* past the limit with no trace text: killed */
+	EXPECT_TRUE(rs_matrix_overdue(t0 + 79 * s, t0, limit, -1, 0));
+	/* past it, trace.txt grown 1 s ago: converting, not stuck */
+	EXPECT_FALSE(rs_matrix_overdue(t0 + 90 * s, t0, limit, 17 << 20, t0 + 89 * s));
+	/* past it, trace.txt unchanged for 31 s: killed */
+	EXPECT_TRUE(rs_matrix_overdue(t0 + 120 * s, t0, limit, 17 << 20, t0 + 89 * s));
+}
+
 TEST_HARNESS_MAIN

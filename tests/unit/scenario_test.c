@@ -122,6 +122,9 @@ TEST(units)
 
 	EXPECT_STREQ("1.5ms", rs_fmt_time(1500000, buf, sizeof(buf)));
 	EXPECT_STREQ("20s", rs_fmt_time(20000000000ULL, buf, sizeof(buf)));
+	/* what is left of an hour's phase: a number, not 3.6e+03s */
+	EXPECT_STREQ("3600s", rs_fmt_time(3599999000000ULL, buf, sizeof(buf)));
+	EXPECT_STREQ("1235s", rs_fmt_time(1234567000000ULL, buf, sizeof(buf)));
 	EXPECT_STREQ("64MiB", rs_fmt_size(64 << 20, buf, sizeof(buf)));
 }
 

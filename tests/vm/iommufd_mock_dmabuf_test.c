@@ -14,9 +14,10 @@
  *  - importer: iopt_revoke_notify pages.c:1434-1451 (unmaps every domain, permanent)
  *  - MAP_FILE range: io_pagetable.c:492-493 (length 0), pages.c:1540-1542 (past the end)
  *
- * Runs anywhere: without /dev/iommu or CONFIG_IOMMUFD_TEST every test skips, and so does
- * every test on a kernel whose DMABUF_GET loses the new fd's number (Linux 7.3-rc,
- * docs/findings.md): fd 0 is then not the buffer.
+ * Runs anywhere: without /dev/iommu or CONFIG_IOMMUFD_TEST every test skips.  On a kernel
+ * whose DMABUF_GET loses the new fd's number (Linux 7.3-rc, docs/findings.md #5) the tests
+ * find the buffer's fd in /proc/self/fd (get_dmabuf()); dmabuf_get_returns_the_new_fd is
+ * that finding's test: it expects the bug on 7.3 without the fix.
  * Run: vm/run-vm.sh -- build/tests/vm/iommufd_mock_dmabuf_test
  */
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <linux/iommufd.h>
@@ -43,21 +45,57 @@ static int test_cmd(int fd, struct iommu_test_cmd *cmd)
 	return ioctl(fd, IOMMU_TEST_CMD, cmd) < 0 ? -errno : 0;
 }
 
+/* The dma-buf fds below `max` in set[] (1 = a dma-buf); how many. */
+static int dmabuf_fds(char *set, int max)
+{
+	int fd, n = 0;
+
+	for (fd = 0; fd < max; fd++) {
+		set[fd] = rs_fd_is_dmabuf(fd);
+		n += set[fd];
+	}
+	return n;
+}
+
+#define FD_SCAN 256	/* the tests hold far fewer fds */
+
+/* The highest fd that is a dma-buf in after[] and was not in before[], or `none`. */
+static int new_dmabuf_fd(const char *before, const char *after, int none)
+{
+	int i, got = none;
+
+	for (i = 0; i < FD_SCAN; i++)
+		if (after[i] && !before[i])
+			got = i;
+	return got;
+}
+
+/*
+ * The new dma-buf's fd, or -errno.  A kernel that returns 0 for it (docs/findings.md
+ * #5, 7.3-rc without the fix) still installed it: it is the one dma-buf fd that was not
+ * there before the call (this test is single-threaded), so the tests of the other
+ * findings run on that kernel too.  -EBADFD if it cannot be told.
+ */
 static int get_dmabuf(int fd, uint32_t len)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_DMABUF_GET,
 		.dmabuf_get = { .length = len, .open_flags = O_RDWR | O_CLOEXEC },
 	};
+	char before[FD_SCAN], after[FD_SCAN];
+	int ret, n;
 
-	int ret;
-
+	n = dmabuf_fds(before, FD_SCAN);
 	cmd.size = sizeof(cmd);
 	ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);	/* the new dma-buf fd */
 	if (ret < 0)
 		return -errno;
+	if (ret != 0 || rs_fd_is_dmabuf(0))
+		return ret;
 	/* 0 while fd 0 is no dma-buf: the kernel lost the fd's number (7.3-rc) */
-	return ret == 0 && !rs_fd_is_dmabuf(0) ? -EBADFD : ret;
+	if (dmabuf_fds(after, FD_SCAN) != n + 1)
+		return -EBADFD;
+	return new_dmabuf_fd(before, after, -EBADFD);
 }
 
 static int mock_revoke(int fd, int dmabuf, bool revoked)
@@ -322,6 +360,65 @@ TEST_F(mock, close_fd_keeps_mapping)
 	ASSERT_EQ(0, lab_unmap(self->fd, self->ioas, iova, BUF_SIZE, NULL));
 	TAKE(m, u);
 	EXPECT_DOMAINS(u, BUF_SIZE);
+}
+
+/*
+ * docs/findings.md #5: Linux 7.3's iommufd_test_dmabuf_get() (selftest.c:2058-2063) keeps
+ * dma_buf_fd()'s result in rc, then returns 0: the new fd is installed, but userspace gets
+ * 0.  7.2 returns dma_buf_fd()'s value (selftest.c:2058), so the bug is in 7.3 and later
+ * without the fix of kernel-patches/fixes/7.3/.  The new fd is found by what /proc/self/fd
+ * holds before and after; fd 0 is kept open so that the kernel cannot install it there.
+ */
+#define FIX_DMABUF_GET_FD "iommufd-selftest-return-the-new-fd-from-iommu-test-op-dmabuf-get"
+
+TEST(dmabuf_get_returns_the_new_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.size = sizeof(cmd),
+		.op = IOMMU_TEST_OP_DMABUF_GET,
+		.dmabuf_get = { .length = PAGE, .open_flags = O_RDWR | O_CLOEXEC },
+	};
+	char before[FD_SCAN], after[FD_SCAN], why[256];
+	unsigned int major = 0, minor = 0;
+	int fd, ret, fixed, got, fds;
+	struct utsname u;
+	bool affected;
+
+	ASSERT_EQ(0, uname(&u));
+	ASSERT_EQ(2, sscanf(u.release, "%u.%u", &major, &minor));
+	affected = major > 7 || (major == 7 && minor >= 3);
+	fixed = lab_kernel_has_fix(FIX_DMABUF_GET_FD, why, sizeof(why));
+	if (affected && fixed < 0)
+		SKIP(return, "%s", why);
+	fd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		SKIP(return, "no /dev/iommu (%s): CONFIG_IOMMUFD off or not the lab kernel",
+		     strerror(errno));
+	if (fcntl(0, F_GETFD) < 0)	/* a closed fd 0 would hide the bug */
+		ASSERT_EQ(0, open("/dev/null", O_RDONLY));
+	TH_LOG("Linux %s %s: expecting DMABUF_GET to return %s", u.release,
+	       !affected ? "(7.2 has no bug here)" : fixed ? "carries the fix" : "lacks the fix",
+	       affected && !fixed ? "0 and install the fd elsewhere" : "the new fd");
+	fds = dmabuf_fds(before, sizeof(before));
+	ret = ioctl(fd, IOMMU_TEST_CMD, &cmd);
+	if (ret < 0 && errno == ENOTTY) {
+		close(fd);
+		SKIP(return, "kernel without CONFIG_IOMMUFD_TEST (IOMMU_TEST_CMD: ENOTTY)");
+	}
+	ASSERT_LE(0, ret) TH_LOG("IOMMU_TEST_OP_DMABUF_GET: %s", strerror(errno));
+	ASSERT_EQ(fds + 1, dmabuf_fds(after, sizeof(after)))
+		TH_LOG("DMABUF_GET returned %d but installed no new dma-buf fd below %zu",
+		       ret, sizeof(after));
+	got = new_dmabuf_fd(before, after, -1);
+	TH_LOG("DMABUF_GET returned %d; the new dma-buf is fd %d", ret, got);
+	if (affected && !fixed) {
+		EXPECT_EQ(0, ret);
+		EXPECT_NE(0, got);
+	} else {
+		EXPECT_EQ(got, ret);
+	}
+	close(got);
+	close(fd);
 }
 
 /*

@@ -16,5 +16,5 @@ cd "$(dirname "$0")/../.." || exit 4
 # kernel a cell's setup overruns its limit under TCG (docs/storm-matrix.md, "Known problems").
 [ -n "${RS_MATRIX:-}" ] || { echo "1..0 # SKIP the storm matrix runs on the default kernel (make check-vm, make check-matrix; RS_MATRIX=1): on the debug kernel its cells' setup overruns their limits under TCG"; exit 4; }
 # shellcheck disable=SC2086 # RS_MATRIX_ARGS is a list of options
-exec build/revokestorm matrix scenarios/matrix-lab.inc --out "${RS_OUT:-/tmp}/matrix" \
+exec "${RS_BUILD:-build}"/revokestorm matrix scenarios/matrix-lab.inc --out "${RS_OUT:-/tmp}/matrix" \
 	${RS_MATRIX_ARGS:---cover --seconds 5}

@@ -14,7 +14,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/ktap.sh
-bin=build/revokestorm
+bin=${RS_BUILD:-build}/revokestorm
 [ "${RS_VM:-}" = 1 ] || { echo "1..0 # SKIP not in the lab VM (RS_VM=1)"; exit 4; }
 # Debian's /usr/bin/perf only runs a perf_X.Y matching the running kernel: take the binary
 host=$(ls /usr/bin/perf_[0-9]* 2>/dev/null | sort -V | tail -n1)

@@ -15,6 +15,7 @@ strict=0
 [ "${1:-}" = --strict ] && { strict=1; shift; }
 build=${1:?usage: run-all.sh [--strict] BUILD_DIR [NAME[:TEST,...]...]}
 shift
+export RS_BUILD=$build	# the binary the script tests (tests/vm/*_test.sh) run
 pass=0 fail=0 skip=0 xfail=0 failed=()
 log=${RS_OUT:-/tmp}/vm-tests
 mkdir -p "$log"

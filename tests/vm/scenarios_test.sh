@@ -16,7 +16,7 @@
 # Outside the lab VM it skips (exit 4).
 set -u
 cd "$(dirname "$0")/../.."
-bin=build/revokestorm
+bin=${RS_BUILD:-build}/revokestorm
 [ "${RS_VM:-}" = 1 ] || { echo "1..0 # SKIP not in the lab VM (RS_VM=1)"; exit 4; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
