@@ -2,7 +2,8 @@
 /*
  * Seeing the IOMMU fault of a DMA that must not land.  Two sources, both the kernel's:
  *  - the IOMMU's fault interrupt count in /proc/interrupts (intel-iommu: "dmarN", its
- *    fault event; virtio-iommu: "virtioN-event", its event queue), which the kernel
+ *    fault event; virtio-iommu: its event queue's, "virtioN-event", "virtioN-virtqueues"
+ *    or, on INTx, "virtioN"), which the kernel
  *    counts for every fault it is told of, however its log is rate limited;
  *  - the fault lines of the kernel log naming the device and address (intel-iommu's
  *    dmar_fault_do_one(), virtio-iommu's viommu_fault_handler(); both rate limited).

@@ -121,7 +121,17 @@ int rs_iommu_faults_open(struct rs_iommu_faults *f, const char *bdf, char *why)
 			name[k++] = *v;
 		name[k] = '\0';
 		snprintf(f->iommu, sizeof(f->iommu), "virtio-iommu %s", name);
+		/*
+		 * virtio_pci names its interrupts "<dev>-<vq>" with a vector per queue,
+		 * "<dev>-virtqueues" with one for all queues, "<dev>" on INTx (as QEMU's
+		 * virtio-iommu-pci, whose MSIs it cannot translate yet, has it).  Only the
+		 * event queue interrupts: the request queue is polled.
+		 */
 		snprintf(f->irq, sizeof(f->irq), "%s-event", name);
+		if (rs_iommu_faults_irqs(f, &(uint64_t){ 0 }))
+			snprintf(f->irq, sizeof(f->irq), "%s-virtqueues", name);
+		if (rs_iommu_faults_irqs(f, &(uint64_t){ 0 }))
+			snprintf(f->irq, sizeof(f->irq), "%s", name);
 	} else {
 		return rs_why(why, -EOPNOTSUPP, "%s: IOMMU %s: revokestorm counts the faults of "
 			      "intel-iommu and virtio-iommu only", bdf, link);

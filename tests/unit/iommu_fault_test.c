@@ -19,6 +19,7 @@ static const char *interrupts =
 	" 26:        100         23  PCI-MSIX-0000:00:09.0   1-edge      virtio1-request\n"
 	" 27:          2          5  PCI-MSIX-0000:00:09.0   2-edge      virtio1-event\n"
 	" 28:          9          9  PCI-MSI 1-edge      xdmar0\n"
+	" 21:          1          2  IO-APIC  21-fasteoi   virtio0\n"
 	"NMI:          0          0   Non-maskable interrupts\n";
 
 TEST(proc_interrupts)
@@ -33,6 +34,9 @@ TEST(proc_interrupts)
 	EXPECT_EQ(123, n);
 	EXPECT_EQ(-ENOENT, rs_proc_interrupts_count(interrupts, "dmar1", &n));
 	EXPECT_EQ(-ENOENT, rs_proc_interrupts_count(interrupts, "virtio1", &n));
+	/* virtio-iommu on INTx: the device's name alone */
+	ASSERT_EQ(0, rs_proc_interrupts_count(interrupts, "virtio0", &n));
+	EXPECT_EQ(3, n);
 	EXPECT_EQ(-ENOENT, rs_proc_interrupts_count("", "dmar0", &n));
 }
 

@@ -108,7 +108,7 @@ FIXTURE_SETUP(lab)
 FIXTURE_TEARDOWN(lab)
 {
 	if (self->ran) {
-		if (getenv("RS_TEST_VERBOSE") || self->o.code)
+		if (getenv("RS_TEST_VERBOSE") || self->o.code || _metadata->exit_code != KSFT_PASS)
 			fprintf(stderr, "%s", self->o.ktap);
 		run_free(&self->o);
 	}
