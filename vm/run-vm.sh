@@ -197,7 +197,9 @@ fi
 
 case $iommu in
 intel) iommu_dev=(-device intel-iommu,intremap=on); iommu_cmd="intel_iommu=on iommu=nopt" ;;
-virtio) iommu_dev=(-device virtio-iommu-pci,addr=0x9); iommu_cmd="iommu=nopt" ;;
+# virtio-iommu on x86 has no interrupt remapping, so iommufd refuses to bind a VFIO device
+# behind it (EPERM, iommufd_device_bind(): MSIs not isolated) unless told to accept that
+virtio) iommu_dev=(-device virtio-iommu-pci,addr=0x9); iommu_cmd="iommu=nopt iommufd.allow_unsafe_interrupts=1" ;;
 esac
 
 cmdline="root=rsroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
