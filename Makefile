@@ -192,10 +192,16 @@ fuzz-smoke: $(FUZZERS)
 fuzz: $(FUZZERS)
 	@tests/run-fuzz.sh long $(FUZZ_SECONDS) $(FUZZERS)
 
-# The VM tests on the default kernel, the storm matrix's short form (--cover) among them.
+# The lab kernel: this tree's build if there is one, else the flavour's.
+VM_KERNEL	= $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR))
+# The VM tests (the storm matrix's short form, --cover, among them); then the DMA oracle
+# behind virtio-iommu, and the virtio-gpu importer in the --gpu lab (exit 4, a skip, where this host cannot give QEMU a virtio-gpu with blobs).
 check-vm: $(O)/revokestorm $(VM_TESTS)
-	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-vm --timeout $(VM_TIMEOUT) \
+	@vm/run-vm.sh $(VM_KERNEL) --name check-vm --timeout $(VM_TIMEOUT) \
 		-- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) RS_MATRIX=1 tests/vm/run-all.sh $(O)
+	@vm/run-vm.sh $(VM_KERNEL) --iommu virtio --name check-vm-viommu -- $(O)/tests/vm/dma_oracle_test
+	@vm/run-vm.sh $(VM_KERNEL) --gpu --name check-vm-gpu -- tests/vm/gpu_test.sh; \
+		rc=$$?; [ $$rc = 4 ] && echo "check-vm-gpu: skipped (exit 4, said above)"; [ $$rc = 0 ] || [ $$rc = 4 ]
 
 # The Debian package end to end in a fresh bookworm chroot (minutes; not part of check).
 check-deb: | need-khdr need-ksrc
@@ -211,7 +217,7 @@ check-lab:
 # The storm matrix alone in the lab, --cover by default (check-vm runs that too);
 # RS_MATRIX_ARGS=" " for the quick matrix, RS_MATRIX_ARGS=--full for the whole matrix.
 check-matrix: $(O)/revokestorm
-	@vm/run-vm.sh $(if $(wildcard $(KART)/bzImage),--kernel $(KART),--flavour $(FLAVOUR)) --name check-matrix \
+	@vm/run-vm.sh $(VM_KERNEL) --name check-matrix \
 		--timeout $(VM_TIMEOUT) -- env RS_MATRIX=1 RS_BUILD=$(O) $(if $(RS_MATRIX_ARGS),RS_MATRIX_ARGS="$(RS_MATRIX_ARGS)") \
 		tests/vm/matrix_test.sh
 
@@ -220,6 +226,8 @@ check-matrix: $(O)/revokestorm
 check-vm-debug: $(O)/revokestorm $(VM_TESTS)
 	@vm/run-vm.sh --flavour debug --name check-vm-debug --timeout $(VM_TIMEOUT) -- env KSRC=$(KSRC) RS_PERF_GUEST=$(PERF_GUEST) \
 		tests/vm/run-all.sh $(O)
+	@vm/run-vm.sh --flavour debug --gpu --name check-vm-debug-gpu -- tests/vm/gpu_test.sh; \
+		rc=$$?; [ $$rc = 4 ] && echo "check-vm-debug-gpu: skipped (exit 4, said above)"; [ $$rc = 0 ] || [ $$rc = 4 ]
 
 # The test of each kernel bug of docs/findings.md, as BINARY:TEST,...  Each asserts the
 # bug on a kernel without its fix and the fixed behaviour on one with it (as the kernel

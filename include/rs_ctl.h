@@ -192,6 +192,7 @@ struct rs_pair {
 	struct rs_stats *st;		/* per phase */
 	uint64_t cycles_max, cycles_done;
 	uint64_t revokes_started;	/* revoke calls begun (st_lock) */
+	uint64_t turns_wanted;		/* cycles that waited for the exporter's turn (st_lock) */
 	uint64_t trng;			/* the timing's random stream */
 	unsigned int consecutive_errors;
 	unsigned int ktap_id;

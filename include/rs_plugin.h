@@ -135,6 +135,8 @@ struct rs_exporter_ops {
 	bool revoke_waits_unmap;
 	/* refuses importers that cannot be revoked (VFIO: no invalidate_mappings, -EOPNOTSUPP) */
 	bool requires_revocable;
+	/* a revoke returns only once every fence of the buffer's reservation signalled (VFIO) */
+	bool revoke_waits_fences;
 	/* Open the device or allocator; check it may be used (bound to vfio-pci, ...). */
 	int (*open)(struct rs_exporter *ex);
 	/* Create the dma-buf buf->index; fill fd, size, ino. */

@@ -38,6 +38,7 @@ struct rs_vobj {
 	/* a pair */
 	uint64_t cycles;		/* revoke cycles it completed */
 	uint64_t started;		/* revoke calls it began */
+	bool waited_turn;		/* waited for its turn on the exporter (exclusive) */
 	bool active;			/* active in a phase that ran */
 	/* an importer */
 	bool opened;

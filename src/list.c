@@ -73,8 +73,9 @@ static void rs_list_plugin(FILE *f, bool md, const struct rs_plugin *p)
 	if (p->kind == RS_KIND_EXPORTER) {
 		const struct rs_exporter_ops *ops = p->ops;
 
-		snprintf(attrs, sizeof(attrs), "%s%s%s%s", ops->revocable ? "revocable" : "not revocable",
+		snprintf(attrs, sizeof(attrs), "%s%s%s%s%s", ops->revocable ? "revocable" : "not revocable",
 			 ops->revoke_waits_unmap ? ", a revoke waits for every unmap" : "",
+			 ops->revoke_waits_fences ? ", a revoke waits for the buffer's fences" : "",
 			 ops->requires_revocable ? ", refuses non-revocable importers" : "",
 			 ops->recover ? ", recovers after a crash" : "");
 	} else if (p->kind == RS_KIND_TRIGGER) {

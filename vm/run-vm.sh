@@ -14,6 +14,9 @@
 #   --ivshmem SIZES    comma-separated BAR2 sizes, one ivshmem-plain device each
 #                      (default 4M,4M; the first sits alone behind a PCIe root port)
 #   --iommu intel|virtio   vIOMMU model (default intel)
+#   --gpu              add a virtio-gpu with blob resources (RS_GPU) that can import the
+#                      ivshmem dma-bufs peer-to-peer (docs/lab.md: memfd guest RAM, AMD
+#                      family 17h CPU model; a stand-in /dev/udmabuf if the host has none)
 #   --accel auto|kvm|tcg   auto: KVM if a probe boot works here, else TCG (default)
 #   --timeout SECS     hard limit for the whole guest run (default $RS_VM_TIMEOUT, else 900)
 #   --out DIR          run directory: console.log, cmd.log, summary (default build/vm/NAME-TIME)
@@ -39,13 +42,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 flavour=default kernel= ivshmem=4M,4M iommu=intel accel=auto timeout=${RS_VM_TIMEOUT:-900} out= name=
-mem=2048 smp=2 append= show=console allow=() shares=()
+mem=2048 smp=2 append= show=console allow=() shares=() gpu=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=$2; shift ;;
 	--kernel) kernel=$2; shift ;;
 	--ivshmem) ivshmem=$2; shift ;;
 	--iommu) iommu=$2; shift ;;
+	--gpu) gpu=1 ;;
 	--accel) accel=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--out) out=$2; shift ;;
@@ -152,6 +156,22 @@ devargs+=(-device edu,addr=0x5
 	  -device ivshmem-plain,memdev=shmmf1,bus=rp2,addr=0x0.1
 	  -netdev user,id=n0,restrict=on -device virtio-net-pci,netdev=n0,addr=0x8)
 vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
+# A virtio-gpu that imports VFIO dma-bufs dynamically (blob resources, no virgl), behind a
+# fourth root port.  Its DMA goes through the vIOMMU (iommu_platform), so the guest maps an
+# ivshmem BAR for it through the host bridge (PCI_P2PDMA_MAP_THRU_HOST_BRIDGE): that needs
+# a CPU p2pdma trusts (cpu_supports_p2pdma(): AMD family >= 17h; q35's host bridge is not
+# on its whitelist).  QEMU enables blob resources only with memfd-backed guest RAM and a
+# usable /dev/udmabuf (virtio_gpu_have_udmabuf()).
+gpu_machine= gpu_cpu=
+if [ $gpu = 1 ]; then
+	devargs+=(-device pcie-root-port,id=rp3,chassis=4,addr=0xa
+		  -device virtio-gpu-pci,blob=true,iommu_platform=on,bus=rp3)
+	gpu_machine=",memory-backend=rsram"
+	gpu_cpu=",family=23"
+	devargs+=(-object "memory-backend-memfd,id=rsram,size=${mem}M")
+	echo "RS_GPU=0000:04:00.0" >>"$out/env"
+	echo "export RS_GPU" >>"$out/env"
+fi
 {
 	echo "RS_EDU=0000:00:05.0"
 	echo "RS_NVME=0000:02:00.0"
@@ -177,7 +197,9 @@ vfio_devs+=(0000:00:05.0 0000:02:00.0 0000:03:00.0 0000:03:00.1)
 
 case $iommu in
 intel) iommu_dev=(-device intel-iommu,intremap=on); iommu_cmd="intel_iommu=on iommu=nopt" ;;
-virtio) iommu_dev=(-device virtio-iommu-pci,addr=0x9); iommu_cmd="iommu=nopt" ;;
+# virtio-iommu on x86 has no interrupt remapping, so iommufd refuses to bind a VFIO device
+# behind it (EPERM, iommufd_device_bind(): MSIs not isolated) unless told to accept that
+virtio) iommu_dev=(-device virtio-iommu-pci,addr=0x9); iommu_cmd="iommu=nopt iommufd.allow_unsafe_interrupts=1" ;;
 esac
 
 cmdline="root=rsroot rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
@@ -250,19 +272,32 @@ if [ "$accel" != tcg ]; then
 	fi
 fi
 if [ "$accel" = kvm ]; then
-	machine=(-machine q35,accel=kvm,kernel-irqchip=split -cpu host)
+	# the host's own CPU: p2pdma trusts it through the host bridge if it is an AMD Zen
+	machine=(-machine "q35,accel=kvm,kernel-irqchip=split$gpu_machine" -cpu host)
 	rs_say "accel: KVM"
 else
 	# la57=off: 7.2 with KASAN has a false "wild-memory-access" when an interrupt hits
 	# identify_cpu() while it has cleared X86_FEATURE_LA57 (docs/lab.md, known kernel bugs)
-	machine=(-machine q35,accel=tcg -cpu max,la57=off)
+	machine=(-machine "q35,accel=tcg$gpu_machine" -cpu "max,la57=off$gpu_cpu")
 	rs_say "accel: TCG (software emulation${why:+; $why})"
+fi
+
+# QEMU 7.2 enables virtio-gpu blob resources only if it can open /dev/udmabuf, which it
+# uses for nothing but a host dma-buf of a blob for its own display (none here).  On a host
+# without udmabuf QEMU runs in a mount namespace of its own whose /dev has a stand-in node
+# (/dev/null's), set up by vm/udmabuf-standin.sh; docs/lab.md says what that changes.
+wrap=()
+if [ $gpu = 1 ] && ! [ -c /dev/udmabuf ]; then
+	"$RS_TOP/vm/udmabuf-standin.sh" --check ||
+		rs_die $RS_EXIT_ENV "--gpu: this host has no /dev/udmabuf (modprobe udmabuf) and cannot give QEMU a stand-in (needs root for a private mount namespace)"
+	wrap=("$RS_TOP/vm/udmabuf-standin.sh" --)
+	rs_say "gpu: no /dev/udmabuf on this host: QEMU gets a stand-in (vm/udmabuf-standin.sh)"
 fi
 
 rs_say "booting $(cat "$kernel/info" 2>/dev/null | awk '/^version|^flavour/ {printf "%s ", $2}')kernel; run dir $out"
 start=$(date +%s)
 qemu_base "$out"
-"${qemu[@]}" "${machine[@]}" "${iommu_dev[@]}" "${devargs[@]}" \
+"${wrap[@]}" "${qemu[@]}" "${machine[@]}" "${iommu_dev[@]}" "${devargs[@]}" \
 	-kernel "$kernel/bzImage" -append "$cmdline" \
 	-serial "file:$out/console.log" -monitor none >"$out/qemu.log" 2>&1 &
 qpid=$!

@@ -15,7 +15,8 @@ enum rs_hint_op {
 	RS_HINT_DRM_IMPORT,	/* DRM_IOCTL_PRIME_FD_TO_HANDLE */
 	RS_HINT_HOT_RESET,	/* VFIO_DEVICE_PCI_HOT_RESET(_INFO) */
 	RS_HINT_TEST_CMD,		/* IOMMU_TEST_CMD */
-	RS_HINT_VFIO_OPEN,	/* VFIO_DEVICE_BIND_IOMMUFD, opening a VFIO group */
+	RS_HINT_VFIO_BIND,	/* VFIO_DEVICE_BIND_IOMMUFD */
+	RS_HINT_VFIO_GROUP,	/* opening a VFIO group */
 	RS_HINT_IOMMUFD_OPEN,	/* open("/dev/iommu") */
 	RS_HINT_OPEN,		/* open() of any other device node */
 	RS_HINT_NR,

@@ -182,8 +182,13 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 	uint64_t dt, t0;
 	int err;
 
-	if (exclusive && !rs_lock_or_stop(ctx, &e->cycle_lock, false))
-		return true;
+	if (exclusive) {
+		pthread_mutex_lock(&p->st_lock);
+		p->turns_wanted++;
+		pthread_mutex_unlock(&p->st_lock);
+		if (!rs_lock_or_stop(ctx, &e->cycle_lock, false))
+			return true;
+	}
 	atomic_fetch_add(&e->depth, 1);
 	atomic_fetch_add(&e->epoch, 1);
 

@@ -59,6 +59,12 @@ static void rs_vpair(struct rs_vobj *o, const struct rs_verdict_in *in)
 		o->state = RS_RES_SKIP;
 		rs_vreason(o, "no revoke cycle before the run stopped (%s)",
 			   in->signal ? "signal" : in->hangs ? "hang" : "error");
+	} else if (o->waited_turn) {
+		/* it wanted to revoke, but the exporter was never free: nothing to judge */
+		o->state = RS_RES_SKIP;
+		rs_vreason(o, "its turn on the exporter never came: the other triggers' cycles held "
+			   "it until the run ended (give the phase a longer duration, or set "
+			   "exclusive = false)");
 	} else {
 		o->state = RS_RES_FAIL;
 		rs_vreason(o, "completed no revoke cycle: nothing was revoked");
@@ -225,6 +231,7 @@ void rs_finish(struct rs_ctx *ctx)
 		memcpy(o->reason, p->reason, sizeof(o->reason));
 		o->cycles = p->cycles_done;
 		o->started = p->revokes_started;
+		o->waited_turn = p->turns_wanted > 0;
 		pthread_mutex_unlock(&p->st_lock);
 	}
 	for (i = 0; i < ctx->nr_im; i++)

@@ -309,6 +309,7 @@ static const struct rs_exporter_ops vfio_exporter = {
 	.revocable = true,
 	.revoke_waits_unmap = true,	/* vfio_pci_dma_buf_move(): wait_for_completion() */
 	.requires_revocable = true,	/* vfio_pci_dma_buf_attach(): dma_buf_attach_revocable() */
+	.revoke_waits_fences = true,	/* vfio_pci_dma_buf_move(): dma_resv_wait_timeout() */
 	.open = vfio_ex_open,
 	.export = vfio_ex_export,
 	.release = vfio_ex_release,

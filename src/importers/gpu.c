@@ -5,6 +5,9 @@
  * virtio-gpu with blob resources and no virgl; anything else imports statically, which
  * VFIO refuses (EOPNOTSUPP) and udmabuf/dma-heap accept.  A revoke is not visible from
  * userspace through PRIME: `revoked` checks the handle is still the one we hold.
+ * virtio-gpu maps an imported buffer again only to scan it out (virtgpu_plane.c), so after
+ * a restore its import is dropped and made again (`reimport`); amdgpu and xe map again
+ * on their next use.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,10 +18,15 @@
 #include "rs_lib/drm.h"
 #include "rs_lib/plug.h"
 
+/* "reimport", in the order of its choices */
+enum { GPU_REIMPORT_AUTO, GPU_REIMPORT_ALWAYS, GPU_REIMPORT_NEVER };
+#define GPU_REIMPORT_CHOICES	"auto|always|never"
+
 struct gpu_im {
 	struct rs_drm drm;
 	pthread_mutex_t lock;
 	bool revocable;		/* the driver imports dynamically, with invalidate_mappings */
+	bool reimport;		/* after a restore, import anew (GPU_REIMPORT_*) */
 };
 
 struct gpu_imp {
@@ -32,6 +40,9 @@ static const struct rs_opt gpu_opts[] = {
 	  "render node path or driver name (virtio_gpu, amdgpu, xe, vgem); default: the first" },
 	{ "require_revocable", RS_OPT_BOOL, "false",
 	  "skip unless the driver imports revocably (dynamic attach)" },
+	{ "reimport", RS_OPT_ENUM, "auto",
+	  "after a restore, close the GEM object and import the buffer again; auto: for "
+	  "virtio_gpu (which maps an import again only for scanout)", GPU_REIMPORT_CHOICES },
 	{ NULL },
 };
 
@@ -58,6 +69,14 @@ static int gpu_open(struct rs_importer *im)
 			return rs_skip(&im->o, "%s", why);
 		}
 		rs_log(im->o.ctx, "importer %s: %s", im->o.name, why);
+	}
+	switch (rs_sec_enum(im->o.sec, "reimport")) {
+	case GPU_REIMPORT_ALWAYS:
+		g->reimport = true;
+		break;
+	case GPU_REIMPORT_AUTO:
+		g->reimport = !strcmp(g->drm.driver, "virtio_gpu");
+		break;
 	}
 	im->o.priv = g;
 	return 0;
@@ -126,9 +145,9 @@ static int gpu_restored(struct rs_importer *im, struct rs_import *imp)
 	struct gpu_im *g = im->o.priv;
 	struct gpu_imp *p = imp->priv;
 
-	if (p->held && p->ino == imp->buf->ino)
+	if (p->held && p->ino == imp->buf->ino && !g->reimport)
 		return gpu_check(im, imp);
-	/* re-exported: drop the old object, import the new buffer */
+	/* re-exported, or a driver that does not map again by itself: import anew */
 	if (p->held) {
 		pthread_mutex_lock(&g->lock);
 		rs_drm_gem_close(&g->drm, p->handle, NULL);

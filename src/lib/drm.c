@@ -9,27 +9,17 @@
 #include <unistd.h>
 
 #include <xf86drm.h>
+#include <drm/virtgpu_drm.h>
 
 #include "rs_lib/drm.h"
 #include "rs_lib/hint.h"
 
-/* From the kernel's virtgpu_drm.h; libdrm's copy may be older than the kernel. */
-#define RS_DRM_VIRTGPU_GETPARAM		0x03
-#define RS_VIRTGPU_PARAM_3D_FEATURES	1
-#define RS_VIRTGPU_PARAM_RESOURCE_BLOB	5
-
-struct rs_virtgpu_getparam {
-	uint64_t param;
-	uint64_t value;
-};
-
 static int virtgpu_param(int fd, uint64_t param, int *val)
 {
-	struct rs_virtgpu_getparam gp = { .param = param, .value = (uintptr_t)val };
+	struct drm_virtgpu_getparam gp = { .param = param, .value = (uintptr_t)val };
 
 	*val = 0;
-	return drmIoctl(fd, DRM_IOWR(DRM_COMMAND_BASE + RS_DRM_VIRTGPU_GETPARAM,
-				     struct rs_virtgpu_getparam), &gp) ? -errno : 0;
+	return drmIoctl(fd, DRM_IOCTL_VIRTGPU_GETPARAM, &gp) ? -errno : 0;
 }
 
 static int node_driver(int fd, char *buf, size_t len)
@@ -110,8 +100,8 @@ caps:
 	if (!strcmp(d->driver, "virtio_gpu")) {
 		int v;
 
-		d->virtio_blob = !virtgpu_param(d->fd, RS_VIRTGPU_PARAM_RESOURCE_BLOB, &v) && v;
-		d->virtio_virgl = !virtgpu_param(d->fd, RS_VIRTGPU_PARAM_3D_FEATURES, &v) && v;
+		d->virtio_blob = !virtgpu_param(d->fd, VIRTGPU_PARAM_RESOURCE_BLOB, &v) && v;
+		d->virtio_virgl = !virtgpu_param(d->fd, VIRTGPU_PARAM_3D_FEATURES, &v) && v;
 	}
 	return 0;
 }

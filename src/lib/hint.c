@@ -45,9 +45,13 @@ static const struct hint hints[] = {
 	{ RS_HINT_HOT_RESET, EBUSY, " (memory_lock contended, e.g. a revoke in progress)" },
 	{ RS_HINT_HOT_RESET, EPERM, " (an affected device is not ours)" },
 	{ RS_HINT_TEST_CMD, ENOTTY, " (kernel without CONFIG_IOMMUFD_TEST)" },
-	{ RS_HINT_VFIO_OPEN, EPERM, " (its IOMMU group is bound to another iommufd: another "
-	  "process uses a device of the group)" },
-	{ RS_HINT_VFIO_OPEN, EBUSY, " (the group is open elsewhere: another process, or "
+	{ RS_HINT_VFIO_BIND, EPERM, " (the platform cannot isolate this device's MSIs, no "
+	  "interrupt remapping, as with virtio-iommu on x86: iommufd refuses it unless booted "
+	  "with iommufd.allow_unsafe_interrupts=1)" },
+	{ RS_HINT_VFIO_BIND, EBUSY, " (the DMA of its IOMMU group is owned elsewhere: another "
+	  "process, iommufd or driver uses a device of the group)" },
+	{ RS_HINT_VFIO_GROUP, EPERM, " (a no-IOMMU group: opening it needs CAP_SYS_RAWIO)" },
+	{ RS_HINT_VFIO_GROUP, EBUSY, " (the group is open elsewhere: another process, or "
 	  "another exporter on the group path; access = cdev shares one iommufd)" },
 	{ RS_HINT_IOMMUFD_OPEN, ENOENT, " (no /dev/iommu: kernel without CONFIG_IOMMUFD?)" },
 	{ RS_HINT_IOMMUFD_OPEN, ENODEV, " (kernel without CONFIG_IOMMUFD?)" },

@@ -87,7 +87,7 @@ static int open_cdev(struct rs_vfio_dev *d, char *why)
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind);
 	if (ret < 0)
 		return rs_why(why, ret, "%s: VFIO_DEVICE_BIND_IOMMUFD on %s: %s%s", d->bdf, d->path,
-			      strerror(-ret), rs_errno_hint(RS_HINT_VFIO_OPEN, ret));
+			      strerror(-ret), rs_errno_hint(RS_HINT_VFIO_BIND, ret));
 	d->devid = bind.out_devid;
 	at.pt_id = d->ioas_id;
 	ret = rs_ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
@@ -117,7 +117,7 @@ static int open_group(struct rs_vfio_dev *d, char *why)
 		if (d->group_fd < 0)
 			return rs_why(why, -errno, "%s: open group /dev/vfio/%d: %s%s", d->bdf,
 				      d->group, strerror(errno),
-				      rs_errno_hint(RS_HINT_VFIO_OPEN, errno));
+				      rs_errno_hint(RS_HINT_VFIO_GROUP, errno));
 		ret = rs_ioctl(d->group_fd, VFIO_GROUP_GET_STATUS, &st);
 		if (ret < 0)
 			return rs_why(why, ret, "%s: VFIO_GROUP_GET_STATUS: %s", d->bdf,

@@ -209,6 +209,11 @@ struct rs_report {
 	uint64_t open_moves_at_end;
 	/* results.json of a results directory */
 	char *res_scenario, *res_status, *res_seed, *res_kernel, *res_dir;
+	struct rs_res_counter {		/* importers' own counters (rs_count()) */
+		char *importer, *name;
+		uint64_t value;
+	} *res_cnt;
+	size_t nr_res_cnt;
 };
 
 /* gaps.c */

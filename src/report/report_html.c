@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report.h"
 #include "rs_util.h"
@@ -246,6 +247,21 @@ int rs_report_write_html(struct rs_report *r, FILE *f)
 		rs_h(f, r->res_kernel ? r->res_kernel : "?");
 		fputs("<br>", f);
 	}
+	for (i = 0; i < r->nr_res_cnt; i++) {
+		const struct rs_res_counter *c = &r->res_cnt[i];
+		bool first = !i || strcmp(c->importer, r->res_cnt[i - 1].importer);
+
+		if (first) {
+			fputs(i ? "<br>counters: importer " : "counters: importer ", f);
+			rs_h(f, c->importer);
+			fputs(": ", f);
+		}
+		fputs(first ? "" : ", ", f);
+		rs_h(f, c->name);
+		fprintf(f, " %llu", (unsigned long long)c->value);
+	}
+	if (r->nr_res_cnt)
+		fputs("<br>", f);
 	if (r->have_ts) {
 		rs_fmt_ts(t, sizeof(t), r->ts_first);
 		rs_fmt_ts(a, sizeof(a), r->ts_last);

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report.h"
 #include "rs_json.h"
@@ -28,6 +29,27 @@ static void rs_j_name(struct rs_json *j, const struct rs_report *r, const char *
 		rs_json_null(j, key);
 	else
 		rs_json_str(j, key, rs_str(r, id));
+}
+
+/* "importer_counters": { importer: { name: value } } from results.json. */
+static void rs_json_res_counters(struct rs_report *r, struct rs_json *j)
+{
+	size_t i;
+
+	rs_json_obj_begin(j, "importer_counters");
+	for (i = 0; i < r->nr_res_cnt; i++) {
+		const struct rs_res_counter *c = &r->res_cnt[i];
+
+		if (!i || strcmp(c->importer, r->res_cnt[i - 1].importer)) {
+			if (i)
+				rs_json_obj_end(j);
+			rs_json_obj_begin(j, c->importer);
+		}
+		rs_json_uint(j, c->name, c->value);
+	}
+	if (r->nr_res_cnt)
+		rs_json_obj_end(j);
+	rs_json_obj_end(j);
 }
 
 static void rs_j_hex(struct rs_json *j, const char *key, uint64_t v)
@@ -74,6 +96,7 @@ int rs_report_write_json(struct rs_report *r, FILE *f)
 		rs_json_str(j, "status", r->res_status);
 		rs_json_str(j, "seed", r->res_seed);
 		rs_json_str(j, "kernel_release", r->res_kernel);
+		rs_json_res_counters(r, j);
 		rs_json_obj_end(j);
 	} else {
 		rs_json_null(j, "run");

@@ -26,6 +26,8 @@ struct rs_report *rs_report_new(void)
 	return r;
 }
 
+static void rs_free_res_counters(struct rs_report *r);
+
 void rs_report_free(struct rs_report *r)
 {
 	size_t i;
@@ -62,6 +64,7 @@ void rs_report_free(struct rs_report *r)
 	free(r->res_seed);
 	free(r->res_kernel);
 	free(r->res_dir);
+	rs_free_res_counters(r);
 	free(r);
 }
 
@@ -224,6 +227,48 @@ static char *rs_json_get(struct json_object *root, const char *const *keys)
 	return rs_xstrdup(json_object_get_string(o));
 }
 
+/* Every importer's "counters": { "k": n, ... } in a parsed results.json. */
+static void rs_read_res_counters(struct rs_report *r, struct json_object *root)
+{
+	struct json_object *ims, *im, *name, *cnt;
+	size_t i, n;
+
+	if (!json_object_object_get_ex(root, "importers", &ims) ||
+	    !json_object_is_type(ims, json_type_array))
+		return;
+	n = json_object_array_length(ims);
+	for (i = 0; i < n; i++) {
+		im = json_object_array_get_idx(ims, i);
+		if (!json_object_is_type(im, json_type_object) ||
+		    !json_object_object_get_ex(im, "name", &name) ||
+		    !json_object_is_type(name, json_type_string) ||
+		    !json_object_object_get_ex(im, "counters", &cnt) ||
+		    !json_object_is_type(cnt, json_type_object))
+			continue;
+		json_object_object_foreach(cnt, k, v) {
+			if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+				continue;
+			r->res_cnt = rs_xrealloc(r->res_cnt, (r->nr_res_cnt + 1) * sizeof(*r->res_cnt));
+			r->res_cnt[r->nr_res_cnt].importer = rs_xstrdup(json_object_get_string(name));
+			r->res_cnt[r->nr_res_cnt].name = rs_xstrdup(k);
+			r->res_cnt[r->nr_res_cnt++].value = (unsigned long long)json_object_get_uint64(v);
+		}
+	}
+}
+
+static void rs_free_res_counters(struct rs_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_res_cnt; i++) {
+		free(r->res_cnt[i].importer);
+		free(r->res_cnt[i].name);
+	}
+	free(r->res_cnt);
+	r->res_cnt = NULL;
+	r->nr_res_cnt = 0;
+}
+
 /* The header of a results directory's report: what results.json says of the run. */
 static void rs_read_results(struct rs_report *r, const char *dir)
 {
@@ -242,6 +287,8 @@ static void rs_read_results(struct rs_report *r, const char *dir)
 		r->res_seed = rs_json_get(root, seed);
 		r->res_scenario = rs_json_get(root, scn);
 		r->res_kernel = rs_json_get(root, kernel);
+		rs_free_res_counters(r);
+		rs_read_res_counters(r, root);
 		json_object_put(root);
 	} else if (access(path, F_OK) == 0 && r->err) {
 		fprintf(r->err, "%s: not valid JSON (%s): the report has no run header\n", path,

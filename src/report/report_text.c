@@ -42,6 +42,23 @@ static void rs_table(FILE *f, struct rs_row *rows, size_t nr, size_t ncol, const
 	}
 }
 
+/* "counters: importer NAME: k v, k v", one line per importer of results.json with counters. */
+static void rs_text_res_counters(struct rs_report *r, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_res_cnt; i++) {
+		const struct rs_res_counter *c = &r->res_cnt[i];
+		bool first = !i || strcmp(c->importer, r->res_cnt[i - 1].importer);
+
+		if (first)
+			fprintf(f, "%scounters: importer %s: ", i ? "\n" : "", c->importer);
+		fprintf(f, "%s%s %llu", first ? "" : ", ", c->name, (unsigned long long)c->value);
+	}
+	if (r->nr_res_cnt)
+		fputc('\n', f);
+}
+
 static void rs_text_header(struct rs_report *r, FILE *f)
 {
 	char a[32], b[32];
@@ -70,6 +87,7 @@ static void rs_text_header(struct rs_report *r, FILE *f)
 		fprintf(f, "run: %s: scenario %s, status %s, seed %s, kernel %s\n", r->res_dir,
 			r->res_scenario ? r->res_scenario : "?", r->res_status ? r->res_status : "?",
 			r->res_seed ? r->res_seed : "?", r->res_kernel ? r->res_kernel : "?");
+	rs_text_res_counters(r, f);
 }
 
 static void rs_text_breakdown(struct rs_report *r, FILE *f)

@@ -194,6 +194,9 @@ expect "a path under /tmp given as env VAR=PATH reaches the guest" 7 "command ex
 	"${vm[@]}" -- env RS_LAB_DIR="$tmp/envdir" sh -c 'test -d "$RS_LAB_DIR" && exit 7'
 expect "a kernel WARNING fails the run and is named" 1 "kernel report.*WARNING: injected by the lab test" -- \
 	"${vm[@]}" -- sh -c 'echo "<2>WARNING: injected by the lab test" >/dev/kmsg'
+# the DMA oracle provokes IOMMU faults on purpose: their lines are not kernel reports
+expect "IOMMU fault lines do not fail the run" 0 "command exit 0" -- "${vm[@]}" -- sh -c \
+	'echo "<3>DMAR: [DMA Write NO_PASID] Request device [0000:00:05.0] fault addr 0x1000000 [fault reason 0x05] PTE Write access is not set" >/dev/kmsg'
 # RS_VM_LOCK: the boot waits while another holder has the lock (here a 3 s sleep)
 expect "RS_VM_LOCK makes a boot wait for the lock's holder" 7 "waited [1-9][0-9]*s for RS_VM_LOCK" -- \
 	sh -c "flock '$tmp/vm.lock' sleep 3 & sleep 0.5; RS_VM_LOCK='$tmp/vm.lock' exec $(printf '%q ' "${vm[@]}") -- sh -c 'exit 7'"

@@ -27,15 +27,7 @@
 #include "rs_util.h"
 #include "rs_verdict.h"
 #include "unit/test_plugins.h"
-
-struct run_out {
-	int code;
-	bool stuck;
-	char *ktap;
-	char *json;
-	char dir[256];
-	uint64_t elapsed_ns;
-};
+#include "run_util.h"
 
 static const char *base_global =
 	"[global]\n"
@@ -44,82 +36,6 @@ static const char *base_global =
 	"trace = off\n"
 	"status_interval = 0\n"
 	"seed = 42\n";
-
-/*
- * With RS_TEST_OUTPUTS=DIR, keep every run's KTAP and results directory there, for the
- * programs that read them (tests/outputs/run.sh: kunit.py parse, the KCIDB schema).
- */
-static void keep_outputs(const struct run_out *o)
-{
-	const char *dir = getenv("RS_TEST_OUTPUTS");
-	char *path, *cmd;
-	FILE *f;
-
-	if (!dir)
-		return;
-	path = rs_xasprintf("%s/%s.ktap", dir, strrchr(o->dir, '/') + 1);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(o->ktap, f);
-		fclose(f);
-	}
-	cmd = rs_xasprintf("cp -r '%s' '%s/'", o->dir, dir);
-	(void)!system(cmd);
-	free(cmd);
-	free(path);
-}
-
-/* Load text (with base and state_file prepended), run it, collect KTAP and JSON. */
-static int run_text_base(const char *base, const char *body, struct run_out *o)
-{
-	char tmpl[] = "/tmp/rs-ctl-XXXXXX", *text, *state, *rf;
-	struct rs_scn_opts so = { .default_seed = 7 };
-	struct rs_run_opts ro = { 0 };
-	struct rs_run_result res;
-	struct rs_scenario *scn = NULL;
-	struct rs_diag d = { 0 };
-	size_t klen = 0, len;
-	FILE *kf, *sf;
-	uint64_t t0;
-
-	memset(o, 0, sizeof(*o));
-	if (!mkdtemp(tmpl))
-		return -errno;
-	snprintf(o->dir, sizeof(o->dir), "%s", tmpl);
-	state = rs_xasprintf("%s/state/state", tmpl);
-	text = rs_xasprintf("%sstate_file = %s\n%s", base, state, body);
-	if (rs_scn_load_mem("test.ini", text, strlen(text), &so, &scn, &d)) {
-		rs_diag_print(&d, stderr);
-		rs_diag_free(&d);
-		free(text);
-		free(state);
-		return -EINVAL;
-	}
-	rs_diag_free(&d);
-	kf = open_memstream(&o->ktap, &klen);
-	sf = fopen("/dev/null", "w");
-	ro.results_dir = o->dir;
-	ro.ktap = kf;
-	ro.status = getenv("RS_TEST_VERBOSE") ? stderr : sf;
-	t0 = rs_now_ns();
-	o->code = rs_run(scn, &ro, &res);
-	o->elapsed_ns = rs_now_ns() - t0;
-	o->stuck = res.stuck;
-	fclose(kf);
-	fclose(sf);
-	if (getenv("RS_TEST_VERBOSE"))
-		fprintf(stderr, "%s", o->ktap);
-	rf = rs_xasprintf("%s/results.json", o->dir);
-	if (rs_read_file(rf, &o->json, &len, 0))
-		o->json = rs_xstrdup("");
-	free(rf);
-	keep_outputs(o);
-	if (!res.stuck)
-		rs_scn_free(scn);
-	free(text);
-	free(state);
-	return 0;
-}
 
 /* base_global with status lines (to /dev/null) every 20 ms: intervals and leak checks */
 static const char *soak_global =
@@ -133,44 +49,6 @@ static const char *soak_global =
 static int run_text(const char *body, struct run_out *o)
 {
 	return run_text_base(base_global, body, o);
-}
-
-static void run_free(struct run_out *o)
-{
-	char *cmd = rs_xasprintf("rm -rf '%s'", o->dir);
-
-	(void)!system(cmd);
-	free(cmd);
-	free(o->ktap);
-	free(o->json);
-}
-
-/* Checks of results.json */
-#define JSON_HAS(json, key, value)	json_has(json, key, value)
-#define JSON_LACKS(json, key, value)	(!json_has(json, key, value))
-#define JSON_STR(json, s)		strstr(json, s)
-
-/* Does the JSON text have "key": value (whitespace-insensitive)? value is literal JSON. */
-static bool json_has(const char *json, const char *key, const char *value)
-{
-	char *k = rs_xasprintf("\"%s\"", key);
-	const char *p = json;
-	bool found = false;
-
-	while (!found && (p = strstr(p, k))) {
-		const char *v = p + strlen(k);
-
-		while (*v == ' ' || *v == '\n' || *v == '\t')
-			v++;
-		if (*v++ == ':') {
-			while (*v == ' ' || *v == '\n' || *v == '\t')
-				v++;
-			found = !strncmp(v, value, strlen(value));
-		}
-		p += strlen(k);
-	}
-	free(k);
-	return found;
 }
 
 TEST(cycles_pass)
@@ -614,6 +492,45 @@ TEST(refused_import_is_a_passed_check)
 	EXPECT_NE(NULL, strstr(o.ktap, "ok 2 perm.e0\n"));
 	EXPECT_TRUE(JSON_HAS(o.json, "refused", "true"));
 	EXPECT_TRUE(JSON_HAS(o.json, "status", "\"pass\""));
+	run_free(&o);
+}
+
+/*
+ * Every import that says what it holds is listed by the hang of its exporter's revoke
+ * (results.json blocked_by), and the first is blamed.
+ */
+TEST(hang_names_blocker)
+{
+	struct run_out o;
+	char c;
+
+	t_block_init();
+	while (fcntl(t_block_pipe[0], F_SETFL, O_NONBLOCK) == 0 && read(t_block_pipe[0], &c, 1) == 1)
+		;
+	fcntl(t_block_pipe[0], F_SETFL, 0);
+	ASSERT_EQ(0, run_text("duration = 5s\nhang_timeout = 300ms\ncleanup_timeout = 2s\n"
+			      "[exporter e0]\ntype = t-exp\ncount = 2\n"
+			      "[importer holder]\ntype = t-imp\nunblock = true\ntraffic = false\n"
+			      "blocker = true\n"
+			      "[trigger stuck]\ntype = t-trig\nblock = true\n", &o));
+	EXPECT_EQ(1, o.code);
+	EXPECT_TRUE(JSON_HAS(o.json, "blocked_by",
+			     "\"importer holder buffer 0: test fence 0; importer holder buffer 1: test fence 1\""));
+	EXPECT_NE(NULL, strstr(o.ktap, "# importer.holder: hung importer: test fence 0, on buffer 0 of e0"));
+	run_free(&o);
+}
+
+/* rs_count()/rs_count_max() counters go to results.json and the importer's KTAP point. */
+TEST(importer_counters)
+{
+	struct run_out o;
+
+	ASSERT_EQ(0, run_text("duration = 50ms\n[exporter e0]\ntype = t-exp\ncount = 3\n"
+			      "[importer i0]\ntype = t-imp\ntraffic = false\n", &o));
+	EXPECT_EQ(0, o.code);
+	EXPECT_NE(NULL, strstr(o.json, "\"counters\": {\n        \"t_imports\": 3,\n"
+				       "        \"t_max_index\": 2\n"));
+	EXPECT_NE(NULL, strstr(o.ktap, "# importer.i0: counters: t_imports 3, t_max_index 2\n"));
 	run_free(&o);
 }
 

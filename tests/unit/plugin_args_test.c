@@ -22,6 +22,10 @@ TEST(hints)
 	EXPECT_NE(NULL, strstr(rs_errno_hint(RS_HINT_HOT_RESET, ENODEV), "bus"));
 	EXPECT_NE(NULL, strstr(rs_errno_hint(RS_HINT_DRM_IMPORT, ENODEV), "blob"));
 	EXPECT_NE(NULL, strstr(rs_errno_hint(RS_HINT_TEST_CMD, ENOTTY), "IOMMUFD_TEST"));
+	/* iommufd_device_bind(): EPERM is MSI isolation, EBUSY another DMA owner */
+	EXPECT_NE(NULL, strstr(rs_errno_hint(RS_HINT_VFIO_BIND, EPERM), "allow_unsafe_interrupts"));
+	EXPECT_NE(NULL, strstr(rs_errno_hint(RS_HINT_VFIO_BIND, EBUSY), "owned elsewhere"));
+	EXPECT_NE(NULL, strstr(rs_errno_hint(RS_HINT_VFIO_GROUP, EPERM), "CAP_SYS_RAWIO"));
 	/* nothing to add: empty, never NULL */
 	EXPECT_STREQ("", rs_errno_hint(RS_HINT_IOMMUFD_MAP, EAGAIN));
 	EXPECT_STREQ("", rs_errno_hint(RS_HINT_NR, ENODEV));

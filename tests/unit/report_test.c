@@ -442,12 +442,23 @@ TEST(command_line_and_results_dir)
 	f = fopen(p, "w");
 	ASSERT_NE(NULL, f);
 	fputs("{\n  \"results_schema_version\": 1,\n  \"status\": \"pass\",\n  \"seed\": 77,\n"
-	      "  \"scenario\": {\n    \"name\": \"smoke\"\n  },\n  \"kernel\": {\n    \"release\": \"7.2.13\"\n  }\n}\n", f);
+	      "  \"scenario\": {\n    \"name\": \"smoke\"\n  },\n  \"kernel\": {\n    \"release\": \"7.2.13\"\n  },\n"
+	      "  \"importers\": [\n    {\n      \"name\": \"dma0\",\n      \"imports\": [\n        {\n"
+	      "          \"exporter\": \"bar\"\n        }\n      ],\n      \"traffic\": {\n"
+	      "        \"errors\": [\n          {\n            \"name\": \"EIO\"\n          }\n"
+	      "        ]\n      },\n      \"counters\": {\n"
+	      "        \"after_revoke\": 5,\n        \"blocked\": 5\n      }\n    },\n"
+	      "    {\n      \"name\": \"map\",\n      \"counters\": {}\n    }\n  ],\n"
+	      "  \"loads\": [\n    {\n      \"name\": \"x\",\n      \"counters\": {\n"
+	      "        \"not_an_importer\": 1\n      }\n    }\n  ]\n}\n", f);
 	fclose(f);
 	free(p);
 	EXPECT_EQ(1, run_main((char *const[]){ "report", "-o", out, dir, NULL }));
 	ASSERT_EQ(0, rs_read_file(out, &text, &len, 0));
 	EXPECT_NE(NULL, strstr(text, "scenario smoke, status pass, seed 77, kernel 7.2.13"));
+	EXPECT_NE(NULL, strstr(text, "\ncounters: importer dma0: after_revoke 5, blocked 5\n"));
+	EXPECT_EQ(NULL, strstr(text, "not_an_importer"));
+	EXPECT_EQ(NULL, strstr(text, "importer map"));
 	EXPECT_NE(NULL, strstr(text, "(a) map succeeded while revoked              1"));
 	free(text);
 	/* only perf.data and no perf: exit 2 and say what to run */

@@ -729,4 +729,41 @@ TEST(leaks_registry_refuses_missing_callbacks)
 	EXPECT_EQ(4, found);
 }
 
+/*
+ * Every importer variant of the storm matrix (`.variants` of the importers' ops) is
+ * scenario text its type's option table accepts, as `revokestorm matrix` writes it.
+ */
+TEST(importer_variants_load)
+{
+	size_t i, n = rs_plugin_count(RS_KIND_IMPORTER), seen = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct rs_importer_ops *ops = rs_plugin_at(RS_KIND_IMPORTER, i)->ops;
+		const struct rs_variant *v;
+
+		for (v = ops->variants; v && v->name; v++) {
+			struct rs_diag d = { 0 };
+			struct rs_scenario *scn;
+			char *text;
+
+			text = rs_xasprintf("[global]\nduration = 1s\n[exporter e]\ntype = udmabuf\n"
+					    "[importer im]\ntype = %s\n%s\n[trigger t]\ntype = close\n",
+					    ops->type, v->opts);
+			scn = load_text(text, &d);
+			EXPECT_NE(NULL, scn) {
+				size_t k;
+
+				TH_LOG("variant %s.%s:", ops->type, v->name);
+				for (k = 0; k < d.nr; k++)
+					TH_LOG("%s", d.msg[k]);
+			}
+			rs_scn_free(scn);
+			rs_diag_free(&d);
+			free(text);
+			seen++;
+		}
+	}
+	EXPECT_LE(8, seen);
+}
+
 TEST_HARNESS_MAIN

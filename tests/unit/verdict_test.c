@@ -72,6 +72,24 @@ TEST(verdict_zero_cycles_skip_with_reason)
  * whose reset takes 7 s, in a 2 s matrix cell) revoked: not "nothing was revoked", but
  * nothing judged either: a skip saying so.
  */
+TEST(verdict_turn_that_never_came_skips)
+{
+	struct rs_vobj o[2] = { pair(RS_RES_PASS, 0, true), pair(RS_RES_PASS, 1, true) };
+	struct rs_verdict v;
+
+	/* exclusive triggers take turns: this one waited for the exporter the whole run */
+	o[0].waited_turn = true;
+	v = run(o, 2, (struct rs_verdict_in){ 0 });
+	EXPECT_EQ(RS_RES_SKIP, o[0].state);
+	EXPECT_NE(NULL, strstr(o[0].reason, "its turn on the exporter never came"));
+	EXPECT_EQ(RS_RES_PASS, o[1].state);
+	EXPECT_EQ(RS_EXIT_PASS, v.exit_code);
+	/* one that got its turns and still revoked nothing fails, as before */
+	o[0] = pair(RS_RES_PASS, 0, true);
+	run(o, 1, (struct rs_verdict_in){ 0 });
+	EXPECT_EQ(RS_RES_FAIL, o[0].state);
+}
+
 TEST(verdict_cycle_cut_by_the_end_skips)
 {
 	struct rs_vobj o[1] = { pair(RS_RES_PASS, 0, true) };

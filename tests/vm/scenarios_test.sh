@@ -52,13 +52,13 @@ outputs() {
 	done <"$out/outputs.txt"
 }
 
-# hardware templates need hardware; hung-importer is checked on its own below
+# hardware templates need hardware; hung-importer and fence-never are checked on their own below
 lab=()
 for s in scenarios/*.ini; do
-	case $(basename "$s") in rdma-*|gpu-*|hung-importer.ini) ;; *) lab+=("$s") ;; esac
+	case $(basename "$s") in rdma-*|gpu-*|hung-importer.ini|fence-never.ini) ;; *) lab+=("$s") ;; esac
 done
 echo "TAP version 13"
-echo "1..$(( ${#lab[@]} * 5 + 11 ))"
+echo "1..$(( ${#lab[@]} * 5 + 14 ))"
 for s in "${lab[@]}"; do
 	name=$(basename "$s" .ini) res="$out/$name"
 	"$bin" run "$s" --duration 4s --results "$res" -q >"$res.ktap" 2>"$res.log"
@@ -129,6 +129,21 @@ ok $(( hangs == 0 )) "report names the hung importer ($hangs detections)" "$(tai
 "$bin" repro "$res/hang-bundle" --runs 1 >"$res.repro.log" 2>&1
 rc=$?
 ok $(( rc != 1 )) "repro replays the bundle to a hang (exit $rc)" "$(tail -n 5 "$res.repro.log")"
+# fence-never: a fence nobody signals hangs the first revoke; the hang names the fence and
+# its source, and closing the fence's timeline at cleanup lets the revoke finish
+res="$out/fence-never"
+"$bin" run scenarios/fence-never.ini --results "$res" -q >"$res.ktap" 2>"$res.log"
+rc=$?
+ok $(( rc != 1 )) "fence-never exits 1 (exit $rc)" "$(tail -n 5 "$res.log")"
+by=$(json "$res/results.json" 'd["hangs"][0].get("blocked_by", "")' 2>/dev/null)
+case $by in
+*"unsignalled sw_sync fence rs-fences-0 seqno 1 in bar buffer 0"*) r=0 ;;
+*) r=1 ;;
+esac
+ok $r "the hang names the fence and its importer" "blocked_by: $by"
+cc=$(json "$res/results.json" 'd["state_file"]["cleanup_complete"]' 2>/dev/null)
+ok $(( ${#cc} != 4 )) "closing the timeline ended the revoke: cleanup complete ($cc)" \
+	"$(tail -n 8 "$res.log")"
 # nothing left behind by the runs above, the hung one included (issue 9, item 3)
 left=$(ls -d /sys/kernel/tracing/instances/revokestorm-* 2>/dev/null; pgrep -x perf)
 ok $(( ${#left} != 0 )) "no tracefs instance or perf left behind" "$left"
