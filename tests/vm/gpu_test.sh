@@ -10,19 +10,9 @@ cd "$(dirname "$0")/../.."
 bin=build/revokestorm
 [ "${RS_VM:-}" = 1 ] || { echo "1..0 # SKIP not in the lab VM (RS_VM=1)"; exit 4; }
 [ -n "${RS_GPU:-}" ] || { echo "1..0 # SKIP no virtio-gpu in this lab (vm/run-vm.sh --gpu)"; exit 4; }
+. tests/ktap.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-n=0 failed=0
-ok() {	# ok COND_RC NAME [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /' | tail -n 20
-		failed=$((failed + 1))
-	fi
-}
 json() { python3 -c "import json, sys; d = json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 echo "TAP version 13"
@@ -49,5 +39,4 @@ ok $(( ${inv:-0} < 1 )) "the events show $RS_GPU invalidated by revokes ($inv in
 rinv=$(json "$res/report.json" 'sum(b["count"] for b in d["breakdown"] if b["importer"] == "'"$RS_GPU"'" and b["direction"] == "revoke" and b["stage"] == "invalidate_attach")' 2>/dev/null)
 ok $(( ${unm:-0} < 1 || ${unm:-0} != ${rinv:-0} )) "$RS_GPU unmapped after every revoke's invalidation ($unm of $rinv; $inv invalidations with the restores')" \
 	"$("$bin" report "$res" 2>&1 | head -n 40)"
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ $failed = 0 ]
+ktap_end gpu
