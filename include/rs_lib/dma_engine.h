@@ -19,6 +19,20 @@
 #include "rs_lib/vfio.h"
 
 #define RS_DMA_ENGINE_MEM	(64u << 10)
+
+/*
+ * The kernel's wmb() before a device is told to read descriptors we wrote: our stores to
+ * coherent memory are visible before the doorbell or portal write.  A fence instruction,
+ * not __atomic_thread_fence(), which ThreadSanitizer cannot model (and -Werror=tsan refuses).
+ */
+static inline void rs_dma_wmb(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("sfence" ::: "memory");
+#else
+	__sync_synchronize();
+#endif
+}
 /* The engines built in, in the order of rs_dma_engines() (an ENUM option's choices). */
 #define RS_DMA_ENGINE_NAMES	"edu|ioat|dsa"
 

@@ -121,7 +121,7 @@ static int dsa_command(struct rs_dma_engine *e, uint32_t cmd, uint32_t operand, 
 #ifdef __x86_64__
 static void movdir64b(void *portal, const void *desc)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rs_dma_wmb();
 	asm volatile(".byte 0x66, 0x0f, 0x38, 0xf8, 0x02"	/* movdir64b (%rdx), %rax */
 		     : : "a"(portal), "d"(desc) : "memory");
 }

@@ -161,7 +161,7 @@ static int ioat_copy(struct rs_dma_engine *e, uint64_t src, uint64_t dst, uint64
 	d->src = src;
 	d->dst = dst;
 	d->next = e->mem_iova;		/* a ring of one */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rs_dma_wmb();
 	ret = wr(e, IOAT_CHAN0 + IOAT_CHAINADDR, e->mem_iova, 8);
 	if (!ret)
 		ret = wr(e, IOAT_CHAN0 + IOAT_CHANCTRL,
