@@ -37,7 +37,7 @@ expect() {
 
 vm=(vm/run-vm.sh -q --kernel "$kart" --out "$tmp/run")
 echo "KTAP version 1"
-echo "1..20"
+echo "1..21"
 expect "KSRC that is not a directory" 2 "KSRC=/nonexistent: no such directory" -- \
 	env KSRC=/nonexistent vm/fetch-source.sh
 mkdir -p "$tmp/notlinux" && echo 'all:' >"$tmp/notlinux/Makefile"
