@@ -132,6 +132,7 @@ struct rs_cexp {
 	pthread_mutex_t cycle_lock;	/* revoke cycles take turns (exclusive) */
 	_Atomic int depth;		/* revoke cycles in progress */
 	_Atomic uint64_t revoke_start;	/* rs_now_ns() at the last revoke call (rs_revoke_started) */
+	_Atomic uint64_t revoke_end;	/* rs_now_ns() when it returned (rs_revoke_returned) */
 	_Atomic uint64_t epoch;		/* bumped at each revoke start and each restore end */
 	struct rs_cimport **imports;	/* every import of this exporter's buffers */
 	size_t nr_imports, cap_imports;

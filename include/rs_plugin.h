@@ -208,6 +208,8 @@ void rs_claim(struct rs_obj *o, enum rs_claim_kind kind, const struct rs_buf *bu
 
 /* CLOCK_MONOTONIC ns at which the last revoke call on ex started (0: none yet). */
 uint64_t rs_revoke_started(const struct rs_exporter *ex);
+/* CLOCK_MONOTONIC ns at which the last revoke call on ex returned (0: none yet). */
+uint64_t rs_revoke_returned(const struct rs_exporter *ex);
 
 struct rs_importer_ops {
 	const char *type;

@@ -240,6 +240,16 @@ uint64_t rs_revoke_started(const struct rs_exporter *ex)
 	return atomic_load(&e->revoke_start);
 }
 
+uint64_t rs_revoke_returned(const struct rs_exporter *ex)
+{
+	const struct rs_cexp *e;
+
+	if (!ex || !rs_ctx_ok(ex->o.ctx))
+		return 0;
+	e = rs_container_of(ex, struct rs_cexp, c.u.ex);
+	return atomic_load(&e->revoke_end);
+}
+
 bool rs_stopping(const struct rs_ctx *ctx)
 {
 	return rs_ctx_ok(ctx) && atomic_load(&ctx->stop) != RS_STOP_NONE;

@@ -200,6 +200,7 @@ static bool rs_cycle(struct rs_pair *p, size_t ph, const struct rs_pphase *pp)
 	atomic_store(&e->revoke_start, rs_now_ns());
 	err = t->ops->revoke(t, ex, p->handle);
 	dt = rs_op_end(&p->w);
+	atomic_store(&e->revoke_end, rs_now_ns());
 	if (err == -RS_ESKIP) {
 		pthread_mutex_lock(&p->st_lock);
 		if (!p->cycles_done) {

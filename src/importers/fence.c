@@ -224,6 +224,8 @@ static int arm(struct rs_importer *im, struct fence_im *f, struct fence_imp *p, 
 	return 0;
 }
 
+static void fence_release(struct rs_importer *im, struct rs_import *imp);
+
 static int fence_import(struct rs_importer *im, struct rs_import *imp)
 {
 	struct fence_im *f = im->o.priv;
@@ -242,6 +244,7 @@ static int fence_import(struct rs_importer *im, struct rs_import *imp)
 		;
 	if (i == MAX_IMPORTS) {
 		pthread_mutex_unlock(&f->lock);
+		fence_release(im, imp);
 		return rs_err(&im->o, ENOSPC, "at most %d imports per fence importer", MAX_IMPORTS);
 	}
 	f->imps[i] = p;
@@ -249,8 +252,11 @@ static int fence_import(struct rs_importer *im, struct rs_import *imp)
 		f->nr_imps++;
 	ret = arm(im, f, p, why);
 	pthread_mutex_unlock(&f->lock);
-	if (ret)
+	if (ret) {
+		/* the core releases no import that failed: free its slot and fence source */
+		fence_release(im, imp);
 		return rs_fail(&im->o, ret, why);
+	}
 	imp->live = true;
 	return 0;
 }
@@ -261,6 +267,7 @@ static int fence_revoked(struct rs_importer *im, struct rs_import *imp)
 	struct fence_im *f = im->o.priv;
 	struct fence_imp *p = imp->priv;
 	uint64_t start = rs_revoke_started(imp->buf->ex), ts = 0, from;
+	uint64_t end = rs_revoke_returned(imp->buf->ex);
 	char desc[96];
 	int ret, err = 0;
 
@@ -298,6 +305,20 @@ static int fence_revoked(struct rs_importer *im, struct rs_import *imp)
 		rs_count(&im->o, "kernel_signalled", 1);
 		p->signalled = true;
 		rs_import_blocker(imp, NULL);
+	}
+	/*
+	 * Signalled by now, but was it when the revoke returned?  This hook may run long after
+	 * (hooks run import by import): a signal after the return is a wait the revoke skipped.
+	 */
+	if (ret == 1 && p->armed_ns < start && end > start && ts > end &&
+	    imp->buf->ex->ops->revoke_waits_fences) {
+		pthread_mutex_unlock(&f->lock);
+		rs_count(&im->o, "pending_after_revoke", 1);
+		return rs_err(&im->o, EPROTO, "the revoke of %s buffer %u returned %.3f ms before "
+			      "fence %s seqno %llu (armed before it) was signalled: the revoke did "
+			      "not wait for the buffer's fences", imp->buf->ex->o.name,
+			      imp->buf->index, (double)(ts - end) / 1e6, desc,
+			      (unsigned long long)p->id);
 	}
 	from = start > p->armed_ns ? start : p->armed_ns;
 	if (ret == 1 && start && ts > from) {
