@@ -285,7 +285,12 @@ static int target_of(struct rs_importer *im, struct rs_buf *buf, struct target *
 	t->size = buf->size;
 	t->stride = (buf->size + BUF_ALIGN - 1) & ~(BUF_ALIGN - 1);
 	t->iova_base = m->next_iova;
-	if (t->size < 4096 || t->iova_base + t->stride * buf->ex->nr_bufs - 1 > m->eng.dma_mask)
+	/* a slot for every stamp kept (landed, pending) and the next one, or one is overwritten */
+	if (t->size < (LANDED_RING + MAX_PENDING + 1) * STAMP)
+		return rs_why(why, -RS_ESKIP, "buffers of %llu bytes of %s are too small for the DMA "
+			      "oracle's stamps: it needs %u bytes", (unsigned long long)buf->size,
+			      buf->ex->o.name, (LANDED_RING + MAX_PENDING + 1) * STAMP);
+	if (t->iova_base + t->stride * buf->ex->nr_bufs - 1 > m->eng.dma_mask)
 		return rs_why(why, -ERANGE, "%u buffers of %llu bytes of %s do not fit below the "
 			      "%s engine's DMA mask 0x%llx from IOVA 0x%llx", buf->ex->nr_bufs,
 			      (unsigned long long)buf->size, buf->ex->o.name, m->eng.ops->name,
@@ -617,6 +622,8 @@ static int late_violation(struct rs_importer *im, char *why)
 	return -EPROTO;
 }
 
+static void dma_release(struct rs_importer *im, struct rs_import *imp);
+
 static int dma_import(struct rs_importer *im, struct rs_import *imp)
 {
 	struct dma_imp *p = calloc(1, sizeof(*p));
@@ -626,13 +633,16 @@ static int dma_import(struct rs_importer *im, struct rs_import *imp)
 	if (!p)
 		return -ENOMEM;
 	imp->priv = p;
-	ret = target_of(im, imp->buf, &p->tgt, why);
+	/* a re-import after a close trigger: what the traffic found since the last hook */
+	ret = late_violation(im, why);
+	if (!ret)
+		ret = target_of(im, imp->buf, &p->tgt, why);
 	if (ret)
-		return rs_fail(&im->o, ret, why);
+		goto fail;
 	p->iova = p->tgt->iova_base + p->tgt->stride * imp->buf->index;
 	ret = map_buf(im, imp, why);
 	if (ret)
-		return rs_fail(&im->o, ret, why);
+		goto fail;
 	/* after a re-export (a close trigger): what happened while the device was closed */
 	ret = check_target(im, p->tgt, why);
 	if (!ret)
@@ -640,9 +650,13 @@ static int dma_import(struct rs_importer *im, struct rs_import *imp)
 	if (ret == -EAGAIN)
 		ret = 0;
 	if (ret)
-		return rs_fail(&im->o, ret, why);
+		goto fail;
 	imp->live = true;
 	return 0;
+fail:
+	/* the core releases no import that failed: unmap it, or the next one finds its IOVA taken */
+	dma_release(im, imp);
+	return rs_fail(&im->o, ret, why);
 }
 
 static int dma_revoked(struct rs_importer *im, struct rs_import *imp)
