@@ -62,6 +62,14 @@ int rs_hung_importer_parse(const char *text, struct rs_hung_importer *h);
 /* A starting scenario for it (malloc'd scenario text). */
 char *rs_hung_importer_scenario(const struct rs_hung_importer *h, const char **why);
 
+/*
+ * A kernel log holds many reports; the scenario of the first that maps to one: the
+ * hung-task reports in order (a task queued behind the revoke, on no frame of its path,
+ * is passed over), then the hung-importer warning.  NULL if none maps, with why (len
+ * bytes) saying why the first report found could not, or that there is none.
+ */
+char *rs_repro_text(const char *text, char *why, size_t len);
+
 /* CLI entry points (argv[0] is the subcommand). */
 int rs_repro_main(int argc, char **argv);
 int rs_minimize_main(int argc, char **argv);

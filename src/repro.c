@@ -367,12 +367,47 @@ static void repro_usage(FILE *f)
 		   "         (a hung-task report, or the patch set's hung-importer warning)\n");
 }
 
-static int repro_report(const char *path, const char *out)
+char *rs_repro_text(const char *text, char *why, size_t len)
 {
+	const char *p = text, *w;
 	struct rs_hung_importer hi;
 	struct rs_hung_report r;
-	const char *why;
-	char *text, *scn;
+	bool refused = false;
+	char *scn;
+
+	/* a hung-task report names the trigger; the warning only the importer */
+	for (; (p = strstr(p, "INFO: task ")); p += strlen("INFO: task ")) {
+		if (rs_hung_report_parse(p, &r))
+			continue;
+		scn = rs_hung_report_scenario(&r, &w);
+		if (!scn && !refused) {
+			snprintf(why, len, "task %s:%d: cannot map this hang to a scenario: %s", r.task,
+				 r.pid, w);
+			refused = true;
+		}
+		rs_hung_report_free(&r);
+		if (scn)
+			return scn;
+	}
+	if (!rs_hung_importer_parse(text, &hi)) {
+		scn = rs_hung_importer_scenario(&hi, &w);
+		if (scn)
+			return scn;
+		if (!refused)
+			snprintf(why, len, "hung importer %s of %s ino %llu: cannot map this hang to a "
+				 "scenario: %s", hi.dev_name, hi.exp_name, hi.ino, w);
+		return NULL;
+	}
+	if (!refused)
+		snprintf(why, len, "no \"INFO: task ... blocked for more than N seconds\" report, no "
+			 "\"dma-buf: ... hung importer\" warning and no hang bundle: nothing to "
+			 "reproduce");
+	return NULL;
+}
+
+static int repro_report(const char *path, const char *out)
+{
+	char *text, *scn, why[512];
 	size_t len;
 	int ret;
 
@@ -381,34 +416,12 @@ static int repro_report(const char *path, const char *out)
 		fprintf(stderr, "repro: %s: %s\n", path, strerror(-ret));
 		return RS_EXIT_USAGE;
 	}
-	if (rs_hung_report_parse(text, &r)) {
-		/* a hung-task report names the trigger; the warning only the importer */
-		if (!rs_hung_importer_parse(text, &hi)) {
-			free(text);
-			scn = rs_hung_importer_scenario(&hi, &why);
-			if (scn)
-				goto write;
-			fprintf(stderr, "repro: %s: hung importer %s of %s ino %llu: cannot map this "
-					"hang to a scenario: %s\n", path, hi.dev_name, hi.exp_name, hi.ino,
-				why);
-			return RS_EXIT_USAGE;
-		}
-		fprintf(stderr, "repro: %s: no \"INFO: task ... blocked for more than N seconds\" report, "
-				"no \"dma-buf: ... hung importer\" warning and no hang bundle: nothing to "
-				"reproduce\n", path);
-		free(text);
-		return RS_EXIT_USAGE;
-	}
+	scn = rs_repro_text(text, why, sizeof(why));
 	free(text);
-	scn = rs_hung_report_scenario(&r, &why);
 	if (!scn) {
-		fprintf(stderr, "repro: %s: task %s:%d: cannot map this hang to a scenario: %s\n", path,
-			r.task, r.pid, why);
-		rs_hung_report_free(&r);
+		fprintf(stderr, "repro: %s: %s\n", path, why);
 		return RS_EXIT_USAGE;
 	}
-	rs_hung_report_free(&r);
-write:
 	if (out) {
 		ret = rs_write_file_atomic(out, scn, strlen(scn));
 		if (ret) {

@@ -202,4 +202,47 @@ TEST(hung_importer_warning_rdma)
 	EXPECT_NE(NULL, strstr(why, "vfio_pci_core exporter only"));
 }
 
+static char *read_report(struct __test_metadata *_metadata, const char *file)
+{
+	char path[256], *text = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), "tests/unit/reports/%s", file);
+	EXPECT_EQ(0, rs_read_file(path, &text, &len, 0));
+	return text;
+}
+
+/*
+ * A whole kernel log: a task queued behind the revoke (on no frame of its path) is
+ * reported first, as fence_stall_test's leave it; the report that maps comes after.
+ */
+TEST(log_with_a_victim_first_maps_the_next_report)
+{
+	char *victim = read_report(_metadata, "unrelated.txt");
+	char *hang = read_report(_metadata, "vfio-unmap-wait.txt");
+	char *warn = read_report(_metadata, "hung-importer-warning.txt");
+	char *text, *scn, why[512] = "";
+
+	ASSERT_TRUE(victim && hang && warn);
+	text = rs_xasprintf("%s%s", victim, hang);
+	scn = rs_repro_text(text, why, sizeof(why));
+	ASSERT_NE(NULL, scn);
+	EXPECT_NE(NULL, strstr(scn, "pci-command"));
+	free(scn);
+	free(text);
+	/* no hung task maps: the hung-importer warning after it does */
+	text = rs_xasprintf("%s%s", victim, warn);
+	scn = rs_repro_text(text, why, sizeof(why));
+	EXPECT_NE(NULL, scn);
+	free(scn);
+	free(text);
+	/* nothing maps: the first report's reason */
+	scn = rs_repro_text(victim, why, sizeof(why));
+	EXPECT_EQ(NULL, scn);
+	EXPECT_NE(NULL, strstr(why, "task jbd2/sda1-8:321: cannot map this hang"));
+	free(victim);
+	free(hang);
+	free(warn);
+}
+
 TEST_HARNESS_MAIN
