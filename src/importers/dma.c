@@ -38,6 +38,7 @@
 #include "rs_lib/plug.h"
 #include "rs_lib/revoke.h"
 #include "rs_lib/vfio.h"
+#include "rs_util.h"
 
 #define STAMP		64u
 #define MEM_IOVA	0x100000ULL		/* engine memory, then the stamp page */
@@ -121,14 +122,6 @@ static const char *const counter_names[] = {
 	"faults_missing", "fault_lines", "disagree", "must_land", "landed", "lost",
 	"traffic_landed", "intact_checked", "intact_lost", "unchecked", "violations",
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t stamp_check(const struct stamp *s)
 {
@@ -226,7 +219,7 @@ static int dma_open(struct rs_importer *im)
 		rs_log(im->o.ctx, "importer %s: IOMMU faults not checked: %s", im->o.name, why);
 		m->fault_check = false;
 	}
-	m->nonce = rs_rand(&im->o) ^ now_ns();
+	m->nonce = rs_rand(&im->o) ^ rs_now_ns();
 	m->next_iova = BUF_IOVA;
 	for (i = 0; i < sizeof(counter_names) / sizeof(counter_names[0]); i++)
 		rs_count(&im->o, counter_names[i], 0);
@@ -376,7 +369,7 @@ static int probe(struct rs_importer *im, struct rs_import *imp, int kind, bool w
 	r->cycle = p->cycle;
 	r->kind = kind;
 	r->buf = imp->buf->index;
-	r->t_ns = now_ns();
+	r->t_ns = rs_now_ns();
 	memset(s, 0, sizeof(*s));
 	memcpy(s->magic, "rsDMAst", 8);
 	s->nonce = m->nonce;

@@ -31,6 +31,7 @@
 
 #include "rs_lib/fence.h"
 #include "rs_lib/plug.h"
+#include "rs_util.h"
 
 #define MAX_IMPORTS	256
 
@@ -81,14 +82,6 @@ static const char *const counter_names[] = {
 	"wait_ns_max", "done_before_revoke", "pending_after_revoke", "not_waited",
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* The signaller: signal every armed fence whose time has come. */
 static void *fence_thread(void *arg)
 {
@@ -97,7 +90,7 @@ static void *fence_thread(void *arg)
 
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop) {
-		uint64_t now = now_ns(), next = 0;
+		uint64_t now = rs_now_ns(), next = 0;
 		struct timespec ts;
 		unsigned int i;
 
@@ -209,7 +202,7 @@ static int arm(struct rs_importer *im, struct fence_im *f, struct fence_imp *p, 
 	if (f->jitter)
 		delay = delay - f->jitter + rs_rand(&im->o) % (2 * f->jitter + 1);
 	p->sync_fd = fd;
-	p->armed_ns = now_ns();
+	p->armed_ns = rs_now_ns();
 	p->due_ns = f->never ? 0 : p->armed_ns + delay;
 	p->signalled = false;
 	p->nr++;
